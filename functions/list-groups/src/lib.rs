@@ -1,0 +1,8 @@
+//! GET /groups — groups the caller may see, in title order, with exact member counts.
+//!
+//! Shell crate: the handler arrives with the HTTP API issue; the permission it checks is fixed here.
+
+use groups_domain::Permission;
+
+/// The permission this function re-checks on every call.
+pub const REQUIRED_PERMISSION: Permission = Permission::GroupsView;

@@ -1,0 +1,24 @@
+//! The groups domain: entities, validation, the role/permission matrix, the storage ports and
+//! the use cases over them. It knows nothing of AWS.
+
+pub mod caller;
+pub mod department;
+pub mod error;
+pub mod group;
+pub mod ids;
+pub mod page;
+pub mod ports;
+pub mod role;
+pub mod service;
+pub mod text;
+pub mod user;
+
+pub use caller::{Caller, Scope};
+pub use department::{Department, DepartmentPath, DepartmentTree};
+pub use error::{Error, Result};
+pub use group::{Group, GroupKind, Membership, MembershipSource};
+pub use ids::{AccountId, DepartmentId, GroupId, RoleId, UserId};
+pub use page::{Page, PageRequest, SortOrder};
+pub use ports::{DirectoryStore, GroupQuery, GroupStore, Store};
+pub use role::{BuiltinRole, CustomRole, Permission, PermissionSet, RoleRef, RoleScope};
+pub use user::{ProfileValue, User, UserStatus};

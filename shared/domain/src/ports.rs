@@ -1,0 +1,192 @@
+//! What the domain needs from storage. Adapters (DynamoDB, in-memory) implement these traits;
+//! one conformance suite holds them to the same behaviour. Every method is one access pattern.
+
+use crate::caller::Scope;
+use crate::department::{Department, DepartmentPath, DepartmentTree};
+use crate::error::Result;
+use crate::group::{Group, GroupKind, Membership};
+use crate::ids::{AccountId, GroupId, RoleId, UserId};
+use crate::page::{Page, PageRequest, SortOrder};
+use crate::role::CustomRole;
+use crate::user::User;
+use std::future::Future;
+
+/// Sort keys shared by every adapter, so that pages and cursors agree across them.
+pub mod sort_keys {
+    use crate::department::DepartmentPath;
+    use crate::ids::{GroupId, UserId};
+
+    /// Below every character a title may hold (titles have no control characters), so the
+    /// joined key orders exactly like the pair (title key, group id).
+    pub const TITLE_SEPARATOR: char = '\u{1}';
+
+    pub fn group_by_title(title_key: &str, id: &GroupId) -> String {
+        format!("{title_key}{TITLE_SEPARATOR}{id}")
+    }
+
+    /// The group id at the end of a [`group_by_title`] key.
+    pub fn group_id_of_title_key(key: &str) -> Option<&str> {
+        key.rsplit_once(TITLE_SEPARATOR).map(|(_, id)| id)
+    }
+
+    /// Sorts below `/` and every id character, so a department's own users come before those
+    /// of its sub-departments.
+    pub const USER_SEPARATOR: char = '!';
+
+    pub fn user_by_department(path: &DepartmentPath, id: &UserId) -> String {
+        format!("{}{USER_SEPARATOR}{id}", path.key())
+    }
+
+    /// The user id at the end of a [`user_by_department`] key.
+    pub fn user_id_of_department_key(key: &str) -> Option<&str> {
+        key.rsplit_once(USER_SEPARATOR).map(|(_, id)| id)
+    }
+}
+
+/// A page of an account's groups in title order.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct GroupQuery {
+    pub order: SortOrder,
+    pub kind: Option<GroupKind>,
+    /// Case-insensitive substring of the title.
+    pub title_contains: Option<String>,
+    pub page: PageRequest,
+}
+
+/// Users, departments and custom roles.
+pub trait DirectoryStore: Send + Sync {
+    /// Creates or replaces a department; callers check the tree first ([`DepartmentTree::check_put`]).
+    fn put_department(
+        &self,
+        account: &AccountId,
+        department: &Department,
+    ) -> impl Future<Output = Result<()>> + Send;
+    /// The whole tree in one call.
+    fn departments(
+        &self,
+        account: &AccountId,
+    ) -> impl Future<Output = Result<DepartmentTree>> + Send;
+    fn put_role(
+        &self,
+        account: &AccountId,
+        role: &CustomRole,
+    ) -> impl Future<Output = Result<()>> + Send;
+    fn get_role(
+        &self,
+        account: &AccountId,
+        id: &RoleId,
+    ) -> impl Future<Output = Result<Option<CustomRole>>> + Send;
+    /// Creates or replaces a user; `user.department` must be the current path.
+    fn put_user(&self, account: &AccountId, user: &User)
+    -> impl Future<Output = Result<()>> + Send;
+    fn get_user(
+        &self,
+        account: &AccountId,
+        id: &UserId,
+    ) -> impl Future<Output = Result<Option<User>>> + Send;
+    /// All users of the account by id.
+    fn list_users(
+        &self,
+        account: &AccountId,
+        page: &PageRequest,
+    ) -> impl Future<Output = Result<Page<User>>> + Send;
+    /// Users of one department (`nested: false`) or of its subtree (`nested: true`).
+    fn list_department_users(
+        &self,
+        account: &AccountId,
+        department: &DepartmentPath,
+        nested: bool,
+        page: &PageRequest,
+    ) -> impl Future<Output = Result<Page<User>>> + Send;
+}
+
+/// Groups and their memberships.
+pub trait GroupStore: Send + Sync {
+    /// Creates the group and claims its title; `TitleTaken` when the title (any case) is used.
+    fn create_group(
+        &self,
+        account: &AccountId,
+        group: &Group,
+    ) -> impl Future<Output = Result<()>> + Send;
+    fn get_group(
+        &self,
+        account: &AccountId,
+        id: &GroupId,
+    ) -> impl Future<Output = Result<Option<Group>>> + Send;
+    /// Replaces `current`'s metadata with `next`'s (title, description, rule, updated*, version)
+    /// if the stored version is still `current.version`; moves the title claim when the title
+    /// changes. Never touches the member count.
+    fn update_group(
+        &self,
+        account: &AccountId,
+        current: &Group,
+        next: &Group,
+    ) -> impl Future<Output = Result<()>> + Send;
+    /// Deletes the group (if still at `group.version`), its title claim and its memberships.
+    fn delete_group(
+        &self,
+        account: &AccountId,
+        group: &Group,
+    ) -> impl Future<Output = Result<()>> + Send;
+    /// Groups in title order, visible within `scope`.
+    fn list_groups(
+        &self,
+        account: &AccountId,
+        scope: &Scope,
+        query: &GroupQuery,
+    ) -> impl Future<Output = Result<Page<Group>>> + Send;
+    /// The group and those of `users` that exist, in one read for up to 99 users.
+    fn get_group_and_users(
+        &self,
+        account: &AccountId,
+        group: &GroupId,
+        users: &[UserId],
+    ) -> impl Future<Output = Result<(Option<Group>, Vec<User>)>> + Send;
+    /// Inserts memberships of `group` (which must still exist and be of `kind`) and raises its
+    /// count by exactly the number inserted. Answers the users inserted; the others were
+    /// members already.
+    fn insert_memberships(
+        &self,
+        account: &AccountId,
+        group: &GroupId,
+        kind: GroupKind,
+        members: &[Membership],
+    ) -> impl Future<Output = Result<Vec<UserId>>> + Send;
+    /// Deletes memberships and lowers the count by exactly the number deleted. Answers the users
+    /// removed; the others were not members.
+    fn delete_memberships(
+        &self,
+        account: &AccountId,
+        group: &GroupId,
+        kind: GroupKind,
+        users: &[UserId],
+    ) -> impl Future<Output = Result<Vec<UserId>>> + Send;
+    /// Members by user id.
+    fn list_members(
+        &self,
+        account: &AccountId,
+        group: &GroupId,
+        page: &PageRequest,
+    ) -> impl Future<Output = Result<Page<Membership>>> + Send;
+    /// A user's memberships by group id.
+    fn list_user_groups(
+        &self,
+        account: &AccountId,
+        user: &UserId,
+        page: &PageRequest,
+    ) -> impl Future<Output = Result<Page<Membership>>> + Send;
+}
+
+/// Everything the service needs.
+pub trait Store: DirectoryStore + GroupStore {}
+impl<T: DirectoryStore + GroupStore> Store for T {}
+
+/// Does a group pass a query's filters? Shared so adapters filter identically.
+pub fn group_matches(group: &Group, scope: &Scope, query: &GroupQuery) -> bool {
+    query.kind.is_none_or(|k| group.kind == k)
+        && query
+            .title_contains
+            .as_deref()
+            .is_none_or(|q| group.title_key().contains(&crate::group::title_key(q)))
+        && scope.covers(group.owner_department.as_ref())
+}

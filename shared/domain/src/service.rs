@@ -1,0 +1,295 @@
+//! Use cases over the ports: permission and scope checks, validation, and the choreography of
+//! store calls. Written once here so that every adapter and every function shares it.
+
+use crate::caller::{Caller, Scope};
+use crate::error::{Error, Result};
+use crate::group::{
+    Group, GroupKind, Membership, MembershipSource, check_description, check_title,
+};
+use crate::ids::{DepartmentId, GroupId, UserId};
+use crate::page::Page;
+use crate::ports::{GroupQuery, Store};
+use crate::role::Permission;
+use crate::text::check_list_len;
+use serde::Serialize;
+use std::collections::HashSet;
+use time::OffsetDateTime;
+
+/// Most user ids one add or remove call takes.
+pub const MAX_MEMBER_IDS: usize = 1000;
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct NewGroup {
+    pub title: String,
+    pub description: String,
+    pub kind: GroupKind,
+    pub rule: Option<serde_json::Value>,
+    pub owner_department_id: Option<DepartmentId>,
+}
+
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct GroupPatch {
+    pub title: Option<String>,
+    pub description: Option<String>,
+    pub rule: Option<serde_json::Value>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct AddMembersOutcome {
+    pub added: Vec<UserId>,
+    pub already_members: Vec<UserId>,
+    pub not_found: Vec<UserId>,
+    pub out_of_scope: Vec<UserId>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RemoveMembersOutcome {
+    pub removed: Vec<UserId>,
+    pub not_members: Vec<UserId>,
+    pub out_of_scope: Vec<UserId>,
+}
+
+/// A group the caller may see, or `NotFound` (never `Forbidden`: no existence leak).
+pub async fn get_group<S: Store>(store: &S, caller: &Caller, id: &GroupId) -> Result<Group> {
+    caller.require(Permission::GroupsView)?;
+    visible(caller, store.get_group(&caller.account_id, id).await?, id)
+}
+
+fn visible(caller: &Caller, group: Option<Group>, id: &GroupId) -> Result<Group> {
+    group
+        .filter(|g| caller.scope.covers(g.owner_department.as_ref()))
+        .ok_or_else(|| Error::not_found("group", id.as_str()))
+}
+
+pub async fn list_groups<S: Store>(
+    store: &S,
+    caller: &Caller,
+    query: &GroupQuery,
+) -> Result<Page<Group>> {
+    caller.require(Permission::GroupsView)?;
+    store
+        .list_groups(&caller.account_id, &caller.scope, query)
+        .await
+}
+
+pub async fn create_group<S: Store>(
+    store: &S,
+    caller: &Caller,
+    new: NewGroup,
+    now: OffsetDateTime,
+) -> Result<Group> {
+    caller.require(Permission::GroupsCreate)?;
+    let title = check_title(&new.title)?;
+    let description = check_description(&new.description)?;
+    match (new.kind, &new.rule) {
+        (GroupKind::Smart, None) => {
+            return Err(Error::validation("rule", "a smart group needs a rule"));
+        }
+        (GroupKind::Static, Some(_)) => {
+            return Err(Error::validation("rule", "only smart groups have a rule"));
+        }
+        _ => {}
+    }
+    let owner_department = match &new.owner_department_id {
+        None if matches!(caller.scope, Scope::Departments(_)) => {
+            return Err(Error::validation(
+                "ownerDepartmentId",
+                "department-scoped callers must name a department they manage",
+            ));
+        }
+        None => None,
+        Some(id) => {
+            let tree = store.departments(&caller.account_id).await?;
+            let path = tree.path_of(id)?.filter(|p| caller.scope.covers(Some(p)));
+            Some(path.ok_or_else(|| {
+                Error::validation("ownerDepartmentId", format!("unknown department {id}"))
+            })?)
+        }
+    };
+    let group = Group {
+        id: GroupId::generate(),
+        title,
+        description,
+        kind: new.kind,
+        rule: new.rule,
+        member_count: 0,
+        owner_department,
+        created_by: caller.user_id.clone(),
+        created_at: now,
+        updated_by: caller.user_id.clone(),
+        updated_at: now,
+        version: 1,
+    };
+    store.create_group(&caller.account_id, &group).await?;
+    Ok(group)
+}
+
+/// Edits metadata if `expected_version` is still current (`VersionMismatch` otherwise).
+pub async fn update_group<S: Store>(
+    store: &S,
+    caller: &Caller,
+    id: &GroupId,
+    expected_version: u64,
+    patch: GroupPatch,
+    now: OffsetDateTime,
+) -> Result<Group> {
+    caller.require(Permission::GroupsEdit)?;
+    let current = visible(caller, store.get_group(&caller.account_id, id).await?, id)?;
+    if current.version != expected_version {
+        return Err(Error::VersionMismatch {
+            expected: expected_version,
+            actual: current.version,
+        });
+    }
+    let mut next = current.clone();
+    if let Some(title) = patch.title {
+        next.title = check_title(&title)?;
+    }
+    if let Some(description) = patch.description {
+        next.description = check_description(&description)?;
+    }
+    if let Some(rule) = patch.rule {
+        if current.kind != GroupKind::Smart {
+            return Err(Error::validation("rule", "only smart groups have a rule"));
+        }
+        next.rule = Some(rule);
+    }
+    next.updated_by = caller.user_id.clone();
+    next.updated_at = now;
+    next.version = current.version + 1;
+    store
+        .update_group(&caller.account_id, &current, &next)
+        .await?;
+    Ok(next)
+}
+
+pub async fn delete_group<S: Store>(store: &S, caller: &Caller, id: &GroupId) -> Result<()> {
+    caller.require(Permission::GroupsDelete)?;
+    let group = visible(caller, store.get_group(&caller.account_id, id).await?, id)?;
+    store.delete_group(&caller.account_id, &group).await
+}
+
+/// Drops repeated ids, keeping the first of each, after checking the list's size.
+fn distinct_ids(ids: &[UserId]) -> Result<Vec<UserId>> {
+    check_list_len("userIds", ids, 1, MAX_MEMBER_IDS)?;
+    let mut seen = HashSet::with_capacity(ids.len());
+    Ok(ids.iter().filter(|id| seen.insert(*id)).cloned().collect())
+}
+
+/// Loads the group for a membership edit: visible, and static (smart groups follow their rule).
+async fn load_static_group<S: Store>(
+    store: &S,
+    caller: &Caller,
+    id: &GroupId,
+    users: &[UserId],
+) -> Result<(Group, Vec<crate::user::User>)> {
+    let (group, found) = store
+        .get_group_and_users(&caller.account_id, id, users)
+        .await?;
+    let group = visible(caller, group, id)?;
+    if group.kind == GroupKind::Smart {
+        return Err(Error::SmartGroupMembership {
+            group_id: id.to_string(),
+        });
+    }
+    Ok((group, found))
+}
+
+pub async fn add_members<S: Store>(
+    store: &S,
+    caller: &Caller,
+    group_id: &GroupId,
+    user_ids: &[UserId],
+    now: OffsetDateTime,
+) -> Result<AddMembersOutcome> {
+    caller.require(Permission::GroupsMembers)?;
+    let ids = distinct_ids(user_ids)?;
+    let (group, found) = load_static_group(store, caller, group_id, &ids).await?;
+    let mut outcome = AddMembersOutcome::default();
+    let mut candidates = Vec::new();
+    for id in ids {
+        match found.iter().find(|u| u.id == id) {
+            None => outcome.not_found.push(id),
+            Some(user) if !caller.scope.covers(user.department.as_ref()) => {
+                outcome.out_of_scope.push(id)
+            }
+            Some(_) => candidates.push(Membership {
+                group_id: group.id.clone(),
+                user_id: id,
+                added_at: now,
+                added_by: Some(caller.user_id.clone()),
+                source: MembershipSource::Manual,
+            }),
+        }
+    }
+    if candidates.is_empty() {
+        return Ok(outcome);
+    }
+    let inserted: HashSet<UserId> = store
+        .insert_memberships(
+            &caller.account_id,
+            &group.id,
+            GroupKind::Static,
+            &candidates,
+        )
+        .await?
+        .into_iter()
+        .collect();
+    for m in candidates {
+        if inserted.contains(&m.user_id) {
+            outcome.added.push(m.user_id);
+        } else {
+            outcome.already_members.push(m.user_id);
+        }
+    }
+    Ok(outcome)
+}
+
+pub async fn remove_members<S: Store>(
+    store: &S,
+    caller: &Caller,
+    group_id: &GroupId,
+    user_ids: &[UserId],
+) -> Result<RemoveMembersOutcome> {
+    caller.require(Permission::GroupsMembers)?;
+    let ids = distinct_ids(user_ids)?;
+    let (group, found) = load_static_group(store, caller, group_id, &ids).await?;
+    let mut outcome = RemoveMembersOutcome::default();
+    let mut candidates = Vec::new();
+    for id in ids {
+        // A deleted user's membership may linger; only a scoped caller needs the user to decide.
+        let in_scope = match (&caller.scope, found.iter().find(|u| u.id == id)) {
+            (Scope::Account, _) => true,
+            (scope, Some(user)) => scope.covers(user.department.as_ref()),
+            (_, None) => false,
+        };
+        if in_scope {
+            candidates.push(id);
+        } else {
+            outcome.out_of_scope.push(id);
+        }
+    }
+    if candidates.is_empty() {
+        return Ok(outcome);
+    }
+    let removed: HashSet<UserId> = store
+        .delete_memberships(
+            &caller.account_id,
+            &group.id,
+            GroupKind::Static,
+            &candidates,
+        )
+        .await?
+        .into_iter()
+        .collect();
+    for id in candidates {
+        if removed.contains(&id) {
+            outcome.removed.push(id);
+        } else {
+            outcome.not_members.push(id);
+        }
+    }
+    Ok(outcome)
+}

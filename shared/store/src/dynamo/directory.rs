@@ -1,0 +1,196 @@
+//! Users, departments and custom roles.
+
+use super::items::{Item, RawItem, from_raw, string};
+use super::{DynamoStore, errors, key, keys, table};
+use crate::memory::{check_cursor_prefix, department_prefix};
+use groups_domain::ports::sort_keys;
+use groups_domain::{
+    AccountId, CustomRole, Department, DepartmentPath, DepartmentTree, DirectoryStore, Error, Page,
+    PageRequest, Result, RoleId, User, UserId,
+};
+
+impl DynamoStore {
+    async fn put_item(&self, op: &str, item: RawItem) -> Result<()> {
+        self.client
+            .put_item()
+            .table_name(&self.table)
+            .set_item(Some(item))
+            .send()
+            .await
+            .map_err(|e| errors::sdk(op, e))?;
+        Ok(())
+    }
+
+    async fn get_item(&self, pk: String, sk: String) -> Result<Option<RawItem>> {
+        let out = self
+            .client
+            .get_item()
+            .table_name(&self.table)
+            .set_key(Some(key(pk, sk)))
+            .consistent_read(true)
+            .send()
+            .await
+            .map_err(|e| errors::sdk("GetItem", e))?;
+        Ok(out.item)
+    }
+}
+
+fn user_item(account: &AccountId, user: &User) -> Result<RawItem> {
+    let mut item = Item::new("user", keys::account(account), keys::user(&user.id), user);
+    if let Some(path) = &user.department {
+        item = item.gsi1(
+            keys::users_by_department(account),
+            sort_keys::user_by_department(path, &user.id),
+        );
+    }
+    item.to_raw()
+}
+
+fn users_page(items: Vec<RawItem>, limit: u32, cursor_attr: &str) -> Result<Page<User>> {
+    let rows = items
+        .into_iter()
+        .map(|raw| {
+            let cursor = super::items::get_str(&raw, cursor_attr)
+                .ok_or_else(|| super::items::missing(cursor_attr))?
+                .to_owned();
+            Ok((cursor, from_raw::<User>(raw)?))
+        })
+        .collect::<Result<Vec<_>>>()?;
+    let page = Page::from_overfetch(rows, limit, |(k, _)| k.clone());
+    Ok(Page {
+        items: page.items.into_iter().map(|(_, u)| u).collect(),
+        next_cursor: page.next_cursor,
+    })
+}
+
+/// The cursor of a base-table listing is the id after `prefix` in the sort key.
+fn strip_prefix(cursor: Option<&str>, prefix: &str) -> Option<String> {
+    cursor
+        .and_then(|c| c.strip_prefix(prefix))
+        .map(str::to_owned)
+}
+
+impl DirectoryStore for DynamoStore {
+    async fn put_department(&self, account: &AccountId, department: &Department) -> Result<()> {
+        let item = Item::new(
+            "department",
+            keys::account(account),
+            keys::department(department.id.as_str()),
+            department,
+        );
+        self.put_item("PutItem", item.to_raw()?).await
+    }
+
+    async fn departments(&self, account: &AccountId) -> Result<DepartmentTree> {
+        let pk = keys::account(account);
+        let items = self
+            .query_collect(usize::MAX, None, |start| {
+                self.client
+                    .query()
+                    .table_name(&self.table)
+                    .key_condition_expression("PK = :pk AND begins_with(SK, :prefix)")
+                    .expression_attribute_values(":pk", string(&pk))
+                    .expression_attribute_values(":prefix", string(keys::DEPARTMENT_PREFIX))
+                    .consistent_read(true)
+                    .set_exclusive_start_key(start)
+            })
+            .await?;
+        let departments = items
+            .into_iter()
+            .map(from_raw::<Department>)
+            .collect::<Result<Vec<_>>>()?;
+        Ok(DepartmentTree::new(departments))
+    }
+
+    async fn put_role(&self, account: &AccountId, role: &CustomRole) -> Result<()> {
+        let item = Item::new(
+            "role",
+            keys::account(account),
+            keys::role(role.id.as_str()),
+            role,
+        );
+        self.put_item("PutItem", item.to_raw()?).await
+    }
+
+    async fn get_role(&self, account: &AccountId, id: &RoleId) -> Result<Option<CustomRole>> {
+        self.get_item(keys::account(account), keys::role(id.as_str()))
+            .await?
+            .map(from_raw)
+            .transpose()
+    }
+
+    async fn put_user(&self, account: &AccountId, user: &User) -> Result<()> {
+        self.put_item("PutItem", user_item(account, user)?).await
+    }
+
+    async fn get_user(&self, account: &AccountId, id: &UserId) -> Result<Option<User>> {
+        self.get_item(keys::account(account), keys::user(id))
+            .await?
+            .map(from_raw)
+            .transpose()
+    }
+
+    async fn list_users(&self, account: &AccountId, page: &PageRequest) -> Result<Page<User>> {
+        let pk = keys::account(account);
+        let start = page
+            .cursor
+            .as_deref()
+            .map(|c| key(pk.clone(), format!("{}{c}", keys::USER_PREFIX)));
+        let items = self
+            .query_collect(page.limit as usize + 1, start, |start| {
+                self.client
+                    .query()
+                    .table_name(&self.table)
+                    .key_condition_expression("PK = :pk AND begins_with(SK, :prefix)")
+                    .expression_attribute_values(":pk", string(&pk))
+                    .expression_attribute_values(":prefix", string(keys::USER_PREFIX))
+                    .consistent_read(true)
+                    .limit(page.limit as i32 + 1)
+                    .set_exclusive_start_key(start)
+            })
+            .await?;
+        let mut result = users_page(items, page.limit, table::SK)?;
+        result.next_cursor = strip_prefix(result.next_cursor.as_deref(), keys::USER_PREFIX);
+        Ok(result)
+    }
+
+    async fn list_department_users(
+        &self,
+        account: &AccountId,
+        department: &DepartmentPath,
+        nested: bool,
+        page: &PageRequest,
+    ) -> Result<Page<User>> {
+        let prefix = department_prefix(department, nested);
+        check_cursor_prefix(page, &prefix)?;
+        let gsi_pk = keys::users_by_department(account);
+        let start = match page.cursor.as_deref() {
+            None => None,
+            Some(c) => {
+                let id = sort_keys::user_id_of_department_key(c)
+                    .and_then(|id| UserId::parse("cursor", id).ok())
+                    .ok_or_else(|| {
+                        Error::validation("cursor", "is not a cursor of this listing")
+                    })?;
+                let mut start = key(keys::account(account), keys::user(&id));
+                start.insert(table::GSI1PK.into(), string(&gsi_pk));
+                start.insert(table::GSI1SK.into(), string(c));
+                Some(start)
+            }
+        };
+        let items = self
+            .query_collect(page.limit as usize + 1, start, |start| {
+                self.client
+                    .query()
+                    .table_name(&self.table)
+                    .index_name(table::GSI1)
+                    .key_condition_expression("GSI1PK = :pk AND begins_with(GSI1SK, :prefix)")
+                    .expression_attribute_values(":pk", string(&gsi_pk))
+                    .expression_attribute_values(":prefix", string(&prefix))
+                    .limit(page.limit as i32 + 1)
+                    .set_exclusive_start_key(start)
+            })
+            .await?;
+        users_page(items, page.limit, table::GSI1SK)
+    }
+}

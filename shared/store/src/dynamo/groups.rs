@@ -1,0 +1,595 @@
+//! Groups, title claims and memberships.
+
+use super::items::{Item, RawItem, from_raw, get_str, get_u64, number, string, to_value};
+use super::{Cancelled, DynamoStore, key, keys, table};
+use aws_sdk_dynamodb::types::{
+    Delete, Put, ReturnValuesOnConditionCheckFailure, TransactWriteItem, Update,
+};
+use groups_domain::group::kind_mismatch;
+use groups_domain::ports::{GroupQuery, sort_keys};
+use groups_domain::{
+    AccountId, Error, Group, GroupId, GroupKind, GroupStore, Membership, Page, PageRequest, Result,
+    Scope, SortOrder, User, UserId,
+};
+use serde::{Deserialize, Serialize};
+
+/// Most memberships one transaction writes: 100 items, one of which updates the group's count.
+const MEMBERS_PER_TRANSACTION: usize = 99;
+/// Most keys one BatchGetItem reads.
+const KEYS_PER_BATCH_GET: usize = 100;
+
+#[derive(Clone, Copy)]
+enum Change {
+    Add,
+    Remove,
+}
+
+/// The item that claims a title for one group, making titles unique per account.
+#[derive(Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct TitleClaim {
+    group_id: GroupId,
+}
+
+fn built<T, E: std::fmt::Display>(r: std::result::Result<T, E>) -> Result<T> {
+    r.map_err(|e| Error::Internal(e.to_string()))
+}
+
+fn group_item(account: &AccountId, group: &Group) -> Result<RawItem> {
+    let title_key = group.title_key();
+    let mut item = Item::new(
+        "group",
+        keys::account(account),
+        keys::group(&group.id),
+        group,
+    )
+    .gsi2(
+        keys::groups_by_title(account),
+        sort_keys::group_by_title(&title_key, &group.id),
+    );
+    item.title_key = Some(title_key);
+    item.owner_path = group.owner_department.as_ref().map(|p| p.key());
+    item.to_raw()
+}
+
+impl DynamoStore {
+    /// Claims the group's title: fails when any group of the account holds it (any case).
+    fn claim_title(&self, account: &AccountId, group: &Group) -> Result<TransactWriteItem> {
+        let claim = Item::new(
+            "titleClaim",
+            keys::account(account),
+            keys::title_marker(&group.title_key()),
+            TitleClaim {
+                group_id: group.id.clone(),
+            },
+        );
+        self.put_if_absent(claim.to_raw()?)
+    }
+
+    fn put_if_absent(&self, item: RawItem) -> Result<TransactWriteItem> {
+        let put = built(
+            Put::builder()
+                .table_name(&self.table)
+                .set_item(Some(item))
+                .condition_expression("attribute_not_exists(PK)")
+                .build(),
+        )?;
+        Ok(TransactWriteItem::builder().put(put).build())
+    }
+
+    /// The group's count update, conditioned on the group existing with `kind`.
+    fn count_update(
+        &self,
+        account: &AccountId,
+        group: &GroupId,
+        kind: GroupKind,
+        delta: i64,
+    ) -> Result<TransactWriteItem> {
+        let update = built(
+            Update::builder()
+                .table_name(&self.table)
+                .set_key(Some(key(keys::account(account), keys::group(group))))
+                .update_expression("ADD memberCount :delta")
+                .condition_expression("attribute_exists(PK) AND kind = :kind")
+                .expression_attribute_values(":delta", number(delta))
+                .expression_attribute_values(":kind", string(kind.as_str()))
+                .return_values_on_condition_check_failure(
+                    ReturnValuesOnConditionCheckFailure::AllOld,
+                )
+                .build(),
+        )?;
+        Ok(TransactWriteItem::builder().update(update).build())
+    }
+
+    /// Writes memberships in transactions of 99 with the count update; `write` builds each
+    /// membership's action. Answers the users whose action applied.
+    async fn change_memberships(
+        &self,
+        change: Change,
+        account: &AccountId,
+        group: &GroupId,
+        kind: GroupKind,
+        users: Vec<UserId>,
+        write: impl Fn(&UserId) -> Result<TransactWriteItem>,
+    ) -> Result<Vec<UserId>> {
+        let (op, sign) = match change {
+            Change::Add => ("AddMembers", 1),
+            Change::Remove => ("RemoveMembers", -1),
+        };
+        let mut applied = Vec::new();
+        for chunk in users.chunks(MEMBERS_PER_TRANSACTION) {
+            let mut pending = chunk.to_vec();
+            while !pending.is_empty() {
+                let mut actions =
+                    vec![self.count_update(account, group, kind, sign * pending.len() as i64)?];
+                for user in &pending {
+                    actions.push(write(user)?);
+                }
+                match self.transact(op, actions).await? {
+                    Ok(()) => {
+                        applied.append(&mut pending);
+                    }
+                    Err(cancelled) => {
+                        if cancelled.failed(0) {
+                            return Err(match cancelled.old_item(0) {
+                                None => Error::not_found("group", group.as_str()),
+                                Some(_) => kind_mismatch(group, kind),
+                            });
+                        }
+                        // Drop the memberships whose condition failed (already there, or
+                        // already gone) and apply the rest.
+                        let before = pending.len();
+                        let mut index = 0;
+                        pending.retain(|_| {
+                            index += 1;
+                            !cancelled.failed(index)
+                        });
+                        if pending.len() == before {
+                            return Err(Error::Internal(format!(
+                                "{op} cancelled without a failed condition"
+                            )));
+                        }
+                    }
+                }
+            }
+        }
+        Ok(applied)
+    }
+
+    fn version_conflict(cancelled: &Cancelled, group: &Group) -> Error {
+        match cancelled.old_item(0) {
+            None => Error::not_found("group", group.id.as_str()),
+            Some(old) => Error::VersionMismatch {
+                expected: group.version,
+                actual: get_u64(old, "version").unwrap_or_default(),
+            },
+        }
+    }
+
+    /// Deletes every membership of a deleted group, page by page.
+    async fn delete_all_members(&self, account: &AccountId, group: &GroupId) -> Result<()> {
+        let pk = keys::group_members(account, group);
+        loop {
+            let page = self
+                .query_collect(500, None, |start| {
+                    self.client
+                        .query()
+                        .table_name(&self.table)
+                        .key_condition_expression("PK = :pk")
+                        .expression_attribute_values(":pk", string(&pk))
+                        .projection_expression("PK, SK")
+                        .consistent_read(true)
+                        .limit(500)
+                        .set_exclusive_start_key(start)
+                })
+                .await?;
+            if page.is_empty() {
+                return Ok(());
+            }
+            for chunk in page.chunks(25) {
+                self.batch_delete(chunk.to_vec()).await?;
+            }
+        }
+    }
+}
+
+fn membership_page(
+    items: Vec<RawItem>,
+    limit: u32,
+    cursor_attr: &str,
+    prefix: &str,
+) -> Result<Page<Membership>> {
+    let rows = items
+        .into_iter()
+        .map(|raw| {
+            let cursor = get_str(&raw, cursor_attr)
+                .and_then(|k| k.strip_prefix(prefix))
+                .ok_or_else(|| super::items::missing(cursor_attr))?
+                .to_owned();
+            Ok((cursor, from_raw::<Membership>(raw)?))
+        })
+        .collect::<Result<Vec<_>>>()?;
+    let page = Page::from_overfetch(rows, limit, |(k, _)| k.clone());
+    Ok(Page {
+        items: page.items.into_iter().map(|(_, m)| m).collect(),
+        next_cursor: page.next_cursor,
+    })
+}
+
+fn cursor_id<T>(cursor: &str, parse: impl Fn(&str, String) -> Result<T>) -> Result<T> {
+    parse("cursor", cursor.to_owned())
+        .map_err(|_| Error::validation("cursor", "is not a cursor of this listing"))
+}
+
+/// The scope filter: a group is visible when its owner path holds a managed department.
+fn scope_filter(scope: &Scope, filters: &mut Vec<String>, values: &mut Vec<(String, String)>) {
+    if let Scope::Departments(ids) = scope {
+        if ids.is_empty() {
+            // Nothing is visible; a condition that is never true keeps one code path.
+            filters.push("attribute_exists(noSuchAttribute)".into());
+            return;
+        }
+        let terms: Vec<String> = ids
+            .iter()
+            .enumerate()
+            .map(|(i, id)| {
+                values.push((format!(":dep{i}"), format!("/{id}/")));
+                format!("contains(ownerPath, :dep{i})")
+            })
+            .collect();
+        filters.push(format!("({})", terms.join(" OR ")));
+    }
+}
+
+impl GroupStore for DynamoStore {
+    async fn create_group(&self, account: &AccountId, group: &Group) -> Result<()> {
+        let actions = vec![
+            self.put_if_absent(group_item(account, group)?)?,
+            self.claim_title(account, group)?,
+        ];
+        match self.transact("CreateGroup", actions).await? {
+            Ok(()) => Ok(()),
+            Err(c) if c.failed(1) => Err(Error::TitleTaken {
+                title: group.title.clone(),
+            }),
+            Err(c) if c.failed(0) => Err(Error::AlreadyExists {
+                resource: "group",
+                id: group.id.to_string(),
+            }),
+            Err(_) => Err(Error::Internal(
+                "CreateGroup cancelled without a failed condition".into(),
+            )),
+        }
+    }
+
+    async fn get_group(&self, account: &AccountId, id: &GroupId) -> Result<Option<Group>> {
+        let out = self
+            .client
+            .get_item()
+            .table_name(&self.table)
+            .set_key(Some(key(keys::account(account), keys::group(id))))
+            .consistent_read(true)
+            .send()
+            .await
+            .map_err(|e| super::errors::sdk("GetItem", e))?;
+        out.item.map(from_raw).transpose()
+    }
+
+    async fn update_group(&self, account: &AccountId, current: &Group, next: &Group) -> Result<()> {
+        let (old_key, new_key) = (current.title_key(), next.title_key());
+        let update = built(
+            Update::builder()
+                .table_name(&self.table)
+                .set_key(Some(key(keys::account(account), keys::group(&current.id))))
+                .update_expression(
+                    "SET #title = :title, #description = :description, #rule = :rule, #updatedBy = :updatedBy, \
+                     #updatedAt = :updatedAt, #version = :next, #titleKey = :titleKey, #gsi2sk = :gsi2sk",
+                )
+                .condition_expression("#version = :expected")
+                .expression_attribute_names("#title", "title")
+                .expression_attribute_names("#description", "description")
+                .expression_attribute_names("#rule", "rule")
+                .expression_attribute_names("#updatedBy", "updatedBy")
+                .expression_attribute_names("#updatedAt", "updatedAt")
+                .expression_attribute_names("#version", "version")
+                .expression_attribute_names("#titleKey", "titleKey")
+                .expression_attribute_names("#gsi2sk", table::GSI2SK)
+                .expression_attribute_values(":title", string(&next.title))
+                .expression_attribute_values(":description", string(&next.description))
+                .expression_attribute_values(":rule", to_value(&next.rule)?)
+                .expression_attribute_values(":updatedBy", string(next.updated_by.as_str()))
+                .expression_attribute_values(":updatedAt", to_value(&TimeValue(next.updated_at))?)
+                .expression_attribute_values(":next", number(next.version))
+                .expression_attribute_values(":expected", number(current.version))
+                .expression_attribute_values(":titleKey", string(&new_key))
+                .expression_attribute_values(":gsi2sk", string(sort_keys::group_by_title(&new_key, &current.id)))
+                .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::AllOld)
+                .build(),
+        )?;
+        let mut actions = vec![TransactWriteItem::builder().update(update).build()];
+        if old_key != new_key {
+            let release = built(
+                Delete::builder()
+                    .table_name(&self.table)
+                    .set_key(Some(key(
+                        keys::account(account),
+                        keys::title_marker(&old_key),
+                    )))
+                    .condition_expression("groupId = :id")
+                    .expression_attribute_values(":id", string(current.id.as_str()))
+                    .build(),
+            )?;
+            actions.push(TransactWriteItem::builder().delete(release).build());
+            actions.push(self.claim_title(account, next)?);
+        }
+        match self.transact("UpdateGroup", actions).await? {
+            Ok(()) => Ok(()),
+            Err(c) if c.failed(0) => Err(Self::version_conflict(&c, current)),
+            Err(c) if c.failed(2) => Err(Error::TitleTaken {
+                title: next.title.clone(),
+            }),
+            Err(_) => Err(Error::Internal(format!(
+                "title claim of group {} is missing",
+                current.id
+            ))),
+        }
+    }
+
+    async fn delete_group(&self, account: &AccountId, group: &Group) -> Result<()> {
+        let remove = built(
+            Delete::builder()
+                .table_name(&self.table)
+                .set_key(Some(key(keys::account(account), keys::group(&group.id))))
+                .condition_expression("#version = :expected")
+                .expression_attribute_names("#version", "version")
+                .expression_attribute_values(":expected", number(group.version))
+                .return_values_on_condition_check_failure(
+                    ReturnValuesOnConditionCheckFailure::AllOld,
+                )
+                .build(),
+        )?;
+        let release = built(
+            Delete::builder()
+                .table_name(&self.table)
+                .set_key(Some(key(
+                    keys::account(account),
+                    keys::title_marker(&group.title_key()),
+                )))
+                .condition_expression("groupId = :id")
+                .expression_attribute_values(":id", string(group.id.as_str()))
+                .build(),
+        )?;
+        let actions = vec![
+            TransactWriteItem::builder().delete(remove).build(),
+            TransactWriteItem::builder().delete(release).build(),
+        ];
+        match self.transact("DeleteGroup", actions).await? {
+            Ok(()) => {}
+            Err(c) if c.failed(0) => return Err(Self::version_conflict(&c, group)),
+            Err(_) => {
+                return Err(Error::Internal(format!(
+                    "title claim of group {} is missing",
+                    group.id
+                )));
+            }
+        }
+        // The group is gone, so no membership can be added any more (inserts are conditioned
+        // on it); now clear the ones it had.
+        self.delete_all_members(account, &group.id).await
+    }
+
+    async fn list_groups(
+        &self,
+        account: &AccountId,
+        scope: &Scope,
+        query: &GroupQuery,
+    ) -> Result<Page<Group>> {
+        let gsi_pk = keys::groups_by_title(account);
+        let mut filters = Vec::new();
+        let mut values: Vec<(String, String)> = Vec::new();
+        if let Some(kind) = query.kind {
+            filters.push("kind = :kind".to_owned());
+            values.push((":kind".into(), kind.as_str().into()));
+        }
+        if let Some(q) = &query.title_contains {
+            filters.push("contains(titleKey, :q)".to_owned());
+            values.push((":q".into(), groups_domain::group::title_key(q)));
+        }
+        scope_filter(scope, &mut filters, &mut values);
+        let filter = (!filters.is_empty()).then(|| filters.join(" AND "));
+        let start = match query.page.cursor.as_deref() {
+            None => None,
+            Some(c) => {
+                let id = sort_keys::group_id_of_title_key(c).ok_or_else(|| {
+                    Error::validation("cursor", "is not a cursor of this listing")
+                })?;
+                let id = cursor_id(id, GroupId::parse)?;
+                let mut start = key(keys::account(account), keys::group(&id));
+                start.insert(table::GSI2PK.into(), string(&gsi_pk));
+                start.insert(table::GSI2SK.into(), string(c));
+                Some(start)
+            }
+        };
+        let want = query.page.limit as usize + 1;
+        let items = self
+            .query_collect(want, start, |start| {
+                let mut q = self
+                    .client
+                    .query()
+                    .table_name(&self.table)
+                    .index_name(table::GSI2)
+                    .key_condition_expression("GSI2PK = :pk")
+                    .expression_attribute_values(":pk", string(&gsi_pk))
+                    .scan_index_forward(query.order == SortOrder::Ascending)
+                    .set_filter_expression(filter.clone())
+                    .set_exclusive_start_key(start);
+                for (name, value) in &values {
+                    q = q.expression_attribute_values(name, string(value));
+                }
+                // Unfiltered, exactly one page is read; filtered, read on until it fills.
+                if filter.is_none() {
+                    q.limit(want as i32)
+                } else {
+                    q
+                }
+            })
+            .await?;
+        let rows = items
+            .into_iter()
+            .map(|raw| {
+                let cursor = get_str(&raw, table::GSI2SK)
+                    .ok_or_else(|| super::items::missing(table::GSI2SK))?
+                    .to_owned();
+                Ok((cursor, from_raw::<Group>(raw)?))
+            })
+            .collect::<Result<Vec<_>>>()?;
+        let page = Page::from_overfetch(rows, query.page.limit, |(k, _)| k.clone());
+        Ok(Page {
+            items: page.items.into_iter().map(|(_, g)| g).collect(),
+            next_cursor: page.next_cursor,
+        })
+    }
+
+    async fn get_group_and_users(
+        &self,
+        account: &AccountId,
+        group: &GroupId,
+        users: &[UserId],
+    ) -> Result<(Option<Group>, Vec<User>)> {
+        let pk = keys::account(account);
+        let mut all_keys = vec![key(pk.clone(), keys::group(group))];
+        all_keys.extend(users.iter().map(|u| key(pk.clone(), keys::user(u))));
+        let mut found_group = None;
+        let mut found_users = Vec::with_capacity(users.len());
+        for chunk in all_keys.chunks(KEYS_PER_BATCH_GET) {
+            for raw in self.batch_get(chunk.to_vec()).await? {
+                match get_str(&raw, table::SK) {
+                    Some(sk) if sk.starts_with(keys::GROUP_PREFIX) => {
+                        found_group = Some(from_raw(raw)?)
+                    }
+                    Some(_) => found_users.push(from_raw::<User>(raw)?),
+                    None => return Err(super::items::missing(table::SK)),
+                }
+            }
+        }
+        Ok((found_group, found_users))
+    }
+
+    async fn insert_memberships(
+        &self,
+        account: &AccountId,
+        group: &GroupId,
+        kind: GroupKind,
+        members: &[Membership],
+    ) -> Result<Vec<UserId>> {
+        let users = members.iter().map(|m| m.user_id.clone()).collect();
+        self.change_memberships(Change::Add, account, group, kind, users, |user| {
+            let m = members
+                .iter()
+                .find(|m| &m.user_id == user)
+                .ok_or_else(|| Error::Internal("membership vanished".into()))?;
+            let item = Item::new(
+                "membership",
+                keys::group_members(account, group),
+                keys::member(user),
+                m,
+            )
+            .gsi1(keys::user_groups(account, user), keys::group(group));
+            self.put_if_absent(item.to_raw()?)
+        })
+        .await
+    }
+
+    async fn delete_memberships(
+        &self,
+        account: &AccountId,
+        group: &GroupId,
+        kind: GroupKind,
+        users: &[UserId],
+    ) -> Result<Vec<UserId>> {
+        self.change_memberships(
+            Change::Remove,
+            account,
+            group,
+            kind,
+            users.to_vec(),
+            |user| {
+                let delete = built(
+                    Delete::builder()
+                        .table_name(&self.table)
+                        .set_key(Some(key(
+                            keys::group_members(account, group),
+                            keys::member(user),
+                        )))
+                        .condition_expression("attribute_exists(PK)")
+                        .build(),
+                )?;
+                Ok(TransactWriteItem::builder().delete(delete).build())
+            },
+        )
+        .await
+    }
+
+    async fn list_members(
+        &self,
+        account: &AccountId,
+        group: &GroupId,
+        page: &PageRequest,
+    ) -> Result<Page<Membership>> {
+        let pk = keys::group_members(account, group);
+        let start = match page.cursor.as_deref() {
+            None => None,
+            Some(c) => Some(key(pk.clone(), keys::member(&cursor_id(c, UserId::parse)?))),
+        };
+        let items = self
+            .query_collect(page.limit as usize + 1, start, |start| {
+                self.client
+                    .query()
+                    .table_name(&self.table)
+                    .key_condition_expression("PK = :pk AND begins_with(SK, :prefix)")
+                    .expression_attribute_values(":pk", string(&pk))
+                    .expression_attribute_values(":prefix", string(keys::MEMBER_PREFIX))
+                    .consistent_read(true)
+                    .limit(page.limit as i32 + 1)
+                    .set_exclusive_start_key(start)
+            })
+            .await?;
+        membership_page(items, page.limit, table::SK, keys::MEMBER_PREFIX)
+    }
+
+    async fn list_user_groups(
+        &self,
+        account: &AccountId,
+        user: &UserId,
+        page: &PageRequest,
+    ) -> Result<Page<Membership>> {
+        let gsi_pk = keys::user_groups(account, user);
+        let start = match page.cursor.as_deref() {
+            None => None,
+            Some(c) => {
+                let group = cursor_id(c, GroupId::parse)?;
+                let mut start = key(keys::group_members(account, &group), keys::member(user));
+                start.insert(table::GSI1PK.into(), string(&gsi_pk));
+                start.insert(table::GSI1SK.into(), string(keys::group(&group)));
+                Some(start)
+            }
+        };
+        let items = self
+            .query_collect(page.limit as usize + 1, start, |start| {
+                self.client
+                    .query()
+                    .table_name(&self.table)
+                    .index_name(table::GSI1)
+                    .key_condition_expression("GSI1PK = :pk")
+                    .expression_attribute_values(":pk", string(&gsi_pk))
+                    .limit(page.limit as i32 + 1)
+                    .set_exclusive_start_key(start)
+            })
+            .await?;
+        membership_page(items, page.limit, table::GSI1SK, keys::GROUP_PREFIX)
+    }
+}
+
+/// Serializes a timestamp exactly as the entities do (RFC 3339).
+#[derive(Serialize)]
+struct TimeValue(#[serde(with = "time::serde::rfc3339")] time::OffsetDateTime);

@@ -1,0 +1,56 @@
+//! Key layout of the single table (documented in the README's table design).
+
+use groups_domain::{AccountId, GroupId, UserId};
+
+pub fn account(account: &AccountId) -> String {
+    format!("A#{account}")
+}
+
+pub fn user(id: &UserId) -> String {
+    format!("U#{id}")
+}
+
+pub fn department(id: &str) -> String {
+    format!("D#{id}")
+}
+
+pub fn role(id: &str) -> String {
+    format!("R#{id}")
+}
+
+pub fn group(id: &GroupId) -> String {
+    format!("G#{id}")
+}
+
+pub fn title_marker(title_key: &str) -> String {
+    format!("T#{title_key}")
+}
+
+/// The partition holding one group's memberships.
+pub fn group_members(account: &AccountId, group: &GroupId) -> String {
+    format!("A#{account}#G#{group}")
+}
+
+pub fn member(user: &UserId) -> String {
+    format!("M#{user}")
+}
+
+/// GSI1 partition of an account's users by department path.
+pub fn users_by_department(account: &AccountId) -> String {
+    format!("A#{account}#DEPT")
+}
+
+/// GSI1 partition of one user's memberships.
+pub fn user_groups(account: &AccountId, user: &UserId) -> String {
+    format!("A#{account}#U#{user}")
+}
+
+/// GSI2 partition of an account's groups by title.
+pub fn groups_by_title(account: &AccountId) -> String {
+    format!("A#{account}#GROUPS")
+}
+
+pub const USER_PREFIX: &str = "U#";
+pub const DEPARTMENT_PREFIX: &str = "D#";
+pub const MEMBER_PREFIX: &str = "M#";
+pub const GROUP_PREFIX: &str = "G#";

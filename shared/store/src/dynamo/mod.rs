@@ -1,0 +1,228 @@
+//! The DynamoDB single-table adapter. Every port method is one GetItem, one Query or one
+//! transaction (chunked only where DynamoDB's per-call limits force it), retried on
+//! transient failures.
+
+mod counter;
+mod directory;
+mod errors;
+mod groups;
+pub mod items;
+pub mod keys;
+mod retry;
+pub mod table;
+
+pub use counter::CallCounter;
+pub use table::{TableDefinition, create_table, table_definition};
+
+use aws_sdk_dynamodb::Client;
+use aws_sdk_dynamodb::config::{Credentials, Region};
+use aws_sdk_dynamodb::operation::query::builders::QueryFluentBuilder;
+use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
+use aws_sdk_dynamodb::types::{CancellationReason, KeysAndAttributes, TransactWriteItem};
+use groups_domain::{Error, Result};
+use items::RawItem;
+use std::collections::HashMap;
+
+#[derive(Debug, Clone)]
+pub struct DynamoStore {
+    client: Client,
+    table: String,
+}
+
+/// A client for a local endpoint (DynamoDB Local) with static credentials. DynamoDB Local keeps
+/// data per access key and region, so every client of one run must use these same values.
+pub fn local_client(endpoint: &str, counter: Option<&CallCounter>) -> Client {
+    let mut config = aws_sdk_dynamodb::Config::builder()
+        .behavior_version(aws_sdk_dynamodb::config::BehaviorVersion::latest())
+        .endpoint_url(endpoint)
+        .region(Region::new("us-east-1"))
+        .credentials_provider(Credentials::new(
+            "local",
+            "local",
+            None,
+            None,
+            "groups-local",
+        ));
+    if let Some(counter) = counter {
+        config = config.interceptor(counter.clone());
+    }
+    Client::from_conf(config.build())
+}
+
+/// Why a transaction was cancelled: one entry per item, in order.
+pub(crate) struct Cancelled(pub Vec<CancellationReason>);
+
+impl Cancelled {
+    pub fn failed(&self, index: usize) -> bool {
+        self.0
+            .get(index)
+            .and_then(|r| r.code())
+            .is_some_and(|c| c == "ConditionalCheckFailed")
+    }
+
+    /// The item as it was when its condition failed (asked for with ALL_OLD).
+    pub fn old_item(&self, index: usize) -> Option<&RawItem> {
+        self.0.get(index).and_then(|r| r.item())
+    }
+}
+
+impl DynamoStore {
+    pub fn new(client: Client, table: impl Into<String>) -> Self {
+        Self {
+            client,
+            table: table.into(),
+        }
+    }
+
+    pub fn client(&self) -> &Client {
+        &self.client
+    }
+
+    pub fn table(&self) -> &str {
+        &self.table
+    }
+
+    /// Runs a transaction, retrying conflicts and throttling with backoff. A cancellation for
+    /// any other reason (a failed condition) is handed back for the caller to interpret.
+    pub(crate) async fn transact(
+        &self,
+        op: &str,
+        items: Vec<TransactWriteItem>,
+    ) -> Result<std::result::Result<(), Cancelled>> {
+        for attempt in 0..retry::MAX_ATTEMPTS {
+            let result = self
+                .client
+                .transact_write_items()
+                .set_transact_items(Some(items.clone()))
+                .send()
+                .await;
+            let err = match result {
+                Ok(_) => return Ok(Ok(())),
+                Err(err) => err,
+            };
+            if let Some(TransactWriteItemsError::TransactionCanceledException(cancel)) =
+                err.as_service_error()
+            {
+                let reasons = cancel.cancellation_reasons().to_vec();
+                let transient = reasons.iter().any(|r| {
+                    errors::is_transient_code(r.code()) || r.code() == Some("TransactionConflict")
+                });
+                if !transient {
+                    return Ok(Err(Cancelled(reasons)));
+                }
+            } else {
+                let mapped = errors::sdk(op, err);
+                if !matches!(mapped, Error::Unavailable(_)) {
+                    return Err(mapped);
+                }
+            }
+            retry::backoff(attempt).await;
+        }
+        Err(Error::Unavailable(format!(
+            "{op}: transaction kept conflicting"
+        )))
+    }
+
+    /// Runs a query from `start`, following pages until `want` items are collected or none
+    /// remain. Unfiltered queries ask for exactly `want`, so one call serves one page.
+    pub(crate) async fn query_collect(
+        &self,
+        want: usize,
+        mut start: Option<RawItem>,
+        build: impl Fn(Option<RawItem>) -> QueryFluentBuilder,
+    ) -> Result<Vec<RawItem>> {
+        let mut items = Vec::new();
+        loop {
+            let out = build(start.take())
+                .send()
+                .await
+                .map_err(|e| errors::sdk("Query", e))?;
+            items.extend(out.items.unwrap_or_default());
+            if items.len() >= want {
+                items.truncate(want);
+                return Ok(items);
+            }
+            match out.last_evaluated_key {
+                Some(key) if !key.is_empty() => start = Some(key),
+                _ => return Ok(items),
+            }
+        }
+    }
+
+    /// Reads up to 100 keys in one BatchGetItem, retrying unprocessed keys with backoff.
+    pub(crate) async fn batch_get(&self, keys: Vec<RawItem>) -> Result<Vec<RawItem>> {
+        let mut found = Vec::with_capacity(keys.len());
+        let mut pending = KeysAndAttributes::builder()
+            .set_keys(Some(keys))
+            .consistent_read(true)
+            .build()
+            .map_err(|e| Error::Internal(e.to_string()))?;
+        for attempt in 0..retry::MAX_ATTEMPTS {
+            let out = self
+                .client
+                .batch_get_item()
+                .request_items(&self.table, pending.clone())
+                .send()
+                .await
+                .map_err(|e| errors::sdk("BatchGetItem", e))?;
+            if let Some(mut responses) = out.responses {
+                found.extend(responses.remove(&self.table).unwrap_or_default());
+            }
+            match out.unprocessed_keys.and_then(|mut u| u.remove(&self.table)) {
+                Some(rest) if !rest.keys().is_empty() => {
+                    pending = rest;
+                    retry::backoff(attempt).await;
+                }
+                _ => return Ok(found),
+            }
+        }
+        Err(Error::Unavailable(
+            "BatchGetItem: keys stayed unprocessed".into(),
+        ))
+    }
+
+    /// Deletes up to 25 keys in one BatchWriteItem, retrying unprocessed items with backoff.
+    pub(crate) async fn batch_delete(&self, keys: Vec<RawItem>) -> Result<()> {
+        use aws_sdk_dynamodb::types::{DeleteRequest, WriteRequest};
+        let mut pending = keys
+            .into_iter()
+            .map(|key| {
+                DeleteRequest::builder()
+                    .set_key(Some(key))
+                    .build()
+                    .map(|d| WriteRequest::builder().delete_request(d).build())
+                    .map_err(|e| Error::Internal(e.to_string()))
+            })
+            .collect::<Result<Vec<_>>>()?;
+        for attempt in 0..retry::MAX_ATTEMPTS {
+            if pending.is_empty() {
+                return Ok(());
+            }
+            let out = self
+                .client
+                .batch_write_item()
+                .request_items(&self.table, pending.clone())
+                .send()
+                .await
+                .map_err(|e| errors::sdk("BatchWriteItem", e))?;
+            pending = out
+                .unprocessed_items
+                .and_then(|mut u| u.remove(&self.table))
+                .unwrap_or_default();
+            if !pending.is_empty() {
+                retry::backoff(attempt).await;
+            }
+        }
+        Err(Error::Unavailable(
+            "BatchWriteItem: items stayed unprocessed".into(),
+        ))
+    }
+}
+
+/// A primary key.
+pub(crate) fn key(pk: String, sk: String) -> RawItem {
+    HashMap::from([
+        (table::PK.to_owned(), items::string(pk)),
+        (table::SK.to_owned(), items::string(sk)),
+    ])
+}

@@ -1,0 +1,701 @@
+//! The conformance suite: every case runs against both adapters (see tests/store_conformance.rs).
+
+use crate::fixtures::*;
+use groups_domain::ports::GroupQuery;
+use groups_domain::service::{self, GroupPatch, NewGroup};
+use groups_domain::{
+    BuiltinRole, CustomRole, Department, Error, GroupKind, Page, PageRequest, Permission,
+    PermissionSet, RoleId, RoleScope, Scope, SortOrder, Store, UserId,
+};
+use std::collections::HashSet;
+use std::sync::Arc;
+
+/// Follows cursors to the end, collecting every title.
+async fn all_titles<S: Store>(
+    store: &S,
+    account: &groups_domain::AccountId,
+    order: SortOrder,
+    limit: u32,
+) -> (Vec<String>, usize) {
+    let mut titles = Vec::new();
+    let mut cursor = None;
+    let mut pages = 0;
+    loop {
+        let query = GroupQuery {
+            order,
+            page: PageRequest::new(Some(limit), cursor).expect("page"),
+            ..GroupQuery::default()
+        };
+        let page = store
+            .list_groups(account, &Scope::Account, &query)
+            .await
+            .expect("list");
+        pages += 1;
+        assert!(page.items.len() <= limit as usize);
+        titles.extend(page.items.into_iter().map(|g| g.title));
+        match page.next_cursor {
+            Some(c) => cursor = Some(c),
+            None => return (titles, pages),
+        }
+    }
+}
+
+pub async fn pages_250_groups_in_both_directions<S: Store>(store: Arc<S>) {
+    let acc = account();
+    let admin = admin(&acc);
+    // Created out of order, with mixed case, so the order comes from the store.
+    for i in (0..250).rev() {
+        let title = if i % 2 == 0 {
+            format!("group {i:03}")
+        } else {
+            format!("Group {i:03}")
+        };
+        create(&*store, &admin, &title).await;
+    }
+    let (asc, pages) = all_titles(&*store, &acc, SortOrder::Ascending, 40).await;
+    assert_eq!(pages, 7, "250 groups in pages of 40");
+    assert_eq!(asc.len(), 250);
+    let keys: Vec<String> = asc.iter().map(|t| t.to_lowercase()).collect();
+    let mut sorted = keys.clone();
+    sorted.sort();
+    assert_eq!(keys, sorted, "ascending title order, case-insensitively");
+    assert_eq!(
+        asc.iter().collect::<HashSet<_>>().len(),
+        250,
+        "each exactly once"
+    );
+
+    let (desc, _) = all_titles(&*store, &acc, SortOrder::Descending, 33).await;
+    let mut reversed = asc.clone();
+    reversed.reverse();
+    assert_eq!(desc, reversed);
+
+    // A page that ends exactly at the end has no cursor.
+    let (_, pages) = all_titles(&*store, &acc, SortOrder::Ascending, 50).await;
+    assert_eq!(pages, 5);
+}
+
+pub async fn titles_differing_only_in_case_are_rejected<S: Store>(store: Arc<S>) {
+    let acc = account();
+    let admin = admin(&acc);
+    create(&*store, &admin, "Direct Sales").await;
+    let err = service::create_group(&*store, &admin, new_group("  direct SALES "), now()).await;
+    assert!(matches!(err, Err(Error::TitleTaken { .. })), "{err:?}");
+    // Another account may use it.
+    let other = crate::fixtures::admin(&account());
+    create(&*store, &other, "Direct Sales").await;
+    // Renaming onto a taken title fails too, and leaves the group unchanged.
+    let smm = create(&*store, &admin, "SMM").await;
+    let patch = GroupPatch {
+        title: Some("DIRECT sales".into()),
+        ..GroupPatch::default()
+    };
+    let err = service::update_group(&*store, &admin, &smm.id, smm.version, patch, now()).await;
+    assert!(matches!(err, Err(Error::TitleTaken { .. })), "{err:?}");
+    let stored = store
+        .get_group(&acc, &smm.id)
+        .await
+        .expect("get")
+        .expect("exists");
+    assert_eq!((stored.title.as_str(), stored.version), ("SMM", 1));
+}
+
+pub async fn rename_moves_the_title_claim_and_versions_guard_lost_updates<S: Store>(store: Arc<S>) {
+    let acc = account();
+    let admin = admin(&acc);
+    let g = create(&*store, &admin, "Interns").await;
+    let rename = |t: &str| GroupPatch {
+        title: Some(t.into()),
+        description: Some("Summer intake".into()),
+        ..GroupPatch::default()
+    };
+    let renamed = service::update_group(&*store, &admin, &g.id, 1, rename("Interns 2026"), now())
+        .await
+        .expect("rename");
+    assert_eq!(renamed.version, 2);
+    // The old title is free again, the new one is taken.
+    create(&*store, &admin, "interns").await;
+    let err = service::create_group(&*store, &admin, new_group("INTERNS 2026"), now()).await;
+    assert!(matches!(err, Err(Error::TitleTaken { .. })));
+    // A writer holding version 1 loses.
+    let err = service::update_group(&*store, &admin, &g.id, 1, rename("Other"), now()).await;
+    assert!(
+        matches!(
+            err,
+            Err(Error::VersionMismatch {
+                expected: 1,
+                actual: 2
+            })
+        ),
+        "{err:?}"
+    );
+    // The store itself refuses a stale version even if the service's check raced.
+    let stale = g.clone();
+    let mut next = renamed.clone();
+    next.title = "Raced".into();
+    next.version = 3;
+    let err = store.update_group(&acc, &stale, &next).await;
+    assert!(
+        matches!(
+            err,
+            Err(Error::VersionMismatch {
+                expected: 1,
+                actual: 2
+            })
+        ),
+        "{err:?}"
+    );
+    // A case-only rename keeps the claim and works.
+    let recased = service::update_group(&*store, &admin, &g.id, 2, rename("INTERNS 2026"), now())
+        .await
+        .expect("recase");
+    let stored = store
+        .get_group(&acc, &g.id)
+        .await
+        .expect("get")
+        .expect("exists");
+    assert_eq!(stored, recased);
+    assert_eq!(stored.description, "Summer intake");
+}
+
+pub async fn concurrent_adds_keep_an_exact_count<S: Store + 'static>(store: Arc<S>) {
+    let acc = account();
+    let admin = admin(&acc);
+    seed_users(&*store, &acc, 60, None).await;
+    let group = create(&*store, &admin, "Business Services").await;
+    let mut tasks = tokio::task::JoinSet::new();
+    for caller_no in 0..20 {
+        let (store, admin, id) = (store.clone(), admin.clone(), group.id.clone());
+        // Overlapping windows of 15 users over 60.
+        let ids: Vec<UserId> = (0..15).map(|k| user_id((caller_no * 3 + k) % 60)).collect();
+        tasks.spawn(async move { service::add_members(&*store, &admin, &id, &ids, now()).await });
+    }
+    let mut added = 0;
+    while let Some(result) = tasks.join_next().await {
+        let outcome = result.expect("task").expect("add members");
+        assert_eq!(outcome.added.len() + outcome.already_members.len(), 15);
+        added += outcome.added.len();
+    }
+    let members = all_members(&*store, &acc, &group.id).await;
+    let distinct: HashSet<_> = members.iter().cloned().collect();
+    assert_eq!(distinct.len(), members.len(), "no duplicate membership");
+    assert_eq!(
+        members.len(),
+        60,
+        "every user is in exactly one window or more"
+    );
+    assert_eq!(added, 60, "each membership was reported added exactly once");
+    let stored = store
+        .get_group(&acc, &group.id)
+        .await
+        .expect("get")
+        .expect("exists");
+    assert_eq!(stored.member_count, 60);
+}
+
+async fn all_members<S: Store>(
+    store: &S,
+    acc: &groups_domain::AccountId,
+    group: &groups_domain::GroupId,
+) -> Vec<UserId> {
+    let mut out = Vec::new();
+    let mut cursor = None;
+    loop {
+        let page = store
+            .list_members(
+                acc,
+                group,
+                &PageRequest::new(Some(7), cursor).expect("page"),
+            )
+            .await
+            .expect("members");
+        out.extend(page.items.into_iter().map(|m| m.user_id));
+        match page.next_cursor {
+            Some(c) => cursor = Some(c),
+            None => return out,
+        }
+    }
+}
+
+pub async fn concurrent_creates_of_one_title_let_exactly_one_win<S: Store + 'static>(
+    store: Arc<S>,
+) {
+    let acc = account();
+    let admin = admin(&acc);
+    let mut tasks = tokio::task::JoinSet::new();
+    for i in 0..2 {
+        let (store, admin) = (store.clone(), admin.clone());
+        let title = if i == 0 { "Onboarding" } else { "ONBOARDING" };
+        tasks.spawn(async move {
+            service::create_group(&*store, &admin, new_group(title), now()).await
+        });
+    }
+    let mut wins = 0;
+    let mut taken = 0;
+    while let Some(result) = tasks.join_next().await {
+        match result.expect("task") {
+            Ok(_) => wins += 1,
+            Err(Error::TitleTaken { .. }) => taken += 1,
+            Err(e) => panic!("unexpected {e:?}"),
+        }
+    }
+    assert_eq!((wins, taken), (1, 1));
+    let page = store
+        .list_groups(&acc, &Scope::Account, &GroupQuery::default())
+        .await
+        .expect("list");
+    assert_eq!(page.items.len(), 1);
+}
+
+pub async fn delete_removes_the_group_and_its_memberships<S: Store>(store: Arc<S>) {
+    let acc = account();
+    let admin = admin(&acc);
+    seed_users(&*store, &acc, 130, None).await;
+    let doomed = create(&*store, &admin, "Doomed").await;
+    let kept = create(&*store, &admin, "Kept").await;
+    let ids: Vec<UserId> = (0..130).map(user_id).collect();
+    service::add_members(&*store, &admin, &doomed.id, &ids, now())
+        .await
+        .expect("add");
+    service::add_members(&*store, &admin, &kept.id, &ids[..3], now())
+        .await
+        .expect("add");
+    service::delete_group(&*store, &admin, &doomed.id)
+        .await
+        .expect("delete");
+    assert_eq!(store.get_group(&acc, &doomed.id).await.expect("get"), None);
+    assert!(all_members(&*store, &acc, &doomed.id).await.is_empty());
+    let groups = store
+        .list_user_groups(&acc, &user_id(0), &PageRequest::default())
+        .await
+        .expect("groups");
+    assert_eq!(
+        groups.items.iter().map(|m| &m.group_id).collect::<Vec<_>>(),
+        vec![&kept.id]
+    );
+    // Deleted: 404 to the service, and the title is free again.
+    let err = service::delete_group(&*store, &admin, &doomed.id).await;
+    assert!(matches!(err, Err(Error::NotFound { .. })));
+    create(&*store, &admin, "doomed").await;
+    let err = service::add_members(&*store, &admin, &doomed.id, &ids[..1], now()).await;
+    assert!(matches!(err, Err(Error::NotFound { .. })));
+}
+
+pub async fn a_users_groups_follow_adds_and_removes<S: Store>(store: Arc<S>) {
+    let acc = account();
+    let admin = admin(&acc);
+    seed_users(&*store, &acc, 3, None).await;
+    let mut groups = Vec::new();
+    for t in [
+        "SMM",
+        "Interns",
+        "Direct Sales",
+        "Business Services",
+        "Alumni",
+    ] {
+        groups.push(create(&*store, &admin, t).await);
+    }
+    for g in &groups {
+        service::add_members(&*store, &admin, &g.id, &[user_id(1), user_id(2)], now())
+            .await
+            .expect("add");
+    }
+    let out = service::remove_members(&*store, &admin, &groups[1].id, &[user_id(1), user_id(0)])
+        .await
+        .expect("remove");
+    assert_eq!(out.removed, vec![user_id(1)]);
+    assert_eq!(out.not_members, vec![user_id(0)]);
+    let mut seen = Vec::new();
+    let mut cursor = None;
+    loop {
+        let page = store
+            .list_user_groups(
+                &acc,
+                &user_id(1),
+                &PageRequest::new(Some(2), cursor).expect("page"),
+            )
+            .await
+            .expect("groups");
+        seen.extend(page.items.into_iter().map(|m| m.group_id));
+        match page.next_cursor {
+            Some(c) => cursor = Some(c),
+            None => break,
+        }
+    }
+    let mut expected: Vec<_> = groups
+        .iter()
+        .filter(|g| g.id != groups[1].id)
+        .map(|g| g.id.clone())
+        .collect();
+    expected.sort();
+    assert_eq!(seen, expected, "by group id, every page once");
+    let user2 = store
+        .list_user_groups(&acc, &user_id(2), &PageRequest::default())
+        .await
+        .expect("groups");
+    assert_eq!(user2.items.len(), 5);
+    let interns = store
+        .get_group(&acc, &groups[1].id)
+        .await
+        .expect("get")
+        .expect("exists");
+    assert_eq!(interns.member_count, 1);
+}
+
+pub async fn bulk_adds_answer_added_already_not_found_and_out_of_scope<S: Store>(store: Arc<S>) {
+    let acc = account();
+    seed_departments(&*store, &acc).await;
+    let sales = path(&["root", "sales"]);
+    let hr = path(&["root", "hr"]);
+    seed_users(&*store, &acc, 250, Some(sales.clone())).await;
+    store
+        .put_user(&acc, &user(900, Some(hr)))
+        .await
+        .expect("put");
+    let dept_admin = caller(&acc, BuiltinRole::DepartmentAdmin, &["sales"]);
+    let mut new = new_group("Sales Team");
+    new.owner_department_id = Some(dep("sales"));
+    let group = service::create_group(&*store, &dept_admin, new, now())
+        .await
+        .expect("create");
+    assert_eq!(
+        group.owner_department.as_ref().map(|p| p.key()),
+        Some("/root/sales/".into())
+    );
+
+    let mut ids: Vec<UserId> = (0..250).map(user_id).collect();
+    ids.push(user_id(900));
+    ids.push(user_id(999));
+    ids.push(user_id(0)); // repeated in one call: counted once
+    let out = service::add_members(&*store, &dept_admin, &group.id, &ids, now())
+        .await
+        .expect("add");
+    assert_eq!(out.added.len(), 250);
+    assert_eq!(out.out_of_scope, vec![user_id(900)]);
+    assert_eq!(out.not_found, vec![user_id(999)]);
+    assert!(out.already_members.is_empty());
+    // Repeating changes nothing.
+    let again = service::add_members(&*store, &dept_admin, &group.id, &ids[..120], now())
+        .await
+        .expect("add");
+    assert_eq!((again.added.len(), again.already_members.len()), (0, 120));
+    let stored = store
+        .get_group(&acc, &group.id)
+        .await
+        .expect("get")
+        .expect("exists");
+    assert_eq!(stored.member_count, 250);
+    // Removing a mix: exact again.
+    let out = service::remove_members(&*store, &dept_admin, &group.id, &ids[100..])
+        .await
+        .expect("remove");
+    assert_eq!(
+        out.removed.len(),
+        151,
+        "u0100..u0249 and the repeated u0000"
+    );
+    assert_eq!(out.out_of_scope, vec![user_id(900), user_id(999)]);
+    let stored = store
+        .get_group(&acc, &group.id)
+        .await
+        .expect("get")
+        .expect("exists");
+    assert_eq!(stored.member_count, 99);
+    // Too many ids is a validation error that writes nothing.
+    let many: Vec<UserId> = (0..1001).map(user_id).collect();
+    let err = service::add_members(&*store, &dept_admin, &group.id, &many, now()).await;
+    assert!(
+        matches!(err, Err(Error::Validation { ref field, .. }) if field == "userIds"),
+        "{err:?}"
+    );
+}
+
+pub async fn smart_groups_refuse_manual_members<S: Store>(store: Arc<S>) {
+    let acc = account();
+    let admin = admin(&acc);
+    seed_users(&*store, &acc, 2, None).await;
+    let rule = serde_json::json!({"attr": "status", "op": "eq", "value": "active"});
+    let smart = NewGroup {
+        kind: GroupKind::Smart,
+        rule: Some(rule.clone()),
+        ..new_group("Active learners")
+    };
+    let g = service::create_group(&*store, &admin, smart, now())
+        .await
+        .expect("create");
+    assert_eq!(
+        store
+            .get_group(&acc, &g.id)
+            .await
+            .expect("get")
+            .and_then(|g| g.rule),
+        Some(rule)
+    );
+    let err = service::add_members(&*store, &admin, &g.id, &[user_id(0)], now()).await;
+    assert!(
+        matches!(err, Err(Error::SmartGroupMembership { .. })),
+        "{err:?}"
+    );
+    let err = service::remove_members(&*store, &admin, &g.id, &[user_id(0)]).await;
+    assert!(matches!(err, Err(Error::SmartGroupMembership { .. })));
+    // The store's own condition holds too, for writers that skip the service.
+    let m = groups_domain::Membership {
+        group_id: g.id.clone(),
+        user_id: user_id(0),
+        added_at: now(),
+        added_by: None,
+        source: groups_domain::MembershipSource::Manual,
+    };
+    let err = store
+        .insert_memberships(&acc, &g.id, GroupKind::Static, std::slice::from_ref(&m))
+        .await;
+    assert!(
+        matches!(err, Err(Error::SmartGroupMembership { .. })),
+        "{err:?}"
+    );
+    // A rule writer may insert, exactly once.
+    let inserted = store
+        .insert_memberships(&acc, &g.id, GroupKind::Smart, std::slice::from_ref(&m))
+        .await
+        .expect("insert");
+    assert_eq!(inserted, vec![user_id(0)]);
+    let again = store
+        .insert_memberships(&acc, &g.id, GroupKind::Smart, &[m])
+        .await
+        .expect("insert");
+    assert!(again.is_empty());
+    assert_eq!(
+        store
+            .get_group(&acc, &g.id)
+            .await
+            .expect("get")
+            .map(|g| g.member_count),
+        Some(1)
+    );
+    // Static groups may not carry rules and smart ones must.
+    let err = service::create_group(
+        &*store,
+        &admin,
+        NewGroup {
+            kind: GroupKind::Smart,
+            ..new_group("x")
+        },
+        now(),
+    )
+    .await;
+    assert!(matches!(err, Err(Error::Validation { ref field, .. }) if field == "rule"));
+}
+
+pub async fn list_filters_by_kind_title_and_scope<S: Store>(store: Arc<S>) {
+    let acc = account();
+    seed_departments(&*store, &acc).await;
+    let admin = admin(&acc);
+    let in_dept = |title: &str, d: &str| NewGroup {
+        owner_department_id: Some(dep(d)),
+        ..new_group(title)
+    };
+    for (title, d) in [
+        ("EMEA Sales", "emea"),
+        ("APAC Sales", "apac"),
+        ("Sales Leads", "sales"),
+        ("HR Buddies", "hr"),
+    ] {
+        service::create_group(&*store, &admin, in_dept(title, d), now())
+            .await
+            .expect("create");
+    }
+    create(&*store, &admin, "All Hands").await;
+    let smart = NewGroup {
+        kind: GroupKind::Smart,
+        rule: Some(serde_json::json!({"attr": "status", "op": "eq", "value": "active"})),
+        ..in_dept("Smart Sales", "emea")
+    };
+    service::create_group(&*store, &admin, smart, now())
+        .await
+        .expect("create");
+
+    let titles = |page: Page<groups_domain::Group>| {
+        page.items.into_iter().map(|g| g.title).collect::<Vec<_>>()
+    };
+    let q = |kind, text: Option<&str>, limit| GroupQuery {
+        kind,
+        title_contains: text.map(str::to_owned),
+        page: PageRequest::first(limit),
+        ..GroupQuery::default()
+    };
+    let all = service::list_groups(&*store, &admin, &q(None, None, 50))
+        .await
+        .expect("list");
+    assert_eq!(
+        titles(all),
+        [
+            "All Hands",
+            "APAC Sales",
+            "EMEA Sales",
+            "HR Buddies",
+            "Sales Leads",
+            "Smart Sales"
+        ]
+    );
+    let smart = service::list_groups(&*store, &admin, &q(Some(GroupKind::Smart), None, 50))
+        .await
+        .expect("list");
+    assert_eq!(titles(smart), ["Smart Sales"]);
+    let sales = service::list_groups(&*store, &admin, &q(None, Some("SALES"), 2))
+        .await
+        .expect("list");
+    assert_eq!(sales.items.len(), 2, "a filtered page still fills up");
+    let cursor = sales.next_cursor.clone().expect("more follow");
+    assert_eq!(titles(sales), ["APAC Sales", "EMEA Sales"]);
+    let rest = GroupQuery {
+        page: PageRequest::new(Some(2), Some(cursor)).expect("page"),
+        ..q(None, Some("sales"), 2)
+    };
+    let rest = service::list_groups(&*store, &admin, &rest)
+        .await
+        .expect("list");
+    assert_eq!(rest.next_cursor, None);
+    assert_eq!(titles(rest), ["Sales Leads", "Smart Sales"]);
+    // A department admin of sales sees sales and below, nothing account-level, nothing of HR.
+    let scoped = caller(&acc, BuiltinRole::DepartmentAdmin, &["sales"]);
+    let mine = service::list_groups(&*store, &scoped, &q(None, None, 50))
+        .await
+        .expect("list");
+    assert_eq!(
+        titles(mine),
+        ["APAC Sales", "EMEA Sales", "Sales Leads", "Smart Sales"]
+    );
+    let emea = caller(&acc, BuiltinRole::DepartmentAdmin, &["emea", "hr"]);
+    let mine = service::list_groups(&*store, &emea, &q(None, None, 50))
+        .await
+        .expect("list");
+    assert_eq!(titles(mine), ["EMEA Sales", "HR Buddies", "Smart Sales"]);
+    // And cannot reach the others by id: 404, not 403.
+    let hidden = store
+        .list_groups(&acc, &Scope::Account, &q(None, Some("all hands"), 5))
+        .await
+        .expect("list");
+    let err = service::get_group(&*store, &scoped, &hidden.items[0].id).await;
+    assert!(matches!(err, Err(Error::NotFound { .. })));
+    // A learner has no business here.
+    let learner = caller(&acc, BuiltinRole::Learner, &[]);
+    let err = service::list_groups(&*store, &learner, &q(None, None, 5)).await;
+    assert!(matches!(err, Err(Error::Forbidden { .. })));
+}
+
+pub async fn users_by_department_only_and_nested<S: Store>(store: Arc<S>) {
+    let acc = account();
+    seed_departments(&*store, &acc).await;
+    let tree = store.departments(&acc).await.expect("tree");
+    assert_eq!(tree.len(), 5);
+    let sales = tree.path_of(&dep("sales")).expect("path").expect("exists");
+    let emea = tree.path_of(&dep("emea")).expect("path").expect("exists");
+    let hr = tree.path_of(&dep("hr")).expect("path").expect("exists");
+    for (n, p) in [(1, &sales), (2, &emea), (3, &emea), (4, &hr), (5, &sales)] {
+        store
+            .put_user(&acc, &user(n, Some(p.clone())))
+            .await
+            .expect("put");
+    }
+    store.put_user(&acc, &user(6, None)).await.expect("put");
+    let ids =
+        |page: Page<groups_domain::User>| page.items.into_iter().map(|u| u.id).collect::<Vec<_>>();
+    let only = store
+        .list_department_users(&acc, &sales, false, &PageRequest::default())
+        .await
+        .expect("list");
+    assert_eq!(ids(only), [user_id(1), user_id(5)]);
+    let mut nested = Vec::new();
+    let mut cursor = None;
+    loop {
+        let page = store
+            .list_department_users(
+                &acc,
+                &sales,
+                true,
+                &PageRequest::new(Some(2), cursor).expect("page"),
+            )
+            .await
+            .expect("list");
+        cursor = page.next_cursor.clone();
+        nested.extend(ids(page));
+        if cursor.is_none() {
+            break;
+        }
+    }
+    assert_eq!(
+        nested,
+        [user_id(1), user_id(5), user_id(2), user_id(3)],
+        "own users first, then sub-departments'"
+    );
+    // A cursor of another listing is refused rather than misread.
+    let foreign = PageRequest::new(Some(2), Some("/root/hr/!u0004".into())).expect("page");
+    let err = store
+        .list_department_users(&acc, &sales, true, &foreign)
+        .await;
+    assert!(matches!(err, Err(Error::Validation { .. })));
+    // All users, paged by id; a moved user leaves the old department's listing.
+    let all = store
+        .list_users(&acc, &PageRequest::first(4))
+        .await
+        .expect("list");
+    assert_eq!(
+        ids(all.clone()),
+        [user_id(1), user_id(2), user_id(3), user_id(4)]
+    );
+    let rest = store
+        .list_users(
+            &acc,
+            &PageRequest::new(Some(4), all.next_cursor).expect("p"),
+        )
+        .await
+        .expect("list");
+    assert_eq!(ids(rest), [user_id(5), user_id(6)]);
+    let mut moved = user(5, Some(hr.clone()));
+    moved
+        .profile
+        .insert("level".into(), groups_domain::ProfileValue::Number(3.0));
+    store.put_user(&acc, &moved).await.expect("put");
+    let only = store
+        .list_department_users(&acc, &sales, false, &PageRequest::default())
+        .await
+        .expect("list");
+    assert_eq!(ids(only), [user_id(1)]);
+    assert_eq!(
+        store.get_user(&acc, &user_id(5)).await.expect("get"),
+        Some(moved)
+    );
+    assert_eq!(
+        store.get_user(&account(), &user_id(5)).await.expect("get"),
+        None,
+        "tenants never mix"
+    );
+}
+
+pub async fn departments_and_roles_round_trip<S: Store>(store: Arc<S>) {
+    let acc = account();
+    seed_departments(&*store, &acc).await;
+    let tree = store.departments(&acc).await.expect("tree");
+    assert_eq!(
+        tree.subtree(&dep("sales")),
+        vec![dep("sales"), dep("apac"), dep("emea")]
+    );
+    let moved = Department::new(dep("emea"), "EMEA", Some(dep("hr"))).expect("valid");
+    assert!(matches!(tree.check_put(&moved), Err(Error::Conflict(_))));
+    let role = CustomRole::new(
+        RoleId::parse("id", "trainer").expect("id"),
+        "Trainer",
+        PermissionSet::of(&[Permission::GroupsView, Permission::GroupsMembers]),
+        RoleScope::ManagedDepartments,
+    )
+    .expect("role");
+    store.put_role(&acc, &role).await.expect("put role");
+    assert_eq!(
+        store.get_role(&acc, &role.id).await.expect("get"),
+        Some(role.clone())
+    );
+    assert_eq!(
+        store.get_role(&account(), &role.id).await.expect("get"),
+        None
+    );
+}

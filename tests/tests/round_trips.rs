@@ -1,0 +1,127 @@
+//! DynamoDB calls per operation, counted by the SDK interceptor on DynamoDB Local. These are
+//! exact: each access pattern is one call (or the documented minimum).
+
+use groups_domain::ports::GroupQuery;
+use groups_domain::service::{self, GroupPatch};
+use groups_domain::{GroupStore, PageRequest, Scope, UserId};
+use groups_store::CallCounter;
+use groups_testkit::fresh_dynamo_store;
+use groups_tests::fixtures::*;
+use std::collections::BTreeMap;
+
+fn calls(counter: &CallCounter) -> BTreeMap<String, usize> {
+    let counts = counter.by_operation();
+    counter.reset();
+    counts
+}
+
+fn only(op: &str, n: usize) -> BTreeMap<String, usize> {
+    BTreeMap::from([(op.to_owned(), n)])
+}
+
+#[tokio::test]
+async fn each_request_makes_the_fewest_calls() {
+    let (store, counter) = fresh_dynamo_store().await;
+    let acc = account();
+    let admin = admin(&acc);
+    seed_users(&store, &acc, 198, None).await;
+    for t in ["SMM", "Interns", "Direct Sales"] {
+        create(&store, &admin, t).await;
+    }
+    counter.reset();
+
+    let group = create(&store, &admin, "Business Services").await;
+    assert_eq!(
+        calls(&counter),
+        only("TransactWriteItems", 1),
+        "create is one transaction"
+    );
+
+    service::get_group(&store, &admin, &group.id)
+        .await
+        .expect("get");
+    assert_eq!(calls(&counter), only("GetItem", 1), "get is one GetItem");
+
+    let page = service::list_groups(&store, &admin, &GroupQuery::default())
+        .await
+        .expect("list");
+    assert_eq!(page.items.len(), 4);
+    assert_eq!(
+        calls(&counter),
+        only("Query", 1),
+        "a page of groups is one Query"
+    );
+
+    let ids: Vec<UserId> = (0..99).map(user_id).collect();
+    let out = service::add_members(&store, &admin, &group.id, &ids, now())
+        .await
+        .expect("add");
+    assert_eq!(out.added.len(), 99);
+    assert_eq!(
+        calls(&counter),
+        BTreeMap::from([("BatchGetItem".into(), 1), ("TransactWriteItems".into(), 1)]),
+        "adding 99 members is one read and one transaction"
+    );
+
+    // Repeating it: the transaction is cancelled by the already-present memberships, and
+    // nothing is left to write.
+    let out = service::add_members(&store, &admin, &group.id, &ids, now())
+        .await
+        .expect("add");
+    assert_eq!(out.already_members.len(), 99);
+    assert_eq!(
+        calls(&counter),
+        BTreeMap::from([("BatchGetItem".into(), 1), ("TransactWriteItems".into(), 1)])
+    );
+
+    // 198 members: two reads of ≤100 keys, two transactions of 99.
+    let more: Vec<UserId> = (0..198).map(user_id).collect();
+    let out = service::add_members(&store, &admin, &group.id, &more, now())
+        .await
+        .expect("add");
+    assert_eq!((out.added.len(), out.already_members.len()), (99, 99));
+    let counts = calls(&counter);
+    assert_eq!(counts.get("BatchGetItem"), Some(&2));
+    assert!(
+        counts.get("TransactWriteItems").is_some_and(|n| *n <= 3),
+        "{counts:?}"
+    );
+
+    store
+        .list_members(&acc, &group.id, &PageRequest::default())
+        .await
+        .expect("members");
+    assert_eq!(calls(&counter), only("Query", 1));
+    store
+        .list_user_groups(&acc, &user_id(1), &PageRequest::default())
+        .await
+        .expect("groups");
+    assert_eq!(calls(&counter), only("Query", 1));
+
+    let patch = GroupPatch {
+        title: Some("Business Services EMEA".into()),
+        ..GroupPatch::default()
+    };
+    service::update_group(&store, &admin, &group.id, 1, patch, now())
+        .await
+        .expect("rename");
+    assert_eq!(
+        calls(&counter),
+        BTreeMap::from([("GetItem".into(), 1), ("TransactWriteItems".into(), 1)]),
+        "a rename reads the group, then moves the title claim in one transaction"
+    );
+
+    let filtered = GroupQuery {
+        title_contains: Some("s".into()),
+        ..GroupQuery::default()
+    };
+    store
+        .list_groups(&acc, &Scope::Account, &filtered)
+        .await
+        .expect("list");
+    assert_eq!(
+        calls(&counter),
+        only("Query", 1),
+        "a small filtered listing fits one Query"
+    );
+}
