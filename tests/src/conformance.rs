@@ -1,7 +1,7 @@
 //! The conformance suite: every case runs against both adapters (see tests/store_conformance.rs).
 
 use crate::fixtures::*;
-use groups_domain::ports::GroupQuery;
+use groups_domain::ports::{GroupQuery, UserQuery};
 use groups_domain::service::{self, GroupPatch, NewGroup};
 use groups_domain::{
     BuiltinRole, CustomRole, Department, Error, GroupKind, Page, PageRequest, Permission,
@@ -265,6 +265,14 @@ pub async fn delete_removes_the_group_and_its_memberships<S: Store>(store: Arc<S
         .expect("delete");
     assert_eq!(store.get_group(&acc, &doomed.id).await.expect("get"), None);
     assert!(all_members(&*store, &acc, &doomed.id).await.is_empty());
+    let found = store
+        .get_groups(&acc, &[doomed.id.clone(), kept.id.clone()])
+        .await
+        .expect("get");
+    assert_eq!(
+        found.into_iter().map(|g| g.id).collect::<Vec<_>>(),
+        vec![kept.id.clone()]
+    );
     let groups = store
         .list_user_groups(&acc, &user_id(0), &PageRequest::default())
         .await
@@ -600,8 +608,14 @@ pub async fn users_by_department_only_and_nested<S: Store>(store: Arc<S>) {
     store.put_user(&acc, &user(6, None)).await.expect("put");
     let ids =
         |page: Page<groups_domain::User>| page.items.into_iter().map(|u| u.id).collect::<Vec<_>>();
+    let in_dept = |path: &groups_domain::DepartmentPath, nested, page| UserQuery {
+        department: Some((path.clone(), nested)),
+        text: None,
+        page,
+    };
+    let all = Scope::Account;
     let only = store
-        .list_department_users(&acc, &sales, false, &PageRequest::default())
+        .list_users(&acc, &all, &in_dept(&sales, false, PageRequest::default()))
         .await
         .expect("list");
     assert_eq!(ids(only), [user_id(1), user_id(5)]);
@@ -609,11 +623,14 @@ pub async fn users_by_department_only_and_nested<S: Store>(store: Arc<S>) {
     let mut cursor = None;
     loop {
         let page = store
-            .list_department_users(
+            .list_users(
                 &acc,
-                &sales,
-                true,
-                &PageRequest::new(Some(2), cursor).expect("page"),
+                &all,
+                &in_dept(
+                    &sales,
+                    true,
+                    PageRequest::new(Some(2), cursor).expect("page"),
+                ),
             )
             .await
             .expect("list");
@@ -631,33 +648,61 @@ pub async fn users_by_department_only_and_nested<S: Store>(store: Arc<S>) {
     // A cursor of another listing is refused rather than misread.
     let foreign = PageRequest::new(Some(2), Some("/root/hr/!u0004".into())).expect("page");
     let err = store
-        .list_department_users(&acc, &sales, true, &foreign)
+        .list_users(&acc, &all, &in_dept(&sales, true, foreign))
         .await;
     assert!(matches!(err, Err(Error::Validation { .. })));
-    // All users, paged by id; a moved user leaves the old department's listing.
-    let all = store
-        .list_users(&acc, &PageRequest::first(4))
+    // All users, paged by id.
+    let everyone = |page| UserQuery {
+        page,
+        ..UserQuery::default()
+    };
+    let first = store
+        .list_users(&acc, &all, &everyone(PageRequest::first(4)))
         .await
         .expect("list");
     assert_eq!(
-        ids(all.clone()),
+        ids(first.clone()),
         [user_id(1), user_id(2), user_id(3), user_id(4)]
     );
-    let rest = store
-        .list_users(
-            &acc,
-            &PageRequest::new(Some(4), all.next_cursor).expect("p"),
-        )
+    let rest = PageRequest::new(Some(4), first.next_cursor).expect("p");
+    assert_eq!(
+        ids(store
+            .list_users(&acc, &all, &everyone(rest))
+            .await
+            .expect("list")),
+        [user_id(5), user_id(6)]
+    );
+    // Text search over names, email and job title; scope limits what a caller sees.
+    let search = |text: &str| UserQuery {
+        text: Some(text.into()),
+        page: PageRequest::first(1),
+        ..UserQuery::default()
+    };
+    let found = store
+        .list_users(&acc, &all, &search("USER3@"))
         .await
         .expect("list");
-    assert_eq!(ids(rest), [user_id(5), user_id(6)]);
+    assert_eq!(ids(found), [user_id(3)]);
+    let found = store
+        .list_users(&acc, &all, &search("first"))
+        .await
+        .expect("list");
+    assert_eq!(found.items.len(), 1, "a filtered page fills to its limit");
+    assert!(found.next_cursor.is_some());
+    let emea_only = Scope::Departments(vec![dep("emea")]);
+    let scoped = store
+        .list_users(&acc, &emea_only, &everyone(PageRequest::default()))
+        .await
+        .expect("list");
+    assert_eq!(ids(scoped), [user_id(2), user_id(3)]);
+    // A moved user leaves the old department's listing.
     let mut moved = user(5, Some(hr.clone()));
     moved
         .profile
         .insert("level".into(), groups_domain::ProfileValue::Number(3.0));
     store.put_user(&acc, &moved).await.expect("put");
     let only = store
-        .list_department_users(&acc, &sales, false, &PageRequest::default())
+        .list_users(&acc, &all, &in_dept(&sales, false, PageRequest::default()))
         .await
         .expect("list");
     assert_eq!(ids(only), [user_id(1)]);
@@ -670,6 +715,13 @@ pub async fn users_by_department_only_and_nested<S: Store>(store: Arc<S>) {
         None,
         "tenants never mix"
     );
+    let some = store
+        .get_users(&acc, &[user_id(6), user_id(99), user_id(1)])
+        .await
+        .expect("get");
+    let mut got: Vec<_> = some.into_iter().map(|u| u.id).collect();
+    got.sort();
+    assert_eq!(got, [user_id(1), user_id(6)]);
 }
 
 pub async fn departments_and_roles_round_trip<S: Store>(store: Arc<S>) {

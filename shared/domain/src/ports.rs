@@ -53,6 +53,34 @@ pub struct GroupQuery {
     pub page: PageRequest,
 }
 
+/// A page of an account's users.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct UserQuery {
+    /// One department's users (`nested: false`) or its subtree's (`nested: true`).
+    pub department: Option<(DepartmentPath, bool)>,
+    /// Case-insensitive substring of first name, last name, email or job title.
+    pub text: Option<String>,
+    pub page: PageRequest,
+}
+
+/// What a user's text search looks in.
+pub fn user_search_key(user: &User) -> String {
+    format!(
+        "{} {} {} {}",
+        user.first_name, user.last_name, user.email, user.job_title
+    )
+    .to_lowercase()
+}
+
+/// Does a user pass a query's filters? Shared so adapters filter identically.
+pub fn user_matches(user: &User, scope: &Scope, query: &UserQuery) -> bool {
+    query
+        .text
+        .as_deref()
+        .is_none_or(|q| user_search_key(user).contains(&q.to_lowercase()))
+        && scope.covers(user.department.as_ref())
+}
+
 /// Users, departments and custom roles.
 pub trait DirectoryStore: Send + Sync {
     /// Creates or replaces a department; callers check the tree first ([`DepartmentTree::check_put`]).
@@ -84,20 +112,20 @@ pub trait DirectoryStore: Send + Sync {
         account: &AccountId,
         id: &UserId,
     ) -> impl Future<Output = Result<Option<User>>> + Send;
-    /// All users of the account by id.
+    /// Users visible within `scope`: all of the account by id, or of one department (only or
+    /// nested) by path then id.
     fn list_users(
         &self,
         account: &AccountId,
-        page: &PageRequest,
+        scope: &Scope,
+        query: &UserQuery,
     ) -> impl Future<Output = Result<Page<User>>> + Send;
-    /// Users of one department (`nested: false`) or of its subtree (`nested: true`).
-    fn list_department_users(
+    /// Those of `ids` that exist (one read per 100).
+    fn get_users(
         &self,
         account: &AccountId,
-        department: &DepartmentPath,
-        nested: bool,
-        page: &PageRequest,
-    ) -> impl Future<Output = Result<Page<User>>> + Send;
+        ids: &[UserId],
+    ) -> impl Future<Output = Result<Vec<User>>> + Send;
 }
 
 /// Groups and their memberships.
@@ -135,6 +163,12 @@ pub trait GroupStore: Send + Sync {
         scope: &Scope,
         query: &GroupQuery,
     ) -> impl Future<Output = Result<Page<Group>>> + Send;
+    /// Those of `ids` that exist (one read per 100).
+    fn get_groups(
+        &self,
+        account: &AccountId,
+        ids: &[GroupId],
+    ) -> impl Future<Output = Result<Vec<Group>>> + Send;
     /// The group and those of `users` that exist, in one read for up to 99 users.
     fn get_group_and_users(
         &self,

@@ -3,7 +3,7 @@
 //! adapter; orderings and cursors follow the same sort keys.
 
 use groups_domain::group::kind_mismatch;
-use groups_domain::ports::{GroupQuery, group_matches, sort_keys};
+use groups_domain::ports::{GroupQuery, UserQuery, group_matches, sort_keys, user_matches};
 use groups_domain::{
     AccountId, CustomRole, Department, DepartmentPath, DepartmentTree, DirectoryStore, Error,
     Group, GroupId, GroupKind, GroupStore, Membership, Page, PageRequest, Result, RoleId, Scope,
@@ -110,32 +110,42 @@ impl DirectoryStore for MemoryStore {
         Ok(self.with(account, |a| a.users.get(id.as_str()).cloned()))
     }
 
-    async fn list_users(&self, account: &AccountId, page: &PageRequest) -> Result<Page<User>> {
-        Ok(self.with(account, |a| {
-            finish(page_after(&a.users, page, |_| true), page.limit)
+    async fn list_users(
+        &self,
+        account: &AccountId,
+        scope: &Scope,
+        query: &UserQuery,
+    ) -> Result<Page<User>> {
+        let prefix = query
+            .department
+            .as_ref()
+            .map(|(path, nested)| department_prefix(path, *nested));
+        if let Some(prefix) = &prefix {
+            check_cursor_prefix(&query.page, prefix)?;
+        }
+        let keep = |u: &User| user_matches(u, scope, query);
+        Ok(self.with(account, |a| match &prefix {
+            None => finish(page_after(&a.users, &query.page, keep), query.page.limit),
+            Some(prefix) => {
+                // The same sort key the DynamoDB index uses: path, then user id.
+                let by_key: BTreeMap<String, User> = a
+                    .users
+                    .values()
+                    .filter_map(|u| {
+                        let key = sort_keys::user_by_department(u.department.as_ref()?, &u.id);
+                        key.starts_with(prefix.as_str()).then(|| (key, u.clone()))
+                    })
+                    .collect();
+                finish(page_after(&by_key, &query.page, keep), query.page.limit)
+            }
         }))
     }
 
-    async fn list_department_users(
-        &self,
-        account: &AccountId,
-        department: &DepartmentPath,
-        nested: bool,
-        page: &PageRequest,
-    ) -> Result<Page<User>> {
-        let prefix = department_prefix(department, nested);
-        check_cursor_prefix(page, &prefix)?;
+    async fn get_users(&self, account: &AccountId, ids: &[UserId]) -> Result<Vec<User>> {
         Ok(self.with(account, |a| {
-            // The same sort key the DynamoDB index uses: path, then user id.
-            let by_key: BTreeMap<String, User> = a
-                .users
-                .values()
-                .filter_map(|u| {
-                    let key = sort_keys::user_by_department(u.department.as_ref()?, &u.id);
-                    key.starts_with(&prefix).then(|| (key, u.clone()))
-                })
-                .collect();
-            finish(page_after(&by_key, page, |_| true), page.limit)
+            ids.iter()
+                .filter_map(|id| a.users.get(id.as_str()).cloned())
+                .collect()
         }))
     }
 }
@@ -273,6 +283,14 @@ impl GroupStore for MemoryStore {
                 .map(|(k, g)| (k, g.clone()))
                 .collect();
             finish(kept, query.page.limit)
+        }))
+    }
+
+    async fn get_groups(&self, account: &AccountId, ids: &[GroupId]) -> Result<Vec<Group>> {
+        Ok(self.with(account, |a| {
+            ids.iter()
+                .filter_map(|id| a.groups.get(id.as_str()).cloned())
+                .collect()
         }))
     }
 

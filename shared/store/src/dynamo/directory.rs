@@ -1,12 +1,12 @@
 //! Users, departments and custom roles.
 
 use super::items::{Item, RawItem, from_raw, string};
-use super::{DynamoStore, errors, key, keys, table};
+use super::{DynamoStore, Filters, errors, key, keys, table};
 use crate::memory::{check_cursor_prefix, department_prefix};
-use groups_domain::ports::sort_keys;
+use groups_domain::ports::{UserQuery, sort_keys, user_search_key};
 use groups_domain::{
-    AccountId, CustomRole, Department, DepartmentPath, DepartmentTree, DirectoryStore, Error, Page,
-    PageRequest, Result, RoleId, User, UserId,
+    AccountId, CustomRole, Department, DepartmentTree, DirectoryStore, Error, Page, Result, RoleId,
+    Scope, User, UserId,
 };
 
 impl DynamoStore {
@@ -37,6 +37,7 @@ impl DynamoStore {
 
 fn user_item(account: &AccountId, user: &User) -> Result<RawItem> {
     let mut item = Item::new("user", keys::account(account), keys::user(&user.id), user);
+    item.search_key = Some(user_search_key(user));
     if let Some(path) = &user.department {
         item = item.gsi1(
             keys::users_by_department(account),
@@ -130,38 +131,44 @@ impl DirectoryStore for DynamoStore {
             .transpose()
     }
 
-    async fn list_users(&self, account: &AccountId, page: &PageRequest) -> Result<Page<User>> {
-        let pk = keys::account(account);
-        let start = page
-            .cursor
-            .as_deref()
-            .map(|c| key(pk.clone(), format!("{}{c}", keys::USER_PREFIX)));
-        let items = self
-            .query_collect(page.limit as usize + 1, start, |start| {
-                self.client
-                    .query()
-                    .table_name(&self.table)
-                    .key_condition_expression("PK = :pk AND begins_with(SK, :prefix)")
-                    .expression_attribute_values(":pk", string(&pk))
-                    .expression_attribute_values(":prefix", string(keys::USER_PREFIX))
-                    .consistent_read(true)
-                    .limit(page.limit as i32 + 1)
-                    .set_exclusive_start_key(start)
-            })
-            .await?;
-        let mut result = users_page(items, page.limit, table::SK)?;
-        result.next_cursor = strip_prefix(result.next_cursor.as_deref(), keys::USER_PREFIX);
-        Ok(result)
-    }
-
-    async fn list_department_users(
+    async fn list_users(
         &self,
         account: &AccountId,
-        department: &DepartmentPath,
-        nested: bool,
-        page: &PageRequest,
+        scope: &Scope,
+        query: &UserQuery,
     ) -> Result<Page<User>> {
-        let prefix = department_prefix(department, nested);
+        let mut filters = Filters::default();
+        if let Some(text) = &query.text {
+            filters.add("contains(searchKey, :q)", &[(":q", text.to_lowercase())]);
+        }
+        filters.scope(scope, table::GSI1SK);
+        let page = &query.page;
+        let want = page.limit as usize + 1;
+        let Some((department, nested)) = &query.department else {
+            let pk = keys::account(account);
+            let start = page
+                .cursor
+                .as_deref()
+                .map(|c| key(pk.clone(), format!("{}{c}", keys::USER_PREFIX)));
+            let items = self
+                .query_collect(want, start, |start| {
+                    let q = self
+                        .client
+                        .query()
+                        .table_name(&self.table)
+                        .key_condition_expression("PK = :pk AND begins_with(SK, :prefix)")
+                        .expression_attribute_values(":pk", string(&pk))
+                        .expression_attribute_values(":prefix", string(keys::USER_PREFIX))
+                        .consistent_read(true)
+                        .set_exclusive_start_key(start);
+                    filters.apply(q, want)
+                })
+                .await?;
+            let mut result = users_page(items, page.limit, table::SK)?;
+            result.next_cursor = strip_prefix(result.next_cursor.as_deref(), keys::USER_PREFIX);
+            return Ok(result);
+        };
+        let prefix = department_prefix(department, *nested);
         check_cursor_prefix(page, &prefix)?;
         let gsi_pk = keys::users_by_department(account);
         let start = match page.cursor.as_deref() {
@@ -179,18 +186,32 @@ impl DirectoryStore for DynamoStore {
             }
         };
         let items = self
-            .query_collect(page.limit as usize + 1, start, |start| {
-                self.client
+            .query_collect(want, start, |start| {
+                let q = self
+                    .client
                     .query()
                     .table_name(&self.table)
                     .index_name(table::GSI1)
                     .key_condition_expression("GSI1PK = :pk AND begins_with(GSI1SK, :prefix)")
                     .expression_attribute_values(":pk", string(&gsi_pk))
                     .expression_attribute_values(":prefix", string(&prefix))
-                    .limit(page.limit as i32 + 1)
-                    .set_exclusive_start_key(start)
+                    .set_exclusive_start_key(start);
+                filters.apply(q, want)
             })
             .await?;
         users_page(items, page.limit, table::GSI1SK)
+    }
+
+    async fn get_users(&self, account: &AccountId, ids: &[UserId]) -> Result<Vec<User>> {
+        let pk = keys::account(account);
+        let keys = ids
+            .iter()
+            .map(|id| key(pk.clone(), keys::user(id)))
+            .collect();
+        self.batch_get_all(keys)
+            .await?
+            .into_iter()
+            .map(from_raw)
+            .collect()
     }
 }

@@ -1,7 +1,7 @@
 //! Groups, title claims and memberships.
 
 use super::items::{Item, RawItem, from_raw, get_str, get_u64, number, string, to_value};
-use super::{Cancelled, DynamoStore, key, keys, table};
+use super::{Cancelled, DynamoStore, Filters, key, keys, table};
 use aws_sdk_dynamodb::types::{
     Delete, Put, ReturnValuesOnConditionCheckFailure, TransactWriteItem, Update,
 };
@@ -221,26 +221,6 @@ fn cursor_id<T>(cursor: &str, parse: impl Fn(&str, String) -> Result<T>) -> Resu
         .map_err(|_| Error::validation("cursor", "is not a cursor of this listing"))
 }
 
-/// The scope filter: a group is visible when its owner path holds a managed department.
-fn scope_filter(scope: &Scope, filters: &mut Vec<String>, values: &mut Vec<(String, String)>) {
-    if let Scope::Departments(ids) = scope {
-        if ids.is_empty() {
-            // Nothing is visible; a condition that is never true keeps one code path.
-            filters.push("attribute_exists(noSuchAttribute)".into());
-            return;
-        }
-        let terms: Vec<String> = ids
-            .iter()
-            .enumerate()
-            .map(|(i, id)| {
-                values.push((format!(":dep{i}"), format!("/{id}/")));
-                format!("contains(ownerPath, :dep{i})")
-            })
-            .collect();
-        filters.push(format!("({})", terms.join(" OR ")));
-    }
-}
-
 impl GroupStore for DynamoStore {
     async fn create_group(&self, account: &AccountId, group: &Group) -> Result<()> {
         let actions = vec![
@@ -385,18 +365,17 @@ impl GroupStore for DynamoStore {
         query: &GroupQuery,
     ) -> Result<Page<Group>> {
         let gsi_pk = keys::groups_by_title(account);
-        let mut filters = Vec::new();
-        let mut values: Vec<(String, String)> = Vec::new();
+        let mut filters = Filters::default();
         if let Some(kind) = query.kind {
-            filters.push("kind = :kind".to_owned());
-            values.push((":kind".into(), kind.as_str().into()));
+            filters.add("kind = :kind", &[(":kind", kind.as_str().to_owned())]);
         }
         if let Some(q) = &query.title_contains {
-            filters.push("contains(titleKey, :q)".to_owned());
-            values.push((":q".into(), groups_domain::group::title_key(q)));
+            filters.add(
+                "contains(titleKey, :q)",
+                &[(":q", groups_domain::group::title_key(q))],
+            );
         }
-        scope_filter(scope, &mut filters, &mut values);
-        let filter = (!filters.is_empty()).then(|| filters.join(" AND "));
+        filters.scope(scope, "ownerPath");
         let start = match query.page.cursor.as_deref() {
             None => None,
             Some(c) => {
@@ -413,7 +392,7 @@ impl GroupStore for DynamoStore {
         let want = query.page.limit as usize + 1;
         let items = self
             .query_collect(want, start, |start| {
-                let mut q = self
+                let q = self
                     .client
                     .query()
                     .table_name(&self.table)
@@ -421,17 +400,8 @@ impl GroupStore for DynamoStore {
                     .key_condition_expression("GSI2PK = :pk")
                     .expression_attribute_values(":pk", string(&gsi_pk))
                     .scan_index_forward(query.order == SortOrder::Ascending)
-                    .set_filter_expression(filter.clone())
                     .set_exclusive_start_key(start);
-                for (name, value) in &values {
-                    q = q.expression_attribute_values(name, string(value));
-                }
-                // Unfiltered, exactly one page is read; filtered, read on until it fills.
-                if filter.is_none() {
-                    q.limit(want as i32)
-                } else {
-                    q
-                }
+                filters.apply(q, want)
             })
             .await?;
         let rows = items
@@ -448,6 +418,19 @@ impl GroupStore for DynamoStore {
             items: page.items.into_iter().map(|(_, g)| g).collect(),
             next_cursor: page.next_cursor,
         })
+    }
+
+    async fn get_groups(&self, account: &AccountId, ids: &[GroupId]) -> Result<Vec<Group>> {
+        let pk = keys::account(account);
+        let keys = ids
+            .iter()
+            .map(|id| key(pk.clone(), keys::group(id)))
+            .collect();
+        self.batch_get_all(keys)
+            .await?
+            .into_iter()
+            .map(from_raw)
+            .collect()
     }
 
     async fn get_group_and_users(

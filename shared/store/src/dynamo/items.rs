@@ -32,6 +32,9 @@ pub struct Item<T> {
     /// The owning department's path key, for scope filters (groups only).
     #[serde(rename = "ownerPath", default, skip_serializing_if = "Option::is_none")]
     pub owner_path: Option<String>,
+    /// Lower-cased names, email and job title, for text search (users only).
+    #[serde(rename = "searchKey", default, skip_serializing_if = "Option::is_none")]
+    pub search_key: Option<String>,
     #[serde(flatten)]
     pub data: T,
 }
@@ -48,6 +51,7 @@ impl<T> Item<T> {
             entity: entity.to_owned(),
             title_key: None,
             owner_path: None,
+            search_key: None,
             data,
         }
     }

@@ -181,6 +181,15 @@ impl DynamoStore {
         ))
     }
 
+    /// Reads any number of keys, 100 per BatchGetItem.
+    pub(crate) async fn batch_get_all(&self, keys: Vec<RawItem>) -> Result<Vec<RawItem>> {
+        let mut found = Vec::with_capacity(keys.len());
+        for chunk in keys.chunks(100) {
+            found.extend(self.batch_get(chunk.to_vec()).await?);
+        }
+        Ok(found)
+    }
+
     /// Deletes up to 25 keys in one BatchWriteItem, retrying unprocessed items with backoff.
     pub(crate) async fn batch_delete(&self, keys: Vec<RawItem>) -> Result<()> {
         use aws_sdk_dynamodb::types::{DeleteRequest, WriteRequest};
@@ -216,6 +225,52 @@ impl DynamoStore {
         Err(Error::Unavailable(
             "BatchWriteItem: items stayed unprocessed".into(),
         ))
+    }
+}
+
+/// Filter expressions of a query, with their values.
+#[derive(Default)]
+pub(crate) struct Filters {
+    terms: Vec<String>,
+    values: Vec<(String, String)>,
+}
+
+impl Filters {
+    pub fn add(&mut self, term: &str, values: &[(&str, String)]) {
+        self.terms.push(term.to_owned());
+        self.values
+            .extend(values.iter().map(|(k, v)| ((*k).to_owned(), v.clone())));
+    }
+
+    /// Keeps items whose department path attribute (`/root/sales/…`) lies in the scope.
+    pub fn scope(&mut self, scope: &groups_domain::Scope, path_attribute: &str) {
+        let groups_domain::Scope::Departments(ids) = scope else {
+            return;
+        };
+        if ids.is_empty() {
+            // Nothing is visible; a term that is never true keeps one code path.
+            self.add("attribute_exists(noSuchAttribute)", &[]);
+            return;
+        }
+        let mut terms = Vec::new();
+        for (i, id) in ids.iter().enumerate() {
+            let name = format!(":dep{i}");
+            terms.push(format!("contains({path_attribute}, {name})"));
+            self.values.push((name, format!("/{id}/")));
+        }
+        self.terms.push(format!("({})", terms.join(" OR ")));
+    }
+
+    /// Applies the filters; unfiltered, exactly `want` items are read (one page, one call),
+    /// filtered, DynamoDB reads on until the page fills.
+    pub fn apply(&self, mut query: QueryFluentBuilder, want: usize) -> QueryFluentBuilder {
+        if self.terms.is_empty() {
+            return query.limit(want as i32);
+        }
+        for (name, value) in &self.values {
+            query = query.expression_attribute_values(name, items::string(value));
+        }
+        query.filter_expression(self.terms.join(" AND "))
     }
 }
 

@@ -1,0 +1,78 @@
+//! What drives each function: its routes (or other trigger) and the permission it checks.
+//! The local server mounts descriptors; tests hold them to the OpenAPI document and the SAM
+//! template.
+
+use groups_domain::Permission;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Route {
+    pub method: &'static str,
+    /// API Gateway route syntax: `/groups/{groupId}`.
+    pub path: &'static str,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Trigger {
+    Http(&'static [Route]),
+    /// API Gateway's Lambda authorizer.
+    Authorizer,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct FunctionDescriptor {
+    /// The crate's name, which is also the function's name in the template.
+    pub name: &'static str,
+    pub trigger: Trigger,
+    /// The permission it re-checks (`None`: it establishes identity itself).
+    pub permission: Option<Permission>,
+}
+
+impl FunctionDescriptor {
+    pub fn routes(&self) -> &'static [Route] {
+        match self.trigger {
+            Trigger::Http(routes) => routes,
+            Trigger::Authorizer => &[],
+        }
+    }
+}
+
+impl Route {
+    /// Matches a concrete path, answering the path parameters.
+    pub fn matches(&self, path: &str) -> Option<Vec<(String, String)>> {
+        let pattern: Vec<&str> = self.path.trim_matches('/').split('/').collect();
+        let actual: Vec<&str> = path.trim_matches('/').split('/').collect();
+        if pattern.len() != actual.len() {
+            return None;
+        }
+        let mut params = Vec::new();
+        for (p, a) in pattern.iter().zip(&actual) {
+            match p.strip_prefix('{').and_then(|p| p.strip_suffix('}')) {
+                Some(name) if !a.is_empty() => params.push((name.to_owned(), (*a).to_owned())),
+                Some(_) => return None,
+                None if p == a => {}
+                None => return None,
+            }
+        }
+        Some(params)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn routes_match_segments() {
+        let r = Route {
+            method: "GET",
+            path: "/groups/{groupId}/members",
+        };
+        assert_eq!(
+            r.matches("/groups/g1/members"),
+            Some(vec![("groupId".to_owned(), "g1".to_owned())])
+        );
+        assert_eq!(r.matches("/groups//members"), None);
+        assert_eq!(r.matches("/groups/g1"), None);
+        assert_eq!(r.matches("/users/g1/members"), None);
+    }
+}

@@ -1,0 +1,19 @@
+//! HTTP glue shared by every function crate, written once: the caller's identity from the
+//! authorizer context, problem+json errors, opaque cursors, body limits and strict JSON parsing,
+//! the wire shapes, and the descriptors that tell what drives each function.
+
+pub mod body;
+pub mod context;
+pub mod cursor;
+pub mod descriptor;
+pub mod problem;
+pub mod query;
+pub mod respond;
+pub mod wire;
+
+pub use context::{Ctx, caller};
+pub use descriptor::{FunctionDescriptor, Route, Trigger};
+pub use problem::HttpError;
+pub use respond::{created, json, no_content, respond};
+
+pub use lambda_http::{Body, Request, Response};

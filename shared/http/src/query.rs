@@ -1,0 +1,65 @@
+//! Path and query parameters.
+
+use crate::cursor;
+use groups_domain::{Error, PageRequest, Result};
+use lambda_http::{Request, RequestExt};
+
+/// A path parameter parsed as an id. A malformed id cannot name anything, so it answers
+/// "not found" like any unknown id (and leaks nothing about what exists).
+pub fn path_id<T>(
+    req: &Request,
+    name: &str,
+    resource: &'static str,
+    parse: impl Fn(&str, String) -> Result<T>,
+) -> Result<T> {
+    let raw = req
+        .path_parameters_ref()
+        .and_then(|p| p.first(name))
+        .unwrap_or_default()
+        .to_owned();
+    parse(name, raw.clone())
+        .map_err(|_| Error::not_found(resource, raw.chars().take(64).collect::<String>()))
+}
+
+/// Refuses query parameters the route does not take, naming the first one.
+pub fn allow_only(req: &Request, allowed: &[&str]) -> Result<()> {
+    if let Some(params) = req.query_string_parameters_ref() {
+        for (name, _) in params.iter() {
+            if !allowed.contains(&name) {
+                return Err(Error::validation(name, "is not a parameter of this route"));
+            }
+        }
+    }
+    Ok(())
+}
+
+pub fn param(req: &Request, name: &str) -> Option<String> {
+    req.query_string_parameters_ref()
+        .and_then(|p| p.first(name))
+        .map(str::to_owned)
+}
+
+/// `limit` (1–200, default 50) and `cursor` (decoded for `listing`).
+pub fn page(req: &Request, listing: &str) -> Result<PageRequest> {
+    let limit = match param(req, "limit") {
+        None => None,
+        Some(text) => Some(
+            text.parse::<u32>()
+                .map_err(|_| Error::validation("limit", "must be an integer 1..=200"))?,
+        ),
+    };
+    let cursor = param(req, "cursor")
+        .map(|c| cursor::decode(listing, &c))
+        .transpose()?;
+    PageRequest::new(limit, cursor)
+}
+
+/// A boolean query parameter: `true` or `false`.
+pub fn flag(req: &Request, name: &str) -> Result<Option<bool>> {
+    match param(req, name).as_deref() {
+        None => Ok(None),
+        Some("true") => Ok(Some(true)),
+        Some("false") => Ok(Some(false)),
+        Some(_) => Err(Error::validation(name, "must be true or false")),
+    }
+}

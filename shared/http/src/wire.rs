@@ -1,0 +1,213 @@
+//! The JSON shapes of the API (camelCase). Request bodies deny unknown fields.
+
+use groups_domain::{
+    Department, Group, GroupKind, Membership, MembershipSource, Page, ProfileValue, Result, User,
+    UserStatus,
+};
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+use time::OffsetDateTime;
+
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct GroupDto {
+    pub id: String,
+    pub title: String,
+    pub description: String,
+    pub kind: GroupKind,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub rule: Option<serde_json::Value>,
+    pub member_count: u64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub owner_department_id: Option<String>,
+    pub version: u64,
+    #[serde(with = "time::serde::rfc3339")]
+    pub created_at: OffsetDateTime,
+    pub created_by: String,
+    #[serde(with = "time::serde::rfc3339")]
+    pub updated_at: OffsetDateTime,
+    pub updated_by: String,
+}
+
+impl From<Group> for GroupDto {
+    fn from(g: Group) -> Self {
+        Self {
+            owner_department_id: g
+                .owner_department
+                .as_ref()
+                .map(|p| p.department_id().to_string()),
+            id: g.id.into(),
+            title: g.title,
+            description: g.description,
+            kind: g.kind,
+            rule: g.rule,
+            member_count: g.member_count,
+            version: g.version,
+            created_at: g.created_at,
+            created_by: g.created_by.into(),
+            updated_at: g.updated_at,
+            updated_by: g.updated_by.into(),
+        }
+    }
+}
+
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct UserDto {
+    pub id: String,
+    pub email: String,
+    pub first_name: String,
+    pub last_name: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub department_id: Option<String>,
+    pub role: String,
+    pub status: UserStatus,
+    pub job_title: String,
+    #[serde(with = "time::serde::rfc3339")]
+    pub created_at: OffsetDateTime,
+    pub profile: BTreeMap<String, ProfileValue>,
+}
+
+impl From<User> for UserDto {
+    fn from(u: User) -> Self {
+        Self {
+            department_id: u.department_id().map(ToString::to_string),
+            role: u.role.as_str().to_owned(),
+            id: u.id.into(),
+            email: u.email,
+            first_name: u.first_name,
+            last_name: u.last_name,
+            status: u.status,
+            job_title: u.job_title,
+            created_at: u.created_at,
+            profile: u.profile,
+        }
+    }
+}
+
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct MemberDto {
+    pub user_id: String,
+    #[serde(with = "time::serde::rfc3339")]
+    pub added_at: OffsetDateTime,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub added_by: Option<String>,
+    pub source: MembershipSource,
+    /// The member's directory entry; absent when the user was deleted since.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub user: Option<UserDto>,
+}
+
+impl MemberDto {
+    pub fn new(m: Membership, user: Option<User>) -> Self {
+        Self {
+            user_id: m.user_id.into(),
+            added_at: m.added_at,
+            added_by: m.added_by.map(Into::into),
+            source: m.source,
+            user: user.map(UserDto::from),
+        }
+    }
+}
+
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct UserGroupDto {
+    pub group_id: String,
+    pub title: String,
+    pub kind: GroupKind,
+    pub source: MembershipSource,
+    #[serde(with = "time::serde::rfc3339")]
+    pub added_at: OffsetDateTime,
+}
+
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct DepartmentDto {
+    pub id: String,
+    pub name: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub parent_id: Option<String>,
+}
+
+impl From<Department> for DepartmentDto {
+    fn from(d: Department) -> Self {
+        Self {
+            id: d.id.into(),
+            name: d.name,
+            parent_id: d.parent_id.map(Into::into),
+        }
+    }
+}
+
+/// A page of a listing.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ListDto<T> {
+    pub items: Vec<T>,
+    pub next_cursor: Option<String>,
+}
+
+impl<T> ListDto<T> {
+    /// Wraps a store page, making its cursor opaque for `listing`.
+    pub fn from_page<U>(page: Page<U>, listing: &str, map: impl FnMut(U) -> T) -> Self {
+        Self {
+            items: page.items.into_iter().map(map).collect(),
+            next_cursor: page.next_cursor.map(|c| crate::cursor::encode(listing, &c)),
+        }
+    }
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct CreateGroupBody {
+    pub title: String,
+    #[serde(default)]
+    pub description: String,
+    #[serde(default)]
+    pub kind: Option<GroupKind>,
+    #[serde(default)]
+    pub rule: Option<serde_json::Value>,
+    #[serde(default)]
+    pub owner_department_id: Option<String>,
+    #[serde(default)]
+    pub user_ids: Option<Vec<String>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct UpdateGroupBody {
+    #[serde(default)]
+    pub title: Option<String>,
+    #[serde(default)]
+    pub description: Option<String>,
+    #[serde(default)]
+    pub rule: Option<serde_json::Value>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct UserIdsBody {
+    pub user_ids: Vec<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct GroupIdsBody {
+    pub group_ids: Vec<String>,
+}
+
+/// Parses a list of `1..=max` ids, naming `field/<index>` on the first bad one.
+pub fn parse_ids<T>(
+    field: &str,
+    raw: Vec<String>,
+    max: usize,
+    parse: impl Fn(&str, String) -> Result<T>,
+) -> Result<Vec<T>> {
+    groups_domain::text::check_list_len(field, &raw, 1, max)?;
+    raw.into_iter()
+        .enumerate()
+        .map(|(i, id)| parse(&format!("{field}/{i}"), id))
+        .collect()
+}
