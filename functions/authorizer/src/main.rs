@@ -1,6 +1,18 @@
-//! Shell binary: replaced by `lambda_http::run` / `lambda_runtime::run` with the handler.
+//! Lambda entry point: reads the verification keys and builds the DynamoDB client once.
 
-fn main() {
-    eprintln!("authorizer: not deployed yet; see the HTTP API issue");
-    std::process::exit(2);
+use aws_lambda_events::apigw::ApiGatewayV2CustomAuthorizerV2Request;
+use lambda_runtime::{Error, LambdaEvent, service_fn};
+
+#[tokio::main]
+async fn main() -> Result<(), Error> {
+    lambda_runtime::tracing::init_default_subscriber();
+    let config = authorizer::config::AuthConfig::from_env()?;
+    let store = groups_store::DynamoStore::from_env().await?;
+    lambda_runtime::run(service_fn(
+        |event: LambdaEvent<ApiGatewayV2CustomAuthorizerV2Request>| {
+            let (store, config) = (&store, &config);
+            async move { Ok::<_, Error>(authorizer::handle(store, config, event.payload).await) }
+        },
+    ))
+    .await
 }

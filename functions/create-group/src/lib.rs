@@ -1,8 +1,80 @@
-//! POST /groups — a static group (optionally with initial members) or a smart group.
-//!
-//! Shell crate: the handler arrives with the HTTP API issue; the permission it checks is fixed here.
+//! `POST /groups`: a static group (optionally with initial members) or a smart group.
 
-use groups_domain::Permission;
+use groups_domain::service::{self, MAX_MEMBER_IDS, NewGroup};
+use groups_domain::{DepartmentId, GroupKind, Permission, Store, UserId};
+use groups_http::wire::{CreateGroupBody, GroupDto, parse_ids};
+use groups_http::{
+    Body, Ctx, FunctionDescriptor, Request, Response, Route, Trigger, body, caller, created,
+    respond,
+};
+use serde::Serialize;
 
-/// The permission this function re-checks on every call.
-pub const REQUIRED_PERMISSION: Permission = Permission::GroupsCreate;
+pub const DESCRIPTOR: FunctionDescriptor = FunctionDescriptor {
+    name: "create-group",
+    trigger: Trigger::Http(&[Route {
+        method: "POST",
+        path: "/groups",
+    }]),
+    permission: Some(Permission::GroupsCreate),
+};
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Created {
+    #[serde(flatten)]
+    group: GroupDto,
+    /// What happened to the initial `userIds`, when there were any.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    members: Option<service::AddMembersOutcome>,
+}
+
+pub async fn handle<S: Store>(ctx: &Ctx<S>, req: Request) -> Response<Body> {
+    respond(async {
+        let caller = caller(&req)?;
+        let input: CreateGroupBody = body::json_body(&req)?;
+        let user_ids = input
+            .user_ids
+            .map(|ids| parse_ids("userIds", ids, MAX_MEMBER_IDS, UserId::parse))
+            .transpose()?;
+        let kind = input.kind.unwrap_or(GroupKind::Static);
+        if kind == GroupKind::Smart && user_ids.is_some() {
+            return Err(groups_domain::Error::validation(
+                "userIds",
+                "a smart group's members follow its rule; omit userIds",
+            )
+            .into());
+        }
+        let new = NewGroup {
+            title: input.title,
+            description: input.description,
+            kind,
+            rule: input.rule,
+            owner_department_id: input
+                .owner_department_id
+                .map(|id| DepartmentId::parse("ownerDepartmentId", id))
+                .transpose()?,
+        };
+        let now = ctx.now();
+        let mut group = service::create_group(&ctx.store, &caller, new, now).await?;
+        let members = match user_ids {
+            None => None,
+            Some(ids) => {
+                let outcome =
+                    service::add_members(&ctx.store, &caller, &group.id, &ids, now).await?;
+                group.member_count += outcome.added.len() as u64;
+                Some(outcome)
+            }
+        };
+        let location = format!("/groups/{}", group.id);
+        let version = group.version;
+        let response = created(
+            &location,
+            &Created {
+                group: group.into(),
+                members,
+            },
+        )?;
+        Ok(groups_http::respond::with_etag(response, version))
+    })
+    .await
+}

@@ -1,6 +1,13 @@
-//! Shell binary: replaced by `lambda_http::run` / `lambda_runtime::run` with the handler.
+//! Lambda entry point: builds the DynamoDB client once, then serves API Gateway requests.
 
-fn main() {
-    eprintln!("create-group: not deployed yet; see the HTTP API issue");
-    std::process::exit(2);
+use lambda_http::{Error, service_fn};
+
+#[tokio::main]
+async fn main() -> Result<(), Error> {
+    lambda_http::tracing::init_default_subscriber();
+    let ctx = groups_http::Ctx::new(groups_store::DynamoStore::from_env().await?);
+    lambda_http::run(service_fn(|req| async {
+        Ok::<_, Error>(create_group::handle(&ctx, req).await)
+    }))
+    .await
 }

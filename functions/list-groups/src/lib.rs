@@ -1,8 +1,61 @@
-//! GET /groups — groups the caller may see, in title order, with exact member counts.
-//!
-//! Shell crate: the handler arrives with the HTTP API issue; the permission it checks is fixed here.
+//! `GET /groups`: the groups the caller may see, in title order, with exact member counts.
 
-use groups_domain::Permission;
+use groups_domain::ports::GroupQuery;
+use groups_domain::{Error, GroupKind, Permission, SortOrder, Store, service};
+use groups_http::wire::{GroupDto, ListDto};
+use groups_http::{
+    Body, Ctx, FunctionDescriptor, Request, Response, Route, Trigger, caller, json, query, respond,
+};
+use http::StatusCode;
 
-/// The permission this function re-checks on every call.
-pub const REQUIRED_PERMISSION: Permission = Permission::GroupsView;
+pub const DESCRIPTOR: FunctionDescriptor = FunctionDescriptor {
+    name: "list-groups",
+    trigger: Trigger::Http(&[Route {
+        method: "GET",
+        path: "/groups",
+    }]),
+    permission: Some(Permission::GroupsView),
+};
+
+/// Longest title search accepted (a title is at most 200 characters).
+const MAX_SEARCH_CHARS: usize = 200;
+
+pub async fn handle<S: Store>(ctx: &Ctx<S>, req: Request) -> Response<Body> {
+    respond(async {
+        let caller = caller(&req)?;
+        query::allow_only(&req, &["sort", "q", "kind", "limit", "cursor"])?;
+        let (order, listing) = match query::param(&req, "sort").as_deref() {
+            None | Some("title") => (SortOrder::Ascending, "groups:title"),
+            Some("-title") => (SortOrder::Descending, "groups:-title"),
+            Some(_) => return Err(Error::validation("sort", "must be title or -title").into()),
+        };
+        let kind = query::param(&req, "kind")
+            .map(|k| GroupKind::parse("kind", &k))
+            .transpose()?;
+        let title_contains = query::param(&req, "q")
+            .map(|q| q.trim().to_owned())
+            .filter(|q| !q.is_empty());
+        if title_contains
+            .as_ref()
+            .is_some_and(|q| q.chars().count() > MAX_SEARCH_CHARS)
+        {
+            return Err(Error::validation(
+                "q",
+                format!("must be at most {MAX_SEARCH_CHARS} characters"),
+            )
+            .into());
+        }
+        let group_query = GroupQuery {
+            order,
+            kind,
+            title_contains,
+            page: query::page(&req, listing)?,
+        };
+        let page = service::list_groups(&ctx.store, &caller, &group_query).await?;
+        json(
+            StatusCode::OK,
+            &ListDto::from_page(page, listing, GroupDto::from),
+        )
+    })
+    .await
+}

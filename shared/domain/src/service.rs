@@ -2,15 +2,17 @@
 //! store calls. Written once here so that every adapter and every function shares it.
 
 use crate::caller::{Caller, Scope};
+use crate::department::Department;
 use crate::error::{Error, Result};
 use crate::group::{
     Group, GroupKind, Membership, MembershipSource, check_description, check_title,
 };
 use crate::ids::{DepartmentId, GroupId, UserId};
-use crate::page::Page;
-use crate::ports::{GroupQuery, Store};
+use crate::page::{Page, PageRequest};
+use crate::ports::{GroupQuery, Store, UserQuery};
 use crate::role::Permission;
 use crate::text::check_list_len;
+use crate::user::User;
 use serde::Serialize;
 use std::collections::HashSet;
 use time::OffsetDateTime;
@@ -184,7 +186,7 @@ async fn load_static_group<S: Store>(
     caller: &Caller,
     id: &GroupId,
     users: &[UserId],
-) -> Result<(Group, Vec<crate::user::User>)> {
+) -> Result<(Group, Vec<User>)> {
     let (group, found) = store
         .get_group_and_users(&caller.account_id, id, users)
         .await?;
@@ -292,4 +294,161 @@ pub async fn remove_members<S: Store>(
         }
     }
     Ok(outcome)
+}
+
+/// Most group ids one bulk delete takes (the console's checkbox column pages by 200).
+pub const MAX_BULK_DELETE: usize = 200;
+
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct BulkDeleteOutcome {
+    pub deleted: Vec<GroupId>,
+    pub not_found: Vec<GroupId>,
+}
+
+/// Deletes each visible group; ids the caller cannot see are reported not found.
+pub async fn delete_groups<S: Store>(
+    store: &S,
+    caller: &Caller,
+    ids: &[GroupId],
+) -> Result<BulkDeleteOutcome> {
+    caller.require(Permission::GroupsDelete)?;
+    check_list_len("groupIds", ids, 1, MAX_BULK_DELETE)?;
+    let mut seen = HashSet::new();
+    let mut outcome = BulkDeleteOutcome::default();
+    for id in ids.iter().filter(|id| seen.insert(*id)) {
+        match delete_group(store, caller, id).await {
+            Ok(()) => outcome.deleted.push(id.clone()),
+            Err(Error::NotFound { .. }) => outcome.not_found.push(id.clone()),
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(outcome)
+}
+
+/// A page of a group's members with their directory entries.
+pub async fn list_members<S: Store>(
+    store: &S,
+    caller: &Caller,
+    group_id: &GroupId,
+    page: &PageRequest,
+) -> Result<Page<(Membership, Option<User>)>> {
+    caller.require(Permission::GroupsView)?;
+    get_group(store, caller, group_id).await?;
+    let members = store
+        .list_members(&caller.account_id, group_id, page)
+        .await?;
+    let ids: Vec<UserId> = members.items.iter().map(|m| m.user_id.clone()).collect();
+    let users = store.get_users(&caller.account_id, &ids).await?;
+    Ok(Page {
+        items: members
+            .items
+            .into_iter()
+            .map(|m| {
+                let user = users.iter().find(|u| u.id == m.user_id).cloned();
+                (m, user)
+            })
+            .collect(),
+        next_cursor: members.next_cursor,
+    })
+}
+
+/// Users the caller may see, optionally of one department (only or nested) and matching text.
+pub async fn list_users<S: Store>(
+    store: &S,
+    caller: &Caller,
+    department: Option<(&DepartmentId, bool)>,
+    text: Option<String>,
+    page: PageRequest,
+) -> Result<Page<User>> {
+    caller.require(Permission::UsersView)?;
+    let department = match department {
+        None => None,
+        Some((id, nested)) => {
+            let tree = store.departments(&caller.account_id).await?;
+            let path = tree.path_of(id)?.ok_or_else(|| {
+                Error::validation("departmentId", format!("unknown department {id}"))
+            })?;
+            Some((path, nested))
+        }
+    };
+    let query = UserQuery {
+        department,
+        text,
+        page,
+    };
+    store
+        .list_users(&caller.account_id, &caller.scope, &query)
+        .await
+}
+
+/// A user's groups that the caller may see, with their titles.
+pub async fn user_groups<S: Store>(
+    store: &S,
+    caller: &Caller,
+    user_id: &UserId,
+    page: &PageRequest,
+) -> Result<Page<(Membership, Group)>> {
+    caller.require(Permission::UsersView)?;
+    caller.require(Permission::GroupsView)?;
+    let user = store.get_user(&caller.account_id, user_id).await?;
+    if !user.is_some_and(|u| caller.scope.covers(u.department.as_ref())) {
+        return Err(Error::not_found("user", user_id.as_str()));
+    }
+    let memberships = store
+        .list_user_groups(&caller.account_id, user_id, page)
+        .await?;
+    let ids: Vec<GroupId> = memberships
+        .items
+        .iter()
+        .map(|m| m.group_id.clone())
+        .collect();
+    let groups = store.get_groups(&caller.account_id, &ids).await?;
+    // Groups outside the caller's scope (or deleted a moment ago) are left out of the page.
+    let items = memberships
+        .items
+        .into_iter()
+        .filter_map(|m| {
+            let group = groups
+                .iter()
+                .find(|g| g.id == m.group_id && caller.scope.covers(g.owner_department.as_ref()))?;
+            Some((m, group.clone()))
+        })
+        .collect();
+    Ok(Page {
+        items,
+        next_cursor: memberships.next_cursor,
+    })
+}
+
+/// The departments the caller may see (their subtrees, or all), paged by id.
+pub async fn list_departments<S: Store>(
+    store: &S,
+    caller: &Caller,
+    page: &PageRequest,
+) -> Result<Page<Department>> {
+    if caller.require(Permission::UsersView).is_err() {
+        caller.require(Permission::GroupsView)?;
+    }
+    let tree = store.departments(&caller.account_id).await?;
+    let mut visible: Vec<Department> = match &caller.scope {
+        Scope::Account => tree.departments().cloned().collect(),
+        Scope::Departments(ids) => {
+            let mut seen = HashSet::new();
+            ids.iter()
+                .flat_map(|id| tree.subtree(id))
+                .filter(|id| seen.insert(id.clone()))
+                .filter_map(|id| tree.get(&id).cloned())
+                .collect()
+        }
+    };
+    visible.sort_by(|a, b| a.id.cmp(&b.id));
+    let after: Vec<Department> = visible
+        .into_iter()
+        .filter(|d| page.cursor.as_deref().is_none_or(|c| d.id.as_str() > c))
+        .take(page.limit as usize + 1)
+        .collect();
+    Ok(Page::from_overfetch(after, page.limit, |d| {
+        d.id.to_string()
+    }))
 }

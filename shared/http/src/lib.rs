@@ -6,14 +6,19 @@ pub mod body;
 pub mod context;
 pub mod cursor;
 pub mod descriptor;
+pub mod event;
 pub mod problem;
 pub mod query;
 pub mod respond;
 pub mod wire;
 
+pub use body::json_body;
 pub use context::{Ctx, caller};
 pub use descriptor::{FunctionDescriptor, Route, Trigger};
 pub use problem::HttpError;
 pub use respond::{created, json, no_content, respond};
 
 pub use lambda_http::{Body, Request, Response};
+
+/// The OpenAPI 3.1 document of the HTTP API.
+pub const OPENAPI: &str = include_str!("../openapi.json");

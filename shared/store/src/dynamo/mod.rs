@@ -67,6 +67,19 @@ impl Cancelled {
 }
 
 impl DynamoStore {
+    /// The store a Lambda function uses: credentials and region from the environment, the
+    /// table from `TABLE_NAME`, and `DYNAMODB_ENDPOINT` when set (DynamoDB Local).
+    pub async fn from_env() -> Result<Self> {
+        let table = std::env::var("TABLE_NAME")
+            .map_err(|_| Error::Internal("TABLE_NAME is not set".into()))?;
+        let shared = aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await;
+        let mut config = aws_sdk_dynamodb::config::Builder::from(&shared);
+        if let Ok(endpoint) = std::env::var("DYNAMODB_ENDPOINT") {
+            config = config.endpoint_url(endpoint);
+        }
+        Ok(Self::new(Client::from_conf(config.build()), table))
+    }
+
     pub fn new(client: Client, table: impl Into<String>) -> Self {
         Self {
             client,

@@ -1,0 +1,62 @@
+//! `GET /users?departmentId=&nested=&q=`: users the caller may see, for the member picker.
+
+use groups_domain::{DepartmentId, Error, Permission, Store, service};
+use groups_http::wire::{ListDto, UserDto};
+use groups_http::{
+    Body, Ctx, FunctionDescriptor, Request, Response, Route, Trigger, caller, json, query, respond,
+};
+use http::StatusCode;
+
+pub const DESCRIPTOR: FunctionDescriptor = FunctionDescriptor {
+    name: "list-users",
+    trigger: Trigger::Http(&[Route {
+        method: "GET",
+        path: "/users",
+    }]),
+    permission: Some(Permission::UsersView),
+};
+
+const MAX_SEARCH_CHARS: usize = 200;
+
+pub async fn handle<S: Store>(ctx: &Ctx<S>, req: Request) -> Response<Body> {
+    respond(async {
+        let caller = caller(&req)?;
+        query::allow_only(&req, &["departmentId", "nested", "q", "limit", "cursor"])?;
+        let department = query::param(&req, "departmentId")
+            .map(|d| DepartmentId::parse("departmentId", d))
+            .transpose()?;
+        let nested = query::flag(&req, "nested")?.unwrap_or(true);
+        let text = query::param(&req, "q")
+            .map(|q| q.trim().to_owned())
+            .filter(|q| !q.is_empty());
+        if text
+            .as_ref()
+            .is_some_and(|q| q.chars().count() > MAX_SEARCH_CHARS)
+        {
+            return Err(Error::validation(
+                "q",
+                format!("must be at most {MAX_SEARCH_CHARS} characters"),
+            )
+            .into());
+        }
+        // Cursors of one department's listing differ from the account-wide ones.
+        let listing = match &department {
+            Some(d) => format!("users:{d}:{nested}"),
+            None => "users".to_owned(),
+        };
+        let page = query::page(&req, &listing)?;
+        let users = service::list_users(
+            &ctx.store,
+            &caller,
+            department.as_ref().map(|d| (d, nested)),
+            text,
+            page,
+        )
+        .await?;
+        json(
+            StatusCode::OK,
+            &ListDto::from_page(users, &listing, UserDto::from),
+        )
+    })
+    .await
+}

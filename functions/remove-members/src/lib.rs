@@ -1,0 +1,33 @@
+//! `DELETE /groups/{groupId}/members {userIds}`: remove up to 1,000 users at once, never
+//! touching members outside the caller's scope.
+
+use groups_domain::service::{self, MAX_MEMBER_IDS};
+use groups_domain::{GroupId, Permission, Store, UserId};
+use groups_http::wire::{UserIdsBody, parse_ids};
+use groups_http::{
+    Body, Ctx, FunctionDescriptor, Request, Response, Route, Trigger, body, caller, json, query,
+    respond,
+};
+use http::StatusCode;
+
+pub const DESCRIPTOR: FunctionDescriptor = FunctionDescriptor {
+    name: "remove-members",
+    trigger: Trigger::Http(&[Route {
+        method: "DELETE",
+        path: "/groups/{groupId}/members",
+    }]),
+    permission: Some(Permission::GroupsMembers),
+};
+
+pub async fn handle<S: Store>(ctx: &Ctx<S>, req: Request) -> Response<Body> {
+    respond(async {
+        let caller = caller(&req)?;
+        let id = query::path_id(&req, "groupId", "group", GroupId::parse)?;
+        query::allow_only(&req, &[])?;
+        let input: UserIdsBody = body::json_body(&req)?;
+        let ids = parse_ids("userIds", input.user_ids, MAX_MEMBER_IDS, UserId::parse)?;
+        let outcome = service::remove_members(&ctx.store, &caller, &id, &ids).await?;
+        json(StatusCode::OK, &outcome)
+    })
+    .await
+}

@@ -1,0 +1,40 @@
+//! `GET /users/{userId}/groups`: the groups a user belongs to, as the caller may see them.
+
+use groups_domain::{Permission, Store, UserId, service};
+use groups_http::wire::{ListDto, UserGroupDto};
+use groups_http::{
+    Body, Ctx, FunctionDescriptor, Request, Response, Route, Trigger, caller, json, query, respond,
+};
+use http::StatusCode;
+
+pub const DESCRIPTOR: FunctionDescriptor = FunctionDescriptor {
+    name: "user-groups",
+    trigger: Trigger::Http(&[Route {
+        method: "GET",
+        path: "/users/{userId}/groups",
+    }]),
+    permission: Some(Permission::UsersView),
+};
+
+const LISTING: &str = "user-groups";
+
+pub async fn handle<S: Store>(ctx: &Ctx<S>, req: Request) -> Response<Body> {
+    respond(async {
+        let caller = caller(&req)?;
+        let id = query::path_id(&req, "userId", "user", UserId::parse)?;
+        query::allow_only(&req, &["limit", "cursor"])?;
+        let page = query::page(&req, LISTING)?;
+        let groups = service::user_groups(&ctx.store, &caller, &id, &page).await?;
+        json(
+            StatusCode::OK,
+            &ListDto::from_page(groups, LISTING, |(m, g)| UserGroupDto {
+                group_id: g.id.into(),
+                title: g.title,
+                kind: g.kind,
+                source: m.source,
+                added_at: m.added_at,
+            }),
+        )
+    })
+    .await
+}

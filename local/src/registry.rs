@@ -1,0 +1,85 @@
+//! Every HTTP function, mounted by descriptor. Adding a function is a new crate plus one line
+//! in [`functions`].
+
+use groups_domain::{Error, Store};
+use groups_http::event::{HttpCall, request, v2_event};
+use groups_http::{Body, Ctx, FunctionDescriptor, HttpError, Request, Response};
+use serde_json::{Map, Value};
+use std::future::Future;
+use std::pin::Pin;
+
+pub type Handler<S> =
+    for<'a> fn(&'a Ctx<S>, Request) -> Pin<Box<dyn Future<Output = Response<Body>> + Send + 'a>>;
+
+pub struct Function<S> {
+    pub descriptor: FunctionDescriptor,
+    pub handler: Handler<S>,
+}
+
+macro_rules! function {
+    ($krate:ident) => {
+        Function {
+            descriptor: $krate::DESCRIPTOR,
+            handler: |ctx, req| Box::pin($krate::handle(ctx, req)),
+        }
+    };
+}
+
+pub fn functions<S: Store + 'static>() -> Vec<Function<S>> {
+    vec![
+        function!(list_groups),
+        function!(create_group),
+        function!(get_group),
+        function!(update_group),
+        function!(delete_group),
+        function!(list_members),
+        function!(add_members),
+        function!(remove_members),
+        function!(list_users),
+        function!(user_groups),
+        function!(list_departments),
+    ]
+}
+
+/// The descriptors of every function, the authorizer included.
+pub fn descriptors() -> Vec<FunctionDescriptor> {
+    let mut all: Vec<FunctionDescriptor> = functions::<groups_store::MemoryStore>()
+        .into_iter()
+        .map(|f| f.descriptor)
+        .collect();
+    all.push(authorizer::DESCRIPTOR);
+    all
+}
+
+/// Routes a call the way API Gateway does: finds the route, shapes the v2 event with the
+/// authorizer's context, and invokes the function's handler.
+pub async fn dispatch<S: Store + 'static>(
+    functions: &[Function<S>],
+    ctx: &Ctx<S>,
+    call: &HttpCall,
+    authorizer: Map<String, Value>,
+) -> Response<Body> {
+    let mut path_known = false;
+    for function in functions {
+        for route in function.descriptor.routes() {
+            let Some(params) = route.matches(&call.path) else {
+                continue;
+            };
+            path_known = true;
+            if route.method != call.method {
+                continue;
+            }
+            let event = v2_event(call, route, &params, authorizer);
+            return match request(&event) {
+                Ok(req) => (function.handler)(ctx, req).await,
+                Err(e) => HttpError::from(Error::validation("", format!("malformed request: {e}")))
+                    .into_response(),
+            };
+        }
+    }
+    if path_known {
+        HttpError::MethodNotAllowed.into_response()
+    } else {
+        HttpError::RouteNotFound.into_response()
+    }
+}

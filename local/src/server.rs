@@ -1,0 +1,162 @@
+//! The axum server: API Gateway's part (CORS, the authorizer, routing to functions), plus the
+//! local-only `/dev/tokens` and the OpenAPI document.
+
+use crate::registry::{Function, dispatch, functions};
+use authorizer::config::AuthConfig;
+use axum::body::{Body as AxumBody, to_bytes};
+use axum::extract::{Request as AxumRequest, State};
+use axum::response::{IntoResponse, Response as AxumResponse};
+use groups_domain::Store;
+use groups_http::body::MAX_BODY_BYTES;
+use groups_http::event::HttpCall;
+use groups_http::{Body, Ctx, HttpError};
+use http::{HeaderValue, Method, StatusCode, header};
+use serde_json::{Map, Value};
+use std::sync::Arc;
+use tracing::Instrument;
+
+pub struct App<S> {
+    pub ctx: Ctx<S>,
+    pub functions: Vec<Function<S>>,
+    pub auth: AuthConfig,
+    /// Role name (or custom-role user id) → bearer token, served at `/dev/tokens`.
+    pub tokens: Map<String, Value>,
+    /// Origins allowed to call from a browser; `*` allows any.
+    pub allowed_origins: Vec<String>,
+}
+
+impl<S: Store + 'static> App<S> {
+    pub fn new(
+        ctx: Ctx<S>,
+        auth: AuthConfig,
+        tokens: Map<String, Value>,
+        allowed_origins: Vec<String>,
+    ) -> Self {
+        Self {
+            ctx,
+            functions: functions(),
+            auth,
+            tokens,
+            allowed_origins,
+        }
+    }
+}
+
+pub fn router<S: Store + 'static>(app: Arc<App<S>>) -> axum::Router {
+    axum::Router::new().fallback(handle::<S>).with_state(app)
+}
+
+fn to_axum(response: lambda_http::Response<Body>) -> AxumResponse {
+    let (parts, body) = response.into_parts();
+    let bytes = match body {
+        Body::Text(text) => text.into_bytes(),
+        Body::Binary(bytes) => bytes,
+        _ => Vec::new(),
+    };
+    AxumResponse::from_parts(parts, AxumBody::from(bytes))
+}
+
+fn json_response(value: &Value) -> AxumResponse {
+    (
+        [(header::CONTENT_TYPE, "application/json")],
+        value.to_string(),
+    )
+        .into_response()
+}
+
+fn allowed_origin<S>(app: &App<S>, origin: Option<&HeaderValue>) -> Option<HeaderValue> {
+    let origin = origin?.to_str().ok()?;
+    app.allowed_origins
+        .iter()
+        .any(|o| o == "*" || o == origin)
+        .then(|| HeaderValue::from_str(origin).ok())
+        .flatten()
+}
+
+async fn handle<S: Store + 'static>(
+    State(app): State<Arc<App<S>>>,
+    request: AxumRequest,
+) -> AxumResponse {
+    let request_id = uuid::Uuid::new_v4().to_string();
+    let span = tracing::info_span!("request", request_id = %request_id, method = %request.method(), path = %request.uri().path());
+    async move {
+        let origin = allowed_origin(&app, request.headers().get(header::ORIGIN));
+        let mut response = route(&app, request).await;
+        if let Some(origin) = origin {
+            let headers = response.headers_mut();
+            headers.insert(header::ACCESS_CONTROL_ALLOW_ORIGIN, origin);
+            headers.insert(header::VARY, HeaderValue::from_static("Origin"));
+            headers.insert(
+                header::ACCESS_CONTROL_EXPOSE_HEADERS,
+                HeaderValue::from_static("ETag, Location"),
+            );
+        }
+        tracing::info!(status = response.status().as_u16(), "served");
+        response
+    }
+    .instrument(span)
+    .await
+}
+
+async fn route<S: Store + 'static>(app: &App<S>, request: AxumRequest) -> AxumResponse {
+    let (method, path) = (request.method().clone(), request.uri().path().to_owned());
+    match (&method, path.as_str()) {
+        (&Method::GET, "/openapi.json") => {
+            let spec: Value = serde_json::from_str(groups_http::OPENAPI).unwrap_or(Value::Null);
+            return json_response(&spec);
+        }
+        (&Method::GET, "/dev/tokens") => return json_response(&Value::Object(app.tokens.clone())),
+        (&Method::OPTIONS, _) => return preflight(),
+        _ => {}
+    }
+    let mut call = HttpCall::new(method.as_str(), &path);
+    call.query = request.uri().query().unwrap_or("").to_owned();
+    for (name, value) in request.headers() {
+        if let Ok(value) = value.to_str() {
+            call.headers
+                .push((name.as_str().to_owned(), value.to_owned()));
+        }
+    }
+    let authorization = request
+        .headers()
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned);
+    // Read one byte past the limit, so an oversized body is refused whole (API Gateway's own
+    // limit is 10 MB; ours is lower).
+    let bytes = match to_bytes(request.into_body(), MAX_BODY_BYTES + 1).await {
+        Ok(bytes) if bytes.len() <= MAX_BODY_BYTES => bytes,
+        _ => {
+            return to_axum(
+                HttpError::PayloadTooLarge {
+                    limit: MAX_BODY_BYTES,
+                }
+                .into_response(),
+            );
+        }
+    };
+    if !bytes.is_empty() {
+        call.body = Some(String::from_utf8_lossy(&bytes).into_owned());
+    }
+    let context = authorizer::context(&app.ctx.store, &app.auth, authorization.as_deref()).await;
+    to_axum(dispatch(&app.functions, &app.ctx, &call, context).await)
+}
+
+/// CORS preflight, answered like the HTTP API's CORS configuration.
+fn preflight() -> AxumResponse {
+    let mut response = StatusCode::NO_CONTENT.into_response();
+    let headers = response.headers_mut();
+    headers.insert(
+        header::ACCESS_CONTROL_ALLOW_METHODS,
+        HeaderValue::from_static("GET, POST, PATCH, DELETE, OPTIONS"),
+    );
+    headers.insert(
+        header::ACCESS_CONTROL_ALLOW_HEADERS,
+        HeaderValue::from_static("Authorization, Content-Type, If-Match"),
+    );
+    headers.insert(
+        header::ACCESS_CONTROL_MAX_AGE,
+        HeaderValue::from_static("600"),
+    );
+    response
+}
