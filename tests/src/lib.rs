@@ -1,5 +1,6 @@
 //! Shared fixtures and the storage conformance suite, generic over the ports so that the
 //! in-memory store and the DynamoDB adapter are held to the same behaviour.
 
+pub mod api;
 pub mod conformance;
 pub mod fixtures;

@@ -1,0 +1,168 @@
+//! Calls functions the way API Gateway does: the real authorizer turns a bearer token into the
+//! authorizer context, and each request reaches its handler as an HTTP API v2 event.
+
+use authorizer::config::AuthConfig;
+use authorizer::dev;
+use groups_domain::{
+    AccountId, BuiltinRole, CustomRole, GroupQuery, PermissionSet, RoleId, RoleRef, RoleScope, Scope, Store,
+    User, UserId, UserStatus,
+};
+use groups_http::event::HttpCall;
+use groups_http::{Body, Ctx};
+use groups_local::registry::{Function, dispatch, functions};
+use groups_local::seed;
+use serde_json::Value;
+use std::collections::BTreeMap;
+
+pub struct Reply {
+    pub status: u16,
+    pub headers: http::HeaderMap,
+    pub body: Value,
+}
+
+impl Reply {
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.get(name).and_then(|v| v.to_str().ok())
+    }
+
+    /// The `type` of a problem response.
+    pub fn problem_type(&self) -> &str {
+        self.body["type"].as_str().unwrap_or_default()
+    }
+}
+
+pub struct Api<S> {
+    pub ctx: Ctx<S>,
+    functions: Vec<Function<S>>,
+    pub auth: AuthConfig,
+    pub account: AccountId,
+}
+
+impl<S: Store + 'static> Api<S> {
+    /// The demo account of the local server, seeded into `store`.
+    pub async fn seeded(store: S) -> Self {
+        let account = seed::seed(&store).await.expect("seed");
+        Self {
+            ctx: Ctx::new(store),
+            functions: functions(),
+            auth: dev::config().expect("dev config"),
+            account,
+        }
+    }
+
+    pub fn store(&self) -> &S {
+        &self.ctx.store
+    }
+
+    /// A token for a demo user (`owner`, `admin`, `dept-admin`, `learner`, `trainer`, …).
+    pub fn token(&self, user: &str) -> String {
+        dev::token(&dev::Claims::new(self.account.as_str(), user, 600)).expect("token")
+    }
+
+    pub async fn call(&self, call: HttpCall) -> Reply {
+        let authorization = call
+            .headers
+            .iter()
+            .find(|(n, _)| n == "authorization")
+            .map(|(_, v)| v.clone());
+        let context = authorizer::context(self.store(), &self.auth, authorization.as_deref()).await;
+        let response = dispatch(&self.functions, &self.ctx, &call, context).await;
+        let status = response.status().as_u16();
+        let headers = response.headers().clone();
+        let body = match response.into_body() {
+            Body::Text(text) => serde_json::from_str(&text).unwrap_or(Value::String(text)),
+            Body::Binary(bytes) => serde_json::from_slice(&bytes).unwrap_or(Value::Null),
+            _ => Value::Null,
+        };
+        Reply { status, headers, body }
+    }
+
+    /// A call as `user`.
+    pub async fn as_user(&self, user: &str, call: HttpCall) -> Reply {
+        let token = self.token(user);
+        self.call(call.header("authorization", &format!("Bearer {token}"))).await
+    }
+
+    /// A user holding a custom role with exactly `permissions` over the whole account.
+    pub async fn custom_user(&self, name: &str, permissions: PermissionSet) -> String {
+        let role = CustomRole::new(
+            RoleId::parse("id", format!("role-{name}")).expect("id"),
+            name,
+            permissions,
+            RoleScope::Account,
+        )
+        .expect("role");
+        self.store().put_role(&self.account, &role).await.expect("put role");
+        let user = User {
+            id: UserId::parse("id", name).expect("id"),
+            email: format!("{name}@acme.example"),
+            first_name: name.into(),
+            last_name: "Custom".into(),
+            department: None,
+            role: RoleRef::Custom(role.id),
+            status: UserStatus::Active,
+            job_title: String::new(),
+            created_at: time::OffsetDateTime::now_utc(),
+            profile: BTreeMap::new(),
+            managed_department_ids: vec![],
+        };
+        self.store().put_user(&self.account, &user).await.expect("put user");
+        name.to_owned()
+    }
+
+    /// The id of the demo group titled `title`.
+    pub async fn group_id(&self, title: &str) -> String {
+        let page = self
+            .store()
+            .list_groups(&self.account, &Scope::Account, &GroupQuery::default())
+            .await
+            .expect("list");
+        page.items
+            .into_iter()
+            .find(|g| g.title == title)
+            .map(|g| g.id.to_string())
+            .unwrap_or_else(|| panic!("no group {title}"))
+    }
+
+    /// Everything a write could have changed: every group with its count and version, and
+    /// every membership, so "writes nothing" can be asserted.
+    pub async fn snapshot(&self) -> Vec<String> {
+        let mut out = Vec::new();
+        let mut cursor = None;
+        loop {
+            let query = GroupQuery {
+                page: groups_domain::PageRequest::new(Some(200), cursor).expect("page"),
+                ..GroupQuery::default()
+            };
+            let page = self.store().list_groups(&self.account, &Scope::Account, &query).await.expect("list");
+            for g in &page.items {
+                out.push(format!("{} {} {} {} {}", g.id, g.title, g.description, g.member_count, g.version));
+                let members = self
+                    .store()
+                    .list_members(&self.account, &g.id, &groups_domain::PageRequest::first(200))
+                    .await
+                    .expect("members");
+                out.extend(members.items.iter().map(|m| format!("  {}", m.user_id)));
+            }
+            match page.next_cursor {
+                Some(c) => cursor = Some(c),
+                None => return out,
+            }
+        }
+    }
+}
+
+/// The built-in role users of the demo account.
+pub const OWNER: &str = "owner";
+pub const ADMIN: &str = "admin";
+pub const DEPT_ADMIN: &str = "dept-admin";
+pub const LEARNER: &str = "learner";
+
+pub fn builtin(role: BuiltinRole) -> &'static str {
+    match role {
+        BuiltinRole::Owner => OWNER,
+        BuiltinRole::Admin => ADMIN,
+        BuiltinRole::DepartmentAdmin => DEPT_ADMIN,
+        BuiltinRole::Learner => LEARNER,
+    }
+}

@@ -1,0 +1,180 @@
+//! The role matrix, table-driven, for every route: Owner; Admin; Department Admin in scope and
+//! out of scope; a custom role with and without the route's permission; Learner.
+
+use groups_domain::service::{self, NewGroup};
+use groups_domain::{BuiltinRole, Caller, DepartmentId, GroupKind, Permission, PermissionSet, RoleRef, UserId};
+use groups_http::event::HttpCall;
+use groups_store::MemoryStore;
+use groups_tests::api::{ADMIN, Api, DEPT_ADMIN, LEARNER, OWNER};
+use serde_json::json;
+
+/// Who calls, and whether the target lies in a department admin's scope.
+#[derive(Clone, Copy, Debug)]
+enum Who {
+    Owner,
+    Admin,
+    DeptAdminInScope,
+    DeptAdminOutOfScope,
+    CustomWith,
+    CustomWithout,
+    Learner,
+}
+
+const EVERYONE: [Who; 7] = [
+    Who::Owner,
+    Who::Admin,
+    Who::DeptAdminInScope,
+    Who::DeptAdminOutOfScope,
+    Who::CustomWith,
+    Who::CustomWithout,
+    Who::Learner,
+];
+
+struct Route {
+    name: &'static str,
+    /// Granted to the custom role "with"; "without" holds every other permission.
+    permissions: &'static [Permission],
+    /// Also withheld from "without" (a route that accepts either of two permissions).
+    alternatives: &'static [Permission],
+    /// Expected statuses in the order of [`EVERYONE`].
+    expected: [u16; 7],
+}
+
+const ROUTES: [Route; 12] = [
+    Route { name: "GET /groups", permissions: &[Permission::GroupsView], alternatives: &[], expected: [200, 200, 200, 200, 200, 403, 403] },
+    Route { name: "POST /groups", permissions: &[Permission::GroupsCreate], alternatives: &[], expected: [201, 201, 201, 400, 201, 403, 403] },
+    Route { name: "GET /groups/{groupId}", permissions: &[Permission::GroupsView], alternatives: &[], expected: [200, 200, 200, 404, 200, 403, 403] },
+    Route { name: "PATCH /groups/{groupId}", permissions: &[Permission::GroupsEdit], alternatives: &[], expected: [200, 200, 200, 404, 200, 403, 403] },
+    Route { name: "DELETE /groups/{groupId}", permissions: &[Permission::GroupsDelete], alternatives: &[], expected: [204, 204, 204, 404, 204, 403, 403] },
+    Route { name: "DELETE /groups", permissions: &[Permission::GroupsDelete], alternatives: &[], expected: [200, 200, 200, 200, 200, 403, 403] },
+    Route { name: "GET /groups/{groupId}/members", permissions: &[Permission::GroupsView], alternatives: &[], expected: [200, 200, 200, 404, 200, 403, 403] },
+    Route { name: "POST /groups/{groupId}/members", permissions: &[Permission::GroupsMembers], alternatives: &[], expected: [200, 200, 200, 404, 200, 403, 403] },
+    Route { name: "DELETE /groups/{groupId}/members", permissions: &[Permission::GroupsMembers], alternatives: &[], expected: [200, 200, 200, 404, 200, 403, 403] },
+    Route { name: "GET /users", permissions: &[Permission::UsersView], alternatives: &[], expected: [200, 200, 200, 200, 200, 403, 403] },
+    Route { name: "GET /users/{userId}/groups", permissions: &[Permission::UsersView, Permission::GroupsView], alternatives: &[], expected: [200, 200, 200, 404, 200, 403, 403] },
+    Route { name: "GET /departments", permissions: &[Permission::UsersView], alternatives: &[Permission::GroupsView], expected: [200, 200, 200, 200, 200, 403, 403] },
+];
+
+/// A fresh group owned by `department`, for routes that consume one.
+async fn fresh_group(api: &Api<MemoryStore>, n: usize, department: &str) -> String {
+    let owner = Caller::resolve(
+        api.account.clone(),
+        UserId::parse("id", OWNER).expect("id"),
+        RoleRef::Builtin(BuiltinRole::Owner),
+        None,
+        vec![],
+    );
+    let new = NewGroup {
+        title: format!("Matrix {n}"),
+        description: String::new(),
+        kind: GroupKind::Static,
+        rule: None,
+        owner_department_id: Some(DepartmentId::parse("id", department).expect("id")),
+    };
+    let group = service::create_group(api.store(), &owner, new, time::OffsetDateTime::now_utc())
+        .await
+        .expect("create");
+    group.id.to_string()
+}
+
+#[tokio::test]
+async fn every_route_answers_each_role_as_the_matrix_says() {
+    let api = Api::seeded(MemoryStore::new()).await;
+    let in_scope_group = api.group_id("Direct Sales").await; // owned by sales
+    let out_of_scope_group = api.group_id("SMM").await; // owned by marketing
+    let mut n = 0;
+    for (r, route) in ROUTES.iter().enumerate() {
+        let with = api
+            .custom_user(&format!("with{r}"), PermissionSet::of(route.permissions))
+            .await;
+        let mut without = PermissionSet::all().without(Permission::OwnerManage);
+        for p in route.permissions.iter().chain(route.alternatives) {
+            without = without.without(*p);
+        }
+        let without = api.custom_user(&format!("without{r}"), without).await;
+        for (who, expected) in EVERYONE.iter().zip(route.expected) {
+            n += 1;
+            let user = match who {
+                Who::Owner => OWNER,
+                Who::Admin => ADMIN,
+                Who::DeptAdminInScope | Who::DeptAdminOutOfScope => DEPT_ADMIN,
+                Who::CustomWith => with.as_str(),
+                Who::CustomWithout => without.as_str(),
+                Who::Learner => LEARNER,
+            };
+            let out = matches!(who, Who::DeptAdminOutOfScope);
+            let group = if out { out_of_scope_group.clone() } else { in_scope_group.clone() };
+            let department = if out { "marketing" } else { "sales" };
+            let target_user = if out { "u04" } else { "u01" };
+            let call = match route.name {
+                "GET /groups" => HttpCall::new("GET", "/groups"),
+                "POST /groups" => HttpCall::new("POST", "/groups")
+                    .json(&json!({"title": format!("Created {n}"), "ownerDepartmentId": department})),
+                "GET /groups/{groupId}" => HttpCall::new("GET", &format!("/groups/{group}")),
+                "PATCH /groups/{groupId}" => {
+                    let current = api.as_user(OWNER, HttpCall::new("GET", &format!("/groups/{group}"))).await;
+                    let etag = current.header("etag").unwrap_or("\"0\"").to_owned();
+                    HttpCall::new("PATCH", &format!("/groups/{group}"))
+                        .header("if-match", &etag)
+                        .json(&json!({"description": format!("edit {n}")}))
+                }
+                "DELETE /groups/{groupId}" => {
+                    let fresh = fresh_group(&api, n, department).await;
+                    HttpCall::new("DELETE", &format!("/groups/{fresh}"))
+                }
+                "DELETE /groups" => {
+                    let fresh = fresh_group(&api, n, department).await;
+                    HttpCall::new("DELETE", "/groups").json(&json!({"groupIds": [fresh]}))
+                }
+                "GET /groups/{groupId}/members" => HttpCall::new("GET", &format!("/groups/{group}/members")),
+                "POST /groups/{groupId}/members" => {
+                    HttpCall::new("POST", &format!("/groups/{group}/members")).json(&json!({"userIds": ["u09"]}))
+                }
+                "DELETE /groups/{groupId}/members" => {
+                    HttpCall::new("DELETE", &format!("/groups/{group}/members")).json(&json!({"userIds": ["u09"]}))
+                }
+                "GET /users" => HttpCall::new("GET", &format!("/users?departmentId={department}")),
+                "GET /users/{userId}/groups" => HttpCall::new("GET", &format!("/users/{target_user}/groups")),
+                "GET /departments" => HttpCall::new("GET", "/departments"),
+                other => panic!("no call for {other}"),
+            };
+            let reply = api.as_user(user, call).await;
+            assert_eq!(reply.status, expected, "{} as {who:?}: {}", route.name, reply.body);
+            if reply.status >= 400 {
+                assert_eq!(reply.header("content-type"), Some("application/problem+json"), "{}", route.name);
+                assert!(reply.problem_type().starts_with("urn:groups:problem:"));
+            }
+            // Scoped callers never see what lies outside their departments.
+            if out && route.name == "DELETE /groups" {
+                assert_eq!(reply.body["deleted"], json!([]));
+            }
+            if out && route.name == "GET /users" {
+                assert_eq!(reply.body["items"], json!([]));
+            }
+        }
+    }
+}
+
+#[tokio::test]
+async fn a_department_admin_lists_only_their_groups() {
+    let api = Api::seeded(MemoryStore::new()).await;
+    let reply = api.as_user(DEPT_ADMIN, HttpCall::new("GET", "/groups")).await;
+    let titles: Vec<&str> = reply.body["items"]
+        .as_array()
+        .expect("items")
+        .iter()
+        .filter_map(|g| g["title"].as_str())
+        .collect();
+    assert_eq!(titles, ["Business Services", "Direct Sales"]);
+    // Adding a user from another department is reported, not done.
+    let group = api.group_id("Direct Sales").await;
+    let reply = api
+        .as_user(
+            DEPT_ADMIN,
+            HttpCall::new("POST", &format!("/groups/{group}/members")).json(&json!({"userIds": ["u04", "u09"]})),
+        )
+        .await;
+    assert_eq!(reply.status, 200);
+    assert_eq!(reply.body["outOfScope"], json!(["u04"]));
+    assert_eq!(reply.body["added"], json!(["u09"]));
+}
