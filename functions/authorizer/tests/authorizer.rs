@@ -1,0 +1,129 @@
+//! The authorizer on its own: who it lets in, with which permissions, and that its answer does
+//! not depend on the route.
+
+use authorizer::{Refusal, authenticate, dev, handle};
+use aws_lambda_events::apigw::ApiGatewayV2CustomAuthorizerV2Request;
+use groups_domain::{
+    AccountId, BuiltinRole, CustomRole, DepartmentId, DirectoryStore, Permission, PermissionSet, RoleId, RoleRef,
+    RoleScope, Scope, User, UserId, UserStatus,
+};
+use groups_store::MemoryStore;
+use std::collections::BTreeMap;
+
+fn user(id: &str, role: RoleRef, status: UserStatus, managed: &[&str]) -> User {
+    User {
+        id: UserId::parse("id", id).expect("id"),
+        email: format!("{id}@acme.example"),
+        first_name: id.into(),
+        last_name: "Test".into(),
+        department: None,
+        role,
+        status,
+        job_title: String::new(),
+        created_at: time::OffsetDateTime::now_utc(),
+        profile: BTreeMap::new(),
+        managed_department_ids: managed.iter().map(|d| DepartmentId::parse("id", *d).expect("id")).collect(),
+    }
+}
+
+async fn store() -> (MemoryStore, AccountId) {
+    let store = MemoryStore::new();
+    let acme = AccountId::parse("id", "acme").expect("id");
+    let trainer = CustomRole::new(
+        RoleId::parse("id", "trainer").expect("id"),
+        "Trainer",
+        PermissionSet::of(&[Permission::GroupsView, Permission::GroupsMembers]),
+        RoleScope::ManagedDepartments,
+    )
+    .expect("role");
+    store.put_role(&acme, &trainer).await.expect("put");
+    for u in [
+        user("ann", RoleRef::Builtin(BuiltinRole::Admin), UserStatus::Active, &[]),
+        user("dee", RoleRef::Builtin(BuiltinRole::DepartmentAdmin), UserStatus::Active, &["sales"]),
+        user("tom", RoleRef::Custom(trainer.id.clone()), UserStatus::Active, &["marketing"]),
+        user("gone", RoleRef::Builtin(BuiltinRole::Admin), UserStatus::Inactive, &[]),
+        user("ghost", RoleRef::Custom(RoleId::parse("id", "deleted-role").expect("id")), UserStatus::Active, &[]),
+    ] {
+        store.put_user(&acme, &u).await.expect("put");
+    }
+    (store, acme)
+}
+
+fn bearer(user: &str) -> String {
+    format!("Bearer {}", dev::token(&dev::Claims::new("acme", user, 600)).expect("token"))
+}
+
+#[tokio::test]
+async fn resolves_roles_permissions_and_scope_from_the_table() {
+    let (store, _) = store().await;
+    let config = dev::config().expect("config");
+    let ann = authenticate(&store, &config, Some(&bearer("ann"))).await.expect("ann");
+    assert_eq!(ann.scope, Scope::Account);
+    assert!(ann.permissions.contains(Permission::UsersManage));
+    let dee = authenticate(&store, &config, Some(&bearer("dee"))).await.expect("dee");
+    assert_eq!(dee.scope, Scope::Departments(vec![DepartmentId::parse("id", "sales").expect("id")]));
+    let tom = authenticate(&store, &config, Some(&bearer("tom"))).await.expect("tom");
+    assert_eq!(tom.permissions, PermissionSet::of(&[Permission::GroupsView, Permission::GroupsMembers]));
+    assert_eq!(tom.scope, Scope::Departments(vec![DepartmentId::parse("id", "marketing").expect("id")]));
+    let ghost = authenticate(&store, &config, Some(&bearer("ghost"))).await.expect("ghost");
+    assert!(ghost.permissions.is_empty(), "a role that no longer exists grants nothing");
+}
+
+#[tokio::test]
+async fn refuses_deleted_deactivated_and_foreign_users() {
+    let (store, _) = store().await;
+    let config = dev::config().expect("config");
+    let refusal = |r: Result<_, Refusal>| r.err();
+    assert_eq!(refusal(authenticate(&store, &config, Some(&bearer("gone"))).await), Some(Refusal::InactiveUser));
+    assert_eq!(refusal(authenticate(&store, &config, Some(&bearer("nobody"))).await), Some(Refusal::UnknownUser));
+    let other_tenant = format!("Bearer {}", dev::token(&dev::Claims::new("globex", "ann", 600)).expect("token"));
+    assert_eq!(refusal(authenticate(&store, &config, Some(&other_tenant)).await), Some(Refusal::UnknownUser));
+    assert_eq!(refusal(authenticate(&store, &config, None).await), Some(Refusal::MissingToken));
+    assert_eq!(refusal(authenticate(&store, &config, Some("Basic abc")).await), Some(Refusal::Malformed));
+}
+
+fn event(route_key: &str, authorization: &str) -> ApiGatewayV2CustomAuthorizerV2Request {
+    let json = serde_json::json!({
+        "version": "2.0",
+        "type": "REQUEST",
+        "routeArn": format!("arn:aws:execute-api:eu-west-1:123456789012:abcdef1234/$default/{}", route_key.replace(' ', "")),
+        "identitySource": [authorization],
+        "routeKey": route_key,
+        "rawPath": "/groups",
+        "rawQueryString": "",
+        "headers": {"authorization": authorization},
+        "requestContext": {
+            "accountId": "123456789012",
+            "apiId": "abcdef1234",
+            "http": {"method": "GET", "path": "/groups", "protocol": "HTTP/1.1", "sourceIp": "203.0.113.7", "userAgent": "t"},
+            "requestId": "id",
+            "routeKey": route_key,
+            "stage": "$default",
+            "time": "26/Nov/2026:10:15:30 +0000",
+            "timeEpoch": 1795688130000u64
+        }
+    });
+    serde_json::from_value(json).expect("authorizer event")
+}
+
+/// API Gateway caches the answer by the Authorization header alone. The answer must then be
+/// the same whatever route asked first: it carries identity, and each function decides.
+#[tokio::test]
+async fn the_answer_depends_on_the_token_only_never_on_the_route() {
+    let (store, _) = store().await;
+    let config = dev::config().expect("config");
+    let token = bearer("tom");
+    let read = handle(&store, &config, event("GET /groups", &token)).await;
+    let write = handle(&store, &config, event("DELETE /groups/{groupId}", &token)).await;
+    assert_eq!(read, write);
+    assert!(read.is_authorized);
+    assert_eq!(read.context["permissions"], "groups:view,groups:members");
+    // The cached context grants nothing by itself: the trainer lacks groups:delete, and the
+    // function reading this context refuses the delete.
+    let fields = read.context.as_object().expect("object").clone().into_iter().collect();
+    let caller = groups_http::context::decode(&fields).expect("caller");
+    assert!(caller.require(Permission::GroupsDelete).is_err());
+    // A bad token yields an empty identity, which every function answers with 401.
+    let bad = handle(&store, &config, event("GET /groups", "Bearer nope")).await;
+    assert_eq!(bad.context, serde_json::json!({}));
+}

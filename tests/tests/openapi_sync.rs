@@ -1,0 +1,53 @@
+//! The OpenAPI document and the registered functions describe the same routes, one to one.
+
+use groups_local::registry::descriptors;
+use serde_json::Value;
+use std::collections::BTreeSet;
+
+#[test]
+fn every_routed_path_is_documented_and_every_documented_path_is_routed() {
+    let spec: Value = serde_json::from_str(groups_http::OPENAPI).expect("valid JSON");
+    assert_eq!(spec["openapi"], "3.1.0");
+    let mut documented = BTreeSet::new();
+    for (path, item) in spec["paths"].as_object().expect("paths") {
+        for method in ["get", "post", "put", "patch", "delete"] {
+            if let Some(op) = item.get(method) {
+                documented.insert(format!("{} {path}", method.to_uppercase()));
+                assert!(op["operationId"].is_string(), "{method} {path} has an operationId");
+                assert!(op["responses"].is_object(), "{method} {path} documents responses");
+            }
+        }
+    }
+    let routed: BTreeSet<String> = descriptors()
+        .iter()
+        .flat_map(|d| d.routes().iter().map(|r| format!("{} {}", r.method, r.path)))
+        .collect();
+    assert_eq!(routed, documented);
+    // Each route belongs to exactly one function.
+    let total: usize = descriptors().iter().map(|d| d.routes().len()).sum();
+    assert_eq!(total, routed.len());
+}
+
+#[test]
+fn every_reference_resolves() {
+    let spec: Value = serde_json::from_str(groups_http::OPENAPI).expect("valid JSON");
+    fn refs(value: &Value, out: &mut Vec<String>) {
+        match value {
+            Value::Object(map) => {
+                if let Some(Value::String(r)) = map.get("$ref") {
+                    out.push(r.clone());
+                }
+                map.values().for_each(|v| refs(v, out));
+            }
+            Value::Array(items) => items.iter().for_each(|v| refs(v, out)),
+            _ => {}
+        }
+    }
+    let mut all = Vec::new();
+    refs(&spec, &mut all);
+    assert!(!all.is_empty());
+    for r in all {
+        let pointer = r.strip_prefix('#').expect("local reference");
+        assert!(spec.pointer(pointer).is_some(), "{r} resolves");
+    }
+}
