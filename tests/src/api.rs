@@ -4,8 +4,8 @@
 use authorizer::config::AuthConfig;
 use authorizer::dev;
 use groups_domain::{
-    AccountId, BuiltinRole, CustomRole, GroupQuery, PermissionSet, RoleId, RoleRef, RoleScope, Scope, Store,
-    User, UserId, UserStatus,
+    AccountId, BuiltinRole, CustomRole, GroupQuery, PermissionSet, RoleId, RoleRef, RoleScope,
+    Scope, Store, User, UserId, UserStatus,
 };
 use groups_http::event::HttpCall;
 use groups_http::{Body, Ctx};
@@ -74,13 +74,18 @@ impl<S: Store + 'static> Api<S> {
             Body::Binary(bytes) => serde_json::from_slice(&bytes).unwrap_or(Value::Null),
             _ => Value::Null,
         };
-        Reply { status, headers, body }
+        Reply {
+            status,
+            headers,
+            body,
+        }
     }
 
     /// A call as `user`.
     pub async fn as_user(&self, user: &str, call: HttpCall) -> Reply {
         let token = self.token(user);
-        self.call(call.header("authorization", &format!("Bearer {token}"))).await
+        self.call(call.header("authorization", &format!("Bearer {token}")))
+            .await
     }
 
     /// A user holding a custom role with exactly `permissions` over the whole account.
@@ -92,7 +97,10 @@ impl<S: Store + 'static> Api<S> {
             RoleScope::Account,
         )
         .expect("role");
-        self.store().put_role(&self.account, &role).await.expect("put role");
+        self.store()
+            .put_role(&self.account, &role)
+            .await
+            .expect("put role");
         let user = User {
             id: UserId::parse("id", name).expect("id"),
             email: format!("{name}@acme.example"),
@@ -106,7 +114,10 @@ impl<S: Store + 'static> Api<S> {
             profile: BTreeMap::new(),
             managed_department_ids: vec![],
         };
-        self.store().put_user(&self.account, &user).await.expect("put user");
+        self.store()
+            .put_user(&self.account, &user)
+            .await
+            .expect("put user");
         name.to_owned()
     }
 
@@ -134,12 +145,23 @@ impl<S: Store + 'static> Api<S> {
                 page: groups_domain::PageRequest::new(Some(200), cursor).expect("page"),
                 ..GroupQuery::default()
             };
-            let page = self.store().list_groups(&self.account, &Scope::Account, &query).await.expect("list");
+            let page = self
+                .store()
+                .list_groups(&self.account, &Scope::Account, &query)
+                .await
+                .expect("list");
             for g in &page.items {
-                out.push(format!("{} {} {} {} {}", g.id, g.title, g.description, g.member_count, g.version));
+                out.push(format!(
+                    "{} {} {} {} {}",
+                    g.id, g.title, g.description, g.member_count, g.version
+                ));
                 let members = self
                     .store()
-                    .list_members(&self.account, &g.id, &groups_domain::PageRequest::first(200))
+                    .list_members(
+                        &self.account,
+                        &g.id,
+                        &groups_domain::PageRequest::first(200),
+                    )
                     .await
                     .expect("members");
                 out.extend(members.items.iter().map(|m| format!("  {}", m.user_id)));

@@ -6,6 +6,9 @@ use groups_store::MemoryStore;
 use groups_tests::api::{Api, OWNER};
 use serde_json::{Value, json};
 
+/// (method, path, raw body, content type, expected status, expected field)
+type Case<'a> = (&'a str, String, String, &'a str, u16, Option<&'a str>);
+
 fn ids(n: usize) -> Value {
     json!((0..n).map(|i| format!("u{i:04}")).collect::<Vec<_>>())
 }
@@ -17,56 +20,307 @@ async fn bad_input_on_every_write_route_is_refused_and_writes_nothing() {
     let members = format!("/groups/{g}/members");
     let one = format!("/groups/{g}");
     let big = "x".repeat(300 * 1024);
-    // (method, path, raw body, content type, expected status, expected field)
-    let cases: Vec<(&str, String, String, &str, u16, Option<&str>)> = vec![
-        ("POST", "/groups".into(), "{\"title\": ".into(), "application/json", 400, Some("title")),
-        ("POST", "/groups".into(), json!({"title": 5}).to_string(), "application/json", 400, Some("title")),
-        ("POST", "/groups".into(), json!({"title": ""}).to_string(), "application/json", 400, Some("title")),
-        ("POST", "/groups".into(), json!({"title": "   "}).to_string(), "application/json", 400, Some("title")),
-        ("POST", "/groups".into(), json!({"title": "a".repeat(201)}).to_string(), "application/json", 400, Some("title")),
-        ("POST", "/groups".into(), json!({"title": "bell\u{7}"}).to_string(), "application/json", 400, Some("title")),
-        ("POST", "/groups".into(), json!({"title": "ok", "color": "red"}).to_string(), "application/json", 400, Some("color")),
-        ("POST", "/groups".into(), json!({"title": "ok", "userIds": ids(1001)}).to_string(), "application/json", 400, Some("userIds")),
-        ("POST", "/groups".into(), json!({"title": "ok", "userIds": ["u01", "../etc"]}).to_string(), "application/json", 400, Some("userIds/1")),
-        ("POST", "/groups".into(), json!({"title": "ok", "kind": "smart"}).to_string(), "application/json", 400, Some("rule")),
-        ("POST", "/groups".into(), json!({"title": "ok", "kind": "weird"}).to_string(), "application/json", 400, Some("kind")),
-        ("POST", "/groups".into(), json!({"title": "ok", "description": big}).to_string(), "application/json", 413, None),
-        ("POST", "/groups".into(), "title=ok".into(), "application/x-www-form-urlencoded", 415, None),
-        ("POST", "/groups".into(), "".into(), "application/json", 400, Some("")),
-        ("POST", "/groups".into(), "[]".into(), "application/json", 400, Some("")),
-        ("PATCH", one.clone(), json!({"title": ""}).to_string(), "application/json", 400, Some("title")),
-        ("PATCH", one.clone(), json!({"title": "a".repeat(201)}).to_string(), "application/json", 400, Some("title")),
-        ("PATCH", one.clone(), json!({"title": "tab\there"}).to_string(), "application/json", 400, Some("title")),
-        ("PATCH", one.clone(), json!({"memberCount": 0}).to_string(), "application/json", 400, Some("memberCount")),
-        ("PATCH", one.clone(), json!({"rule": {"attr": "status"}}).to_string(), "application/json", 400, Some("rule")),
-        ("PATCH", one.clone(), "{".into(), "application/json", 400, Some("")),
-        ("POST", members.clone(), json!({"userIds": ids(1001)}).to_string(), "application/json", 400, Some("userIds")),
-        ("POST", members.clone(), json!({"userIds": []}).to_string(), "application/json", 400, Some("userIds")),
-        ("POST", members.clone(), json!({"userIds": "u01"}).to_string(), "application/json", 400, Some("userIds")),
-        ("POST", members.clone(), json!({"userIds": [1]}).to_string(), "application/json", 400, Some("userIds/0")),
-        ("POST", members.clone(), json!({"userIds": ["u01"], "force": true}).to_string(), "application/json", 400, Some("force")),
-        ("POST", members.clone(), json!({"users": ["u01"]}).to_string(), "application/json", 400, Some("users")),
-        ("POST", members.clone(), format!("{{\"userIds\": [\"{big}\"]}}"), "application/json", 413, None),
-        ("DELETE", members.clone(), json!({"userIds": ids(1001)}).to_string(), "application/json", 400, Some("userIds")),
-        ("DELETE", members.clone(), json!({"userIds": ["u01\u{0}"]}).to_string(), "application/json", 400, Some("userIds/0")),
-        ("DELETE", members.clone(), "null".into(), "application/json", 400, Some("")),
-        ("DELETE", "/groups".into(), json!({"groupIds": ids(201)}).to_string(), "application/json", 400, Some("groupIds")),
-        ("DELETE", "/groups".into(), json!({"groupIds": [g], "all": true}).to_string(), "application/json", 400, Some("all")),
-        ("DELETE", "/groups".into(), json!({"groupIds": [{"id": g}]}).to_string(), "application/json", 400, Some("groupIds/0")),
+    let cases: Vec<Case> = vec![
+        (
+            "POST",
+            "/groups".into(),
+            "{\"title\": ".into(),
+            "application/json",
+            400,
+            Some("title"),
+        ),
+        (
+            "POST",
+            "/groups".into(),
+            json!({"title": 5}).to_string(),
+            "application/json",
+            400,
+            Some("title"),
+        ),
+        (
+            "POST",
+            "/groups".into(),
+            json!({"title": ""}).to_string(),
+            "application/json",
+            400,
+            Some("title"),
+        ),
+        (
+            "POST",
+            "/groups".into(),
+            json!({"title": "   "}).to_string(),
+            "application/json",
+            400,
+            Some("title"),
+        ),
+        (
+            "POST",
+            "/groups".into(),
+            json!({"title": "a".repeat(201)}).to_string(),
+            "application/json",
+            400,
+            Some("title"),
+        ),
+        (
+            "POST",
+            "/groups".into(),
+            json!({"title": "bell\u{7}"}).to_string(),
+            "application/json",
+            400,
+            Some("title"),
+        ),
+        (
+            "POST",
+            "/groups".into(),
+            json!({"title": "ok", "color": "red"}).to_string(),
+            "application/json",
+            400,
+            Some("color"),
+        ),
+        (
+            "POST",
+            "/groups".into(),
+            json!({"title": "ok", "userIds": ids(1001)}).to_string(),
+            "application/json",
+            400,
+            Some("userIds"),
+        ),
+        (
+            "POST",
+            "/groups".into(),
+            json!({"title": "ok", "userIds": ["u01", "../etc"]}).to_string(),
+            "application/json",
+            400,
+            Some("userIds/1"),
+        ),
+        (
+            "POST",
+            "/groups".into(),
+            json!({"title": "ok", "kind": "smart"}).to_string(),
+            "application/json",
+            400,
+            Some("rule"),
+        ),
+        (
+            "POST",
+            "/groups".into(),
+            json!({"title": "ok", "kind": "weird"}).to_string(),
+            "application/json",
+            400,
+            Some("kind"),
+        ),
+        (
+            "POST",
+            "/groups".into(),
+            json!({"title": "ok", "description": big}).to_string(),
+            "application/json",
+            413,
+            None,
+        ),
+        (
+            "POST",
+            "/groups".into(),
+            "title=ok".into(),
+            "application/x-www-form-urlencoded",
+            415,
+            None,
+        ),
+        (
+            "POST",
+            "/groups".into(),
+            "".into(),
+            "application/json",
+            400,
+            Some(""),
+        ),
+        (
+            "POST",
+            "/groups".into(),
+            "[]".into(),
+            "application/json",
+            400,
+            Some(""),
+        ),
+        (
+            "PATCH",
+            one.clone(),
+            json!({"title": ""}).to_string(),
+            "application/json",
+            400,
+            Some("title"),
+        ),
+        (
+            "PATCH",
+            one.clone(),
+            json!({"title": "a".repeat(201)}).to_string(),
+            "application/json",
+            400,
+            Some("title"),
+        ),
+        (
+            "PATCH",
+            one.clone(),
+            json!({"title": "tab\there"}).to_string(),
+            "application/json",
+            400,
+            Some("title"),
+        ),
+        (
+            "PATCH",
+            one.clone(),
+            json!({"memberCount": 0}).to_string(),
+            "application/json",
+            400,
+            Some("memberCount"),
+        ),
+        (
+            "PATCH",
+            one.clone(),
+            json!({"rule": {"attr": "status"}}).to_string(),
+            "application/json",
+            400,
+            Some("rule"),
+        ),
+        (
+            "PATCH",
+            one.clone(),
+            "{".into(),
+            "application/json",
+            400,
+            Some(""),
+        ),
+        (
+            "POST",
+            members.clone(),
+            json!({"userIds": ids(1001)}).to_string(),
+            "application/json",
+            400,
+            Some("userIds"),
+        ),
+        (
+            "POST",
+            members.clone(),
+            json!({"userIds": []}).to_string(),
+            "application/json",
+            400,
+            Some("userIds"),
+        ),
+        (
+            "POST",
+            members.clone(),
+            json!({"userIds": "u01"}).to_string(),
+            "application/json",
+            400,
+            Some("userIds"),
+        ),
+        (
+            "POST",
+            members.clone(),
+            json!({"userIds": [1]}).to_string(),
+            "application/json",
+            400,
+            Some("userIds/0"),
+        ),
+        (
+            "POST",
+            members.clone(),
+            json!({"userIds": ["u01"], "force": true}).to_string(),
+            "application/json",
+            400,
+            Some("force"),
+        ),
+        (
+            "POST",
+            members.clone(),
+            json!({"users": ["u01"]}).to_string(),
+            "application/json",
+            400,
+            Some("users"),
+        ),
+        (
+            "POST",
+            members.clone(),
+            format!("{{\"userIds\": [\"{big}\"]}}"),
+            "application/json",
+            413,
+            None,
+        ),
+        (
+            "DELETE",
+            members.clone(),
+            json!({"userIds": ids(1001)}).to_string(),
+            "application/json",
+            400,
+            Some("userIds"),
+        ),
+        (
+            "DELETE",
+            members.clone(),
+            json!({"userIds": ["u01\u{0}"]}).to_string(),
+            "application/json",
+            400,
+            Some("userIds/0"),
+        ),
+        (
+            "DELETE",
+            members.clone(),
+            "null".into(),
+            "application/json",
+            400,
+            Some(""),
+        ),
+        (
+            "DELETE",
+            "/groups".into(),
+            json!({"groupIds": ids(201)}).to_string(),
+            "application/json",
+            400,
+            Some("groupIds"),
+        ),
+        (
+            "DELETE",
+            "/groups".into(),
+            json!({"groupIds": [g], "all": true}).to_string(),
+            "application/json",
+            400,
+            Some("all"),
+        ),
+        (
+            "DELETE",
+            "/groups".into(),
+            json!({"groupIds": [{"id": g}]}).to_string(),
+            "application/json",
+            400,
+            Some("groupIds/0"),
+        ),
     ];
     let before = api.snapshot().await;
     for (method, path, body, content_type, status, field) in cases {
-        let mut call = HttpCall::new(method, &path).header("content-type", content_type).body(body.clone());
+        let mut call = HttpCall::new(method, &path)
+            .header("content-type", content_type)
+            .body(body.clone());
         if method == "PATCH" {
             call = call.header("if-match", "\"1\"");
         }
         let reply = api.as_user(OWNER, call).await;
         let shown: String = body.chars().take(60).collect();
-        assert_eq!(reply.status, status, "{method} {path} {shown}: {}", reply.body);
-        assert_eq!(reply.header("content-type"), Some("application/problem+json"));
+        assert_eq!(
+            reply.status, status,
+            "{method} {path} {shown}: {}",
+            reply.body
+        );
+        assert_eq!(
+            reply.header("content-type"),
+            Some("application/problem+json")
+        );
         assert!(reply.body["detail"].as_str().is_some_and(|d| !d.is_empty()));
         if let Some(field) = field {
-            assert_eq!(reply.body["field"].as_str(), Some(field), "{method} {path} {shown}: {}", reply.body);
+            assert_eq!(
+                reply.body["field"].as_str(),
+                Some(field),
+                "{method} {path} {shown}: {}",
+                reply.body
+            );
         }
     }
     assert_eq!(api.snapshot().await, before, "nothing was written");
@@ -92,18 +346,39 @@ async fn query_and_path_parameters_are_checked() {
         assert_eq!(reply.body["field"].as_str(), Some(field), "{path}");
     }
     // Traversal and injection strings in path parameters are simply not found.
-    for id in ["..%2F..%2Fetc%2Fpasswd", "%27%20OR%201%3D1", "%3Cscript%3E", "a%23b"] {
-        for path in [format!("/groups/{id}"), format!("/groups/{id}/members"), format!("/users/{id}/groups")] {
+    for id in [
+        "..%2F..%2Fetc%2Fpasswd",
+        "%27%20OR%201%3D1",
+        "%3Cscript%3E",
+        "a%23b",
+    ] {
+        for path in [
+            format!("/groups/{id}"),
+            format!("/groups/{id}/members"),
+            format!("/users/{id}/groups"),
+        ] {
             let reply = api.as_user(OWNER, HttpCall::new("GET", &path)).await;
             assert_eq!(reply.status, 404, "{path}: {}", reply.body);
         }
     }
     // A cursor from one listing does not resume another.
-    let page = api.as_user(OWNER, HttpCall::new("GET", "/groups?limit=1")).await;
+    let page = api
+        .as_user(OWNER, HttpCall::new("GET", "/groups?limit=1"))
+        .await;
     let cursor = page.body["nextCursor"].as_str().expect("cursor").to_owned();
-    let reply = api.as_user(OWNER, HttpCall::new("GET", &format!("/groups?sort=-title&cursor={cursor}"))).await;
+    let reply = api
+        .as_user(
+            OWNER,
+            HttpCall::new("GET", &format!("/groups?sort=-title&cursor={cursor}")),
+        )
+        .await;
     assert_eq!(reply.status, 400);
-    let reply = api.as_user(OWNER, HttpCall::new("GET", &format!("/groups?limit=1&cursor={cursor}"))).await;
+    let reply = api
+        .as_user(
+            OWNER,
+            HttpCall::new("GET", &format!("/groups?limit=1&cursor={cursor}")),
+        )
+        .await;
     assert_eq!(reply.status, 200);
     assert_eq!(reply.body["items"][0]["title"], "Direct Sales");
 }

@@ -2,7 +2,9 @@
 //! out of scope; a custom role with and without the route's permission; Learner.
 
 use groups_domain::service::{self, NewGroup};
-use groups_domain::{BuiltinRole, Caller, DepartmentId, GroupKind, Permission, PermissionSet, RoleRef, UserId};
+use groups_domain::{
+    BuiltinRole, Caller, DepartmentId, GroupKind, Permission, PermissionSet, RoleRef, UserId,
+};
 use groups_http::event::HttpCall;
 use groups_store::MemoryStore;
 use groups_tests::api::{ADMIN, Api, DEPT_ADMIN, LEARNER, OWNER};
@@ -41,18 +43,78 @@ struct Route {
 }
 
 const ROUTES: [Route; 12] = [
-    Route { name: "GET /groups", permissions: &[Permission::GroupsView], alternatives: &[], expected: [200, 200, 200, 200, 200, 403, 403] },
-    Route { name: "POST /groups", permissions: &[Permission::GroupsCreate], alternatives: &[], expected: [201, 201, 201, 400, 201, 403, 403] },
-    Route { name: "GET /groups/{groupId}", permissions: &[Permission::GroupsView], alternatives: &[], expected: [200, 200, 200, 404, 200, 403, 403] },
-    Route { name: "PATCH /groups/{groupId}", permissions: &[Permission::GroupsEdit], alternatives: &[], expected: [200, 200, 200, 404, 200, 403, 403] },
-    Route { name: "DELETE /groups/{groupId}", permissions: &[Permission::GroupsDelete], alternatives: &[], expected: [204, 204, 204, 404, 204, 403, 403] },
-    Route { name: "DELETE /groups", permissions: &[Permission::GroupsDelete], alternatives: &[], expected: [200, 200, 200, 200, 200, 403, 403] },
-    Route { name: "GET /groups/{groupId}/members", permissions: &[Permission::GroupsView], alternatives: &[], expected: [200, 200, 200, 404, 200, 403, 403] },
-    Route { name: "POST /groups/{groupId}/members", permissions: &[Permission::GroupsMembers], alternatives: &[], expected: [200, 200, 200, 404, 200, 403, 403] },
-    Route { name: "DELETE /groups/{groupId}/members", permissions: &[Permission::GroupsMembers], alternatives: &[], expected: [200, 200, 200, 404, 200, 403, 403] },
-    Route { name: "GET /users", permissions: &[Permission::UsersView], alternatives: &[], expected: [200, 200, 200, 200, 200, 403, 403] },
-    Route { name: "GET /users/{userId}/groups", permissions: &[Permission::UsersView, Permission::GroupsView], alternatives: &[], expected: [200, 200, 200, 404, 200, 403, 403] },
-    Route { name: "GET /departments", permissions: &[Permission::UsersView], alternatives: &[Permission::GroupsView], expected: [200, 200, 200, 200, 200, 403, 403] },
+    Route {
+        name: "GET /groups",
+        permissions: &[Permission::GroupsView],
+        alternatives: &[],
+        expected: [200, 200, 200, 200, 200, 403, 403],
+    },
+    Route {
+        name: "POST /groups",
+        permissions: &[Permission::GroupsCreate],
+        alternatives: &[],
+        expected: [201, 201, 201, 400, 201, 403, 403],
+    },
+    Route {
+        name: "GET /groups/{groupId}",
+        permissions: &[Permission::GroupsView],
+        alternatives: &[],
+        expected: [200, 200, 200, 404, 200, 403, 403],
+    },
+    Route {
+        name: "PATCH /groups/{groupId}",
+        permissions: &[Permission::GroupsEdit],
+        alternatives: &[],
+        expected: [200, 200, 200, 404, 200, 403, 403],
+    },
+    Route {
+        name: "DELETE /groups/{groupId}",
+        permissions: &[Permission::GroupsDelete],
+        alternatives: &[],
+        expected: [204, 204, 204, 404, 204, 403, 403],
+    },
+    Route {
+        name: "DELETE /groups",
+        permissions: &[Permission::GroupsDelete],
+        alternatives: &[],
+        expected: [200, 200, 200, 200, 200, 403, 403],
+    },
+    Route {
+        name: "GET /groups/{groupId}/members",
+        permissions: &[Permission::GroupsView],
+        alternatives: &[],
+        expected: [200, 200, 200, 404, 200, 403, 403],
+    },
+    Route {
+        name: "POST /groups/{groupId}/members",
+        permissions: &[Permission::GroupsMembers],
+        alternatives: &[],
+        expected: [200, 200, 200, 404, 200, 403, 403],
+    },
+    Route {
+        name: "DELETE /groups/{groupId}/members",
+        permissions: &[Permission::GroupsMembers],
+        alternatives: &[],
+        expected: [200, 200, 200, 404, 200, 403, 403],
+    },
+    Route {
+        name: "GET /users",
+        permissions: &[Permission::UsersView],
+        alternatives: &[],
+        expected: [200, 200, 200, 200, 200, 403, 403],
+    },
+    Route {
+        name: "GET /users/{userId}/groups",
+        permissions: &[Permission::UsersView, Permission::GroupsView],
+        alternatives: &[],
+        expected: [200, 200, 200, 404, 200, 403, 403],
+    },
+    Route {
+        name: "GET /departments",
+        permissions: &[Permission::UsersView],
+        alternatives: &[Permission::GroupsView],
+        expected: [200, 200, 200, 200, 200, 403, 403],
+    },
 ];
 
 /// A fresh group owned by `department`, for routes that consume one.
@@ -103,16 +165,23 @@ async fn every_route_answers_each_role_as_the_matrix_says() {
                 Who::Learner => LEARNER,
             };
             let out = matches!(who, Who::DeptAdminOutOfScope);
-            let group = if out { out_of_scope_group.clone() } else { in_scope_group.clone() };
+            let group = if out {
+                out_of_scope_group.clone()
+            } else {
+                in_scope_group.clone()
+            };
             let department = if out { "marketing" } else { "sales" };
             let target_user = if out { "u04" } else { "u01" };
             let call = match route.name {
                 "GET /groups" => HttpCall::new("GET", "/groups"),
-                "POST /groups" => HttpCall::new("POST", "/groups")
-                    .json(&json!({"title": format!("Created {n}"), "ownerDepartmentId": department})),
+                "POST /groups" => HttpCall::new("POST", "/groups").json(
+                    &json!({"title": format!("Created {n}"), "ownerDepartmentId": department}),
+                ),
                 "GET /groups/{groupId}" => HttpCall::new("GET", &format!("/groups/{group}")),
                 "PATCH /groups/{groupId}" => {
-                    let current = api.as_user(OWNER, HttpCall::new("GET", &format!("/groups/{group}"))).await;
+                    let current = api
+                        .as_user(OWNER, HttpCall::new("GET", &format!("/groups/{group}")))
+                        .await;
                     let etag = current.header("etag").unwrap_or("\"0\"").to_owned();
                     HttpCall::new("PATCH", &format!("/groups/{group}"))
                         .header("if-match", &etag)
@@ -126,22 +195,37 @@ async fn every_route_answers_each_role_as_the_matrix_says() {
                     let fresh = fresh_group(&api, n, department).await;
                     HttpCall::new("DELETE", "/groups").json(&json!({"groupIds": [fresh]}))
                 }
-                "GET /groups/{groupId}/members" => HttpCall::new("GET", &format!("/groups/{group}/members")),
+                "GET /groups/{groupId}/members" => {
+                    HttpCall::new("GET", &format!("/groups/{group}/members"))
+                }
                 "POST /groups/{groupId}/members" => {
-                    HttpCall::new("POST", &format!("/groups/{group}/members")).json(&json!({"userIds": ["u09"]}))
+                    HttpCall::new("POST", &format!("/groups/{group}/members"))
+                        .json(&json!({"userIds": ["u09"]}))
                 }
                 "DELETE /groups/{groupId}/members" => {
-                    HttpCall::new("DELETE", &format!("/groups/{group}/members")).json(&json!({"userIds": ["u09"]}))
+                    HttpCall::new("DELETE", &format!("/groups/{group}/members"))
+                        .json(&json!({"userIds": ["u09"]}))
                 }
                 "GET /users" => HttpCall::new("GET", &format!("/users?departmentId={department}")),
-                "GET /users/{userId}/groups" => HttpCall::new("GET", &format!("/users/{target_user}/groups")),
+                "GET /users/{userId}/groups" => {
+                    HttpCall::new("GET", &format!("/users/{target_user}/groups"))
+                }
                 "GET /departments" => HttpCall::new("GET", "/departments"),
                 other => panic!("no call for {other}"),
             };
             let reply = api.as_user(user, call).await;
-            assert_eq!(reply.status, expected, "{} as {who:?}: {}", route.name, reply.body);
+            assert_eq!(
+                reply.status, expected,
+                "{} as {who:?}: {}",
+                route.name, reply.body
+            );
             if reply.status >= 400 {
-                assert_eq!(reply.header("content-type"), Some("application/problem+json"), "{}", route.name);
+                assert_eq!(
+                    reply.header("content-type"),
+                    Some("application/problem+json"),
+                    "{}",
+                    route.name
+                );
                 assert!(reply.problem_type().starts_with("urn:groups:problem:"));
             }
             // Scoped callers never see what lies outside their departments.
@@ -158,7 +242,9 @@ async fn every_route_answers_each_role_as_the_matrix_says() {
 #[tokio::test]
 async fn a_department_admin_lists_only_their_groups() {
     let api = Api::seeded(MemoryStore::new()).await;
-    let reply = api.as_user(DEPT_ADMIN, HttpCall::new("GET", "/groups")).await;
+    let reply = api
+        .as_user(DEPT_ADMIN, HttpCall::new("GET", "/groups"))
+        .await;
     let titles: Vec<&str> = reply.body["items"]
         .as_array()
         .expect("items")
@@ -171,7 +257,8 @@ async fn a_department_admin_lists_only_their_groups() {
     let reply = api
         .as_user(
             DEPT_ADMIN,
-            HttpCall::new("POST", &format!("/groups/{group}/members")).json(&json!({"userIds": ["u04", "u09"]})),
+            HttpCall::new("POST", &format!("/groups/{group}/members"))
+                .json(&json!({"userIds": ["u04", "u09"]})),
         )
         .await;
     assert_eq!(reply.status, 200);

@@ -11,8 +11,9 @@ async fn each_request_costs_the_authorizers_lookup_plus_its_own_minimum() {
     let (store, counter) = fresh_dynamo_store().await;
     let api = Api::seeded(store).await;
     let group = api.group_id("Interns").await;
-    let mut expect = |label: &str, calls: &[(&str, usize)], counter: &groups_store::CallCounter| {
-        let expected: BTreeMap<String, usize> = calls.iter().map(|(op, n)| ((*op).to_owned(), *n)).collect();
+    let expect = |label: &str, calls: &[(&str, usize)], counter: &groups_store::CallCounter| {
+        let expected: BTreeMap<String, usize> =
+            calls.iter().map(|(op, n)| ((*op).to_owned(), *n)).collect();
         assert_eq!(counter.by_operation(), expected, "{label}");
         counter.reset();
     };
@@ -21,27 +22,48 @@ async fn each_request_costs_the_authorizers_lookup_plus_its_own_minimum() {
     let reply = api.as_user(OWNER, HttpCall::new("GET", "/groups")).await;
     assert_eq!(reply.status, 200);
     assert_eq!(reply.body["items"].as_array().map(Vec::len), Some(4));
-    expect("a page of groups: the authorizer's GetItem, then one Query", &[("GetItem", 1), ("Query", 1)], &counter);
+    expect(
+        "a page of groups: the authorizer's GetItem, then one Query",
+        &[("GetItem", 1), ("Query", 1)],
+        &counter,
+    );
 
-    let reply = api.as_user(OWNER, HttpCall::new("GET", &format!("/groups/{group}"))).await;
+    let reply = api
+        .as_user(OWNER, HttpCall::new("GET", &format!("/groups/{group}")))
+        .await;
     assert_eq!(reply.status, 200);
     expect("one group", &[("GetItem", 2)], &counter);
 
     let reply = api
-        .as_user(OWNER, HttpCall::new("POST", "/groups").json(&json!({"title": "Round trips"})))
+        .as_user(
+            OWNER,
+            HttpCall::new("POST", "/groups").json(&json!({"title": "Round trips"})),
+        )
         .await;
     assert_eq!(reply.status, 201);
-    expect("create: one transaction", &[("GetItem", 1), ("TransactWriteItems", 1)], &counter);
+    expect(
+        "create: one transaction",
+        &[("GetItem", 1), ("TransactWriteItems", 1)],
+        &counter,
+    );
 
     let ids: Vec<String> = (1..=40).map(|n| format!("u{n:02}")).collect();
     let reply = api
-        .as_user(OWNER, HttpCall::new("POST", &format!("/groups/{group}/members")).json(&json!({"userIds": ids})))
+        .as_user(
+            OWNER,
+            HttpCall::new("POST", &format!("/groups/{group}/members"))
+                .json(&json!({"userIds": ids})),
+        )
         .await;
     assert_eq!(reply.status, 200);
     assert_eq!(reply.body["added"].as_array().map(Vec::len), Some(31));
     expect(
         "adding 40 members: one read, then one transaction (and one more for those already in)",
-        &[("GetItem", 1), ("BatchGetItem", 1), ("TransactWriteItems", 2)],
+        &[
+            ("GetItem", 1),
+            ("BatchGetItem", 1),
+            ("TransactWriteItems", 2),
+        ],
         &counter,
     );
 }

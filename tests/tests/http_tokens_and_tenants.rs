@@ -1,7 +1,9 @@
 //! Bad tokens answer 401 and write nothing; another account's ids answer 404 on every route.
 
 use authorizer::dev;
-use groups_domain::{AccountId, Department, DepartmentId, DirectoryStore, Group, GroupKind, GroupStore, UserId};
+use groups_domain::{
+    AccountId, Department, DepartmentId, DirectoryStore, Group, GroupKind, GroupStore, UserId,
+};
 use groups_http::event::HttpCall;
 use groups_store::MemoryStore;
 use groups_tests::api::{ADMIN, Api, OWNER};
@@ -25,7 +27,11 @@ mod base64_lite {
     pub fn encode(bytes: &[u8]) -> String {
         let mut out = String::new();
         for chunk in bytes.chunks(3) {
-            let b = [chunk[0], *chunk.get(1).unwrap_or(&0), *chunk.get(2).unwrap_or(&0)];
+            let b = [
+                chunk[0],
+                *chunk.get(1).unwrap_or(&0),
+                *chunk.get(2).unwrap_or(&0),
+            ];
             let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
             for i in 0..=chunk.len() {
                 out.push(ALPHABET[((n >> (18 - 6 * i)) & 63) as usize] as char);
@@ -50,16 +56,34 @@ async fn bad_tokens(api: &Api<MemoryStore>) -> Vec<(&'static str, Option<String>
     let parts: Vec<&str> = good.split('.').collect();
     let mut escalated = claims(api);
     escalated.sub = OWNER.into();
-    let tampered = format!("{}.{}.{}", parts[0], b64(&serde_json::to_value(&escalated).expect("json")), parts[2]);
+    let tampered = format!(
+        "{}.{}.{}",
+        parts[0],
+        b64(&serde_json::to_value(&escalated).expect("json")),
+        parts[2]
+    );
     let alg_none = format!(
         "{}.{}.",
         b64(&json!({"alg": "none", "typ": "JWT", "kid": dev::ES256_KID})),
         parts[1]
     );
     // HS256 keyed with the RS256 public key: the classic algorithm confusion.
-    let confused = dev::sign(&claims(api), Algorithm::HS256, dev::RS256_KID, dev::RS256_PUBLIC).expect("sign");
-    let unknown_kid = dev::sign(&claims(api), Algorithm::ES256, "nobody", dev::ES256_PRIVATE).expect("sign");
-    let forged = dev::sign(&claims(api), Algorithm::ES256, dev::ES256_KID, dev::ATTACKER_ES256_PRIVATE).expect("sign");
+    let confused = dev::sign(
+        &claims(api),
+        Algorithm::HS256,
+        dev::RS256_KID,
+        dev::RS256_PUBLIC,
+    )
+    .expect("sign");
+    let unknown_kid =
+        dev::sign(&claims(api), Algorithm::ES256, "nobody", dev::ES256_PRIVATE).expect("sign");
+    let forged = dev::sign(
+        &claims(api),
+        Algorithm::ES256,
+        dev::ES256_KID,
+        dev::ATTACKER_ES256_PRIVATE,
+    )
+    .expect("sign");
     vec![
         ("no token", None),
         ("expired", Some(sign(&expired))),
@@ -71,7 +95,10 @@ async fn bad_tokens(api: &Api<MemoryStore>) -> Vec<(&'static str, Option<String>
         ("algorithm confusion", Some(confused)),
         ("unknown kid", Some(unknown_kid)),
         ("forged signature", Some(forged)),
-        ("oversized", Some("a".repeat(authorizer::MAX_TOKEN_BYTES + 1))),
+        (
+            "oversized",
+            Some("a".repeat(authorizer::MAX_TOKEN_BYTES + 1)),
+        ),
         ("garbage", Some("not.a.jwt".into())),
     ]
 }
@@ -85,7 +112,8 @@ async fn bad_tokens_answer_401_and_write_nothing() {
         let calls = [
             HttpCall::new("GET", "/groups"),
             HttpCall::new("POST", "/groups").json(&json!({"title": "Sneaky"})),
-            HttpCall::new("POST", &format!("/groups/{group}/members")).json(&json!({"userIds": ["u01"]})),
+            HttpCall::new("POST", &format!("/groups/{group}/members"))
+                .json(&json!({"userIds": ["u01"]})),
             HttpCall::new("DELETE", &format!("/groups/{group}")),
         ];
         for call in calls {
@@ -102,10 +130,18 @@ async fn bad_tokens_answer_401_and_write_nothing() {
     assert_eq!(api.snapshot().await, before, "nothing was written");
     // The same claims, properly signed (ES256, and RS256 with its own key), are accepted.
     let good = dev::token(&claims(&api)).expect("sign");
-    let rs = dev::sign(&claims(&api), Algorithm::RS256, dev::RS256_KID, dev::RS256_PRIVATE).expect("sign");
+    let rs = dev::sign(
+        &claims(&api),
+        Algorithm::RS256,
+        dev::RS256_KID,
+        dev::RS256_PRIVATE,
+    )
+    .expect("sign");
     for token in [good, rs] {
         let reply = api
-            .call(HttpCall::new("GET", "/groups").header("authorization", &format!("Bearer {token}")))
+            .call(
+                HttpCall::new("GET", "/groups").header("authorization", &format!("Bearer {token}")),
+            )
             .await;
         assert_eq!(reply.status, 200);
     }
@@ -118,10 +154,16 @@ async fn another_accounts_ids_answer_404_on_every_route() {
     let globex = AccountId::parse("id", "globex").expect("id");
     let dep = DepartmentId::parse("id", "g-dep").expect("id");
     api.store()
-        .put_department(&globex, &Department::new(dep.clone(), "Globex", None).expect("dep"))
+        .put_department(
+            &globex,
+            &Department::new(dep.clone(), "Globex", None).expect("dep"),
+        )
         .await
         .expect("put");
-    api.store().put_user(&globex, &fixtures::user(77, None)).await.expect("put");
+    api.store()
+        .put_user(&globex, &fixtures::user(77, None))
+        .await
+        .expect("put");
     let now = fixtures::now();
     let theirs = Group {
         id: groups_domain::GroupId::parse("id", "grp-globex").expect("id"),
@@ -137,12 +179,17 @@ async fn another_accounts_ids_answer_404_on_every_route() {
         updated_at: now,
         version: 1,
     };
-    api.store().create_group(&globex, &theirs).await.expect("create");
+    api.store()
+        .create_group(&globex, &theirs)
+        .await
+        .expect("create");
     let before = api.snapshot().await;
     let g = "grp-globex";
     let calls = [
         HttpCall::new("GET", &format!("/groups/{g}")),
-        HttpCall::new("PATCH", &format!("/groups/{g}")).header("if-match", "\"1\"").json(&json!({"title": "Mine"})),
+        HttpCall::new("PATCH", &format!("/groups/{g}"))
+            .header("if-match", "\"1\"")
+            .json(&json!({"title": "Mine"})),
         HttpCall::new("DELETE", &format!("/groups/{g}")),
         HttpCall::new("GET", &format!("/groups/{g}/members")),
         HttpCall::new("POST", &format!("/groups/{g}/members")).json(&json!({"userIds": ["u01"]})),
@@ -159,17 +206,38 @@ async fn another_accounts_ids_answer_404_on_every_route() {
     // its departments cannot own our groups.
     let interns = api.group_id("Interns").await;
     let reply = api
-        .as_user(OWNER, HttpCall::new("POST", &format!("/groups/{interns}/members")).json(&json!({"userIds": ["u0077"]})))
+        .as_user(
+            OWNER,
+            HttpCall::new("POST", &format!("/groups/{interns}/members"))
+                .json(&json!({"userIds": ["u0077"]})),
+        )
         .await;
     assert_eq!(reply.body["notFound"], json!(["u0077"]));
-    let reply = api.as_user(OWNER, HttpCall::new("DELETE", "/groups").json(&json!({"groupIds": [g]}))).await;
+    let reply = api
+        .as_user(
+            OWNER,
+            HttpCall::new("DELETE", "/groups").json(&json!({"groupIds": [g]})),
+        )
+        .await;
     assert_eq!(reply.body["notFound"], json!([g]));
     let reply = api
-        .as_user(OWNER, HttpCall::new("POST", "/groups").json(&json!({"title": "X", "ownerDepartmentId": "g-dep"})))
+        .as_user(
+            OWNER,
+            HttpCall::new("POST", "/groups")
+                .json(&json!({"title": "X", "ownerDepartmentId": "g-dep"})),
+        )
         .await;
     assert_eq!(reply.status, 400);
-    let reply = api.as_user(OWNER, HttpCall::new("GET", "/users?departmentId=g-dep")).await;
+    let reply = api
+        .as_user(OWNER, HttpCall::new("GET", "/users?departmentId=g-dep"))
+        .await;
     assert_eq!(reply.status, 400);
     assert_eq!(api.snapshot().await, before);
-    assert!(api.store().get_group(&globex, &theirs.id).await.expect("get").is_some());
+    assert!(
+        api.store()
+            .get_group(&globex, &theirs.id)
+            .await
+            .expect("get")
+            .is_some()
+    );
 }

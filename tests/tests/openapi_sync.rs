@@ -13,14 +13,24 @@ fn every_routed_path_is_documented_and_every_documented_path_is_routed() {
         for method in ["get", "post", "put", "patch", "delete"] {
             if let Some(op) = item.get(method) {
                 documented.insert(format!("{} {path}", method.to_uppercase()));
-                assert!(op["operationId"].is_string(), "{method} {path} has an operationId");
-                assert!(op["responses"].is_object(), "{method} {path} documents responses");
+                assert!(
+                    op["operationId"].is_string(),
+                    "{method} {path} has an operationId"
+                );
+                assert!(
+                    op["responses"].is_object(),
+                    "{method} {path} documents responses"
+                );
             }
         }
     }
     let routed: BTreeSet<String> = descriptors()
         .iter()
-        .flat_map(|d| d.routes().iter().map(|r| format!("{} {}", r.method, r.path)))
+        .flat_map(|d| {
+            d.routes()
+                .iter()
+                .map(|r| format!("{} {}", r.method, r.path))
+        })
         .collect();
     assert_eq!(routed, documented);
     // Each route belongs to exactly one function.

@@ -4,8 +4,8 @@
 use authorizer::{Refusal, authenticate, dev, handle};
 use aws_lambda_events::apigw::ApiGatewayV2CustomAuthorizerV2Request;
 use groups_domain::{
-    AccountId, BuiltinRole, CustomRole, DepartmentId, DirectoryStore, Permission, PermissionSet, RoleId, RoleRef,
-    RoleScope, Scope, User, UserId, UserStatus,
+    AccountId, BuiltinRole, CustomRole, DepartmentId, DirectoryStore, Permission, PermissionSet,
+    RoleId, RoleRef, RoleScope, Scope, User, UserId, UserStatus,
 };
 use groups_store::MemoryStore;
 use std::collections::BTreeMap;
@@ -22,7 +22,10 @@ fn user(id: &str, role: RoleRef, status: UserStatus, managed: &[&str]) -> User {
         job_title: String::new(),
         created_at: time::OffsetDateTime::now_utc(),
         profile: BTreeMap::new(),
-        managed_department_ids: managed.iter().map(|d| DepartmentId::parse("id", *d).expect("id")).collect(),
+        managed_department_ids: managed
+            .iter()
+            .map(|d| DepartmentId::parse("id", *d).expect("id"))
+            .collect(),
     }
 }
 
@@ -38,11 +41,36 @@ async fn store() -> (MemoryStore, AccountId) {
     .expect("role");
     store.put_role(&acme, &trainer).await.expect("put");
     for u in [
-        user("ann", RoleRef::Builtin(BuiltinRole::Admin), UserStatus::Active, &[]),
-        user("dee", RoleRef::Builtin(BuiltinRole::DepartmentAdmin), UserStatus::Active, &["sales"]),
-        user("tom", RoleRef::Custom(trainer.id.clone()), UserStatus::Active, &["marketing"]),
-        user("gone", RoleRef::Builtin(BuiltinRole::Admin), UserStatus::Inactive, &[]),
-        user("ghost", RoleRef::Custom(RoleId::parse("id", "deleted-role").expect("id")), UserStatus::Active, &[]),
+        user(
+            "ann",
+            RoleRef::Builtin(BuiltinRole::Admin),
+            UserStatus::Active,
+            &[],
+        ),
+        user(
+            "dee",
+            RoleRef::Builtin(BuiltinRole::DepartmentAdmin),
+            UserStatus::Active,
+            &["sales"],
+        ),
+        user(
+            "tom",
+            RoleRef::Custom(trainer.id.clone()),
+            UserStatus::Active,
+            &["marketing"],
+        ),
+        user(
+            "gone",
+            RoleRef::Builtin(BuiltinRole::Admin),
+            UserStatus::Inactive,
+            &[],
+        ),
+        user(
+            "ghost",
+            RoleRef::Custom(RoleId::parse("id", "deleted-role").expect("id")),
+            UserStatus::Active,
+            &[],
+        ),
     ] {
         store.put_user(&acme, &u).await.expect("put");
     }
@@ -50,23 +78,46 @@ async fn store() -> (MemoryStore, AccountId) {
 }
 
 fn bearer(user: &str) -> String {
-    format!("Bearer {}", dev::token(&dev::Claims::new("acme", user, 600)).expect("token"))
+    format!(
+        "Bearer {}",
+        dev::token(&dev::Claims::new("acme", user, 600)).expect("token")
+    )
 }
 
 #[tokio::test]
 async fn resolves_roles_permissions_and_scope_from_the_table() {
     let (store, _) = store().await;
     let config = dev::config().expect("config");
-    let ann = authenticate(&store, &config, Some(&bearer("ann"))).await.expect("ann");
+    let ann = authenticate(&store, &config, Some(&bearer("ann")))
+        .await
+        .expect("ann");
     assert_eq!(ann.scope, Scope::Account);
     assert!(ann.permissions.contains(Permission::UsersManage));
-    let dee = authenticate(&store, &config, Some(&bearer("dee"))).await.expect("dee");
-    assert_eq!(dee.scope, Scope::Departments(vec![DepartmentId::parse("id", "sales").expect("id")]));
-    let tom = authenticate(&store, &config, Some(&bearer("tom"))).await.expect("tom");
-    assert_eq!(tom.permissions, PermissionSet::of(&[Permission::GroupsView, Permission::GroupsMembers]));
-    assert_eq!(tom.scope, Scope::Departments(vec![DepartmentId::parse("id", "marketing").expect("id")]));
-    let ghost = authenticate(&store, &config, Some(&bearer("ghost"))).await.expect("ghost");
-    assert!(ghost.permissions.is_empty(), "a role that no longer exists grants nothing");
+    let dee = authenticate(&store, &config, Some(&bearer("dee")))
+        .await
+        .expect("dee");
+    assert_eq!(
+        dee.scope,
+        Scope::Departments(vec![DepartmentId::parse("id", "sales").expect("id")])
+    );
+    let tom = authenticate(&store, &config, Some(&bearer("tom")))
+        .await
+        .expect("tom");
+    assert_eq!(
+        tom.permissions,
+        PermissionSet::of(&[Permission::GroupsView, Permission::GroupsMembers])
+    );
+    assert_eq!(
+        tom.scope,
+        Scope::Departments(vec![DepartmentId::parse("id", "marketing").expect("id")])
+    );
+    let ghost = authenticate(&store, &config, Some(&bearer("ghost")))
+        .await
+        .expect("ghost");
+    assert!(
+        ghost.permissions.is_empty(),
+        "a role that no longer exists grants nothing"
+    );
 }
 
 #[tokio::test]
@@ -74,12 +125,30 @@ async fn refuses_deleted_deactivated_and_foreign_users() {
     let (store, _) = store().await;
     let config = dev::config().expect("config");
     let refusal = |r: Result<_, Refusal>| r.err();
-    assert_eq!(refusal(authenticate(&store, &config, Some(&bearer("gone"))).await), Some(Refusal::InactiveUser));
-    assert_eq!(refusal(authenticate(&store, &config, Some(&bearer("nobody"))).await), Some(Refusal::UnknownUser));
-    let other_tenant = format!("Bearer {}", dev::token(&dev::Claims::new("globex", "ann", 600)).expect("token"));
-    assert_eq!(refusal(authenticate(&store, &config, Some(&other_tenant)).await), Some(Refusal::UnknownUser));
-    assert_eq!(refusal(authenticate(&store, &config, None).await), Some(Refusal::MissingToken));
-    assert_eq!(refusal(authenticate(&store, &config, Some("Basic abc")).await), Some(Refusal::Malformed));
+    assert_eq!(
+        refusal(authenticate(&store, &config, Some(&bearer("gone"))).await),
+        Some(Refusal::InactiveUser)
+    );
+    assert_eq!(
+        refusal(authenticate(&store, &config, Some(&bearer("nobody"))).await),
+        Some(Refusal::UnknownUser)
+    );
+    let other_tenant = format!(
+        "Bearer {}",
+        dev::token(&dev::Claims::new("globex", "ann", 600)).expect("token")
+    );
+    assert_eq!(
+        refusal(authenticate(&store, &config, Some(&other_tenant)).await),
+        Some(Refusal::UnknownUser)
+    );
+    assert_eq!(
+        refusal(authenticate(&store, &config, None).await),
+        Some(Refusal::MissingToken)
+    );
+    assert_eq!(
+        refusal(authenticate(&store, &config, Some("Basic abc")).await),
+        Some(Refusal::Malformed)
+    );
 }
 
 fn event(route_key: &str, authorization: &str) -> ApiGatewayV2CustomAuthorizerV2Request {
@@ -120,7 +189,13 @@ async fn the_answer_depends_on_the_token_only_never_on_the_route() {
     assert_eq!(read.context["permissions"], "groups:view,groups:members");
     // The cached context grants nothing by itself: the trainer lacks groups:delete, and the
     // function reading this context refuses the delete.
-    let fields = read.context.as_object().expect("object").clone().into_iter().collect();
+    let fields = read
+        .context
+        .as_object()
+        .expect("object")
+        .clone()
+        .into_iter()
+        .collect();
     let caller = groups_http::context::decode(&fields).expect("caller");
     assert!(caller.require(Permission::GroupsDelete).is_err());
     // A bad token yields an empty identity, which every function answers with 401.
