@@ -104,7 +104,9 @@ pub fn caller(req: &Request) -> Result<Caller> {
     match req.request_context_ref() {
         Some(RequestContext::ApiGatewayV2(ctx)) => {
             let authorizer = ctx.authorizer.as_ref().ok_or(Error::Unauthenticated)?;
-            decode(&authorizer.fields)
+            let caller = decode(&authorizer.fields)?;
+            tracing::Span::current().record("account_id", caller.account_id.as_str());
+            Ok(caller)
         }
         _ => Err(Error::Unauthenticated),
     }

@@ -6,15 +6,22 @@ use http::StatusCode;
 use lambda_http::{Body, Response};
 use serde::Serialize;
 use std::future::Future;
+use tracing::Instrument;
 
 pub type HandlerResult = Result<Response<Body>, HttpError>;
 
-/// Runs a handler body and maps its error to problem+json.
+/// Runs a handler body and maps its error to problem+json. Its log lines carry the caller's
+/// account once known (the request id comes from the runtime's or the local server's span).
 pub async fn respond(work: impl Future<Output = HandlerResult>) -> Response<Body> {
-    match work.await {
-        Ok(response) => response,
-        Err(err) => err.into_response(),
+    let span = tracing::info_span!("handler", account_id = tracing::field::Empty);
+    async move {
+        match work.await {
+            Ok(response) => response,
+            Err(err) => err.into_response(),
+        }
     }
+    .instrument(span)
+    .await
 }
 
 pub fn json<T: Serialize>(status: StatusCode, value: &T) -> HandlerResult {
