@@ -32,19 +32,7 @@ pub async fn handle<S: Store>(ctx: &Ctx<S>, req: Request) -> Response<Body> {
         let kind = query::param(&req, "kind")
             .map(|k| GroupKind::parse("kind", &k))
             .transpose()?;
-        let title_contains = query::param(&req, "q")
-            .map(|q| q.trim().to_owned())
-            .filter(|q| !q.is_empty());
-        if title_contains
-            .as_ref()
-            .is_some_and(|q| q.chars().count() > MAX_SEARCH_CHARS)
-        {
-            return Err(Error::validation(
-                "q",
-                format!("must be at most {MAX_SEARCH_CHARS} characters"),
-            )
-            .into());
-        }
+        let title_contains = query::search(&req, "q", MAX_SEARCH_CHARS)?;
         let group_query = GroupQuery {
             order,
             kind,

@@ -1,6 +1,6 @@
 //! `GET /users?departmentId=&nested=&q=`: users the caller may see, for the member picker.
 
-use groups_domain::{DepartmentId, Error, Permission, Store, service};
+use groups_domain::{DepartmentId, Permission, Store, service};
 use groups_http::wire::{ListDto, UserDto};
 use groups_http::{
     Body, Ctx, FunctionDescriptor, Request, Response, Route, Trigger, caller, json, query, respond,
@@ -26,19 +26,7 @@ pub async fn handle<S: Store>(ctx: &Ctx<S>, req: Request) -> Response<Body> {
             .map(|d| DepartmentId::parse("departmentId", d))
             .transpose()?;
         let nested = query::flag(&req, "nested")?.unwrap_or(true);
-        let text = query::param(&req, "q")
-            .map(|q| q.trim().to_owned())
-            .filter(|q| !q.is_empty());
-        if text
-            .as_ref()
-            .is_some_and(|q| q.chars().count() > MAX_SEARCH_CHARS)
-        {
-            return Err(Error::validation(
-                "q",
-                format!("must be at most {MAX_SEARCH_CHARS} characters"),
-            )
-            .into());
-        }
+        let text = query::search(&req, "q", MAX_SEARCH_CHARS)?;
         // Cursors of one department's listing differ from the account-wide ones.
         let listing = match &department {
             Some(d) => format!("users:{d}:{nested}"),

@@ -54,6 +54,20 @@ pub fn page(req: &Request, listing: &str) -> Result<PageRequest> {
     PageRequest::new(limit, cursor)
 }
 
+/// A free-text search parameter: trimmed, absent when blank, at most `max` characters.
+pub fn search(req: &Request, name: &str, max: usize) -> Result<Option<String>> {
+    let text = param(req, name)
+        .map(|q| q.trim().to_owned())
+        .filter(|q| !q.is_empty());
+    if text.as_ref().is_some_and(|q| q.chars().count() > max) {
+        return Err(Error::validation(
+            name,
+            format!("must be at most {max} characters"),
+        ));
+    }
+    Ok(text)
+}
+
 /// A boolean query parameter: `true` or `false`.
 pub fn flag(req: &Request, name: &str) -> Result<Option<bool>> {
     match param(req, name).as_deref() {

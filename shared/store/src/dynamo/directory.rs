@@ -47,30 +47,6 @@ fn user_item(account: &AccountId, user: &User) -> Result<RawItem> {
     item.to_raw()
 }
 
-fn users_page(items: Vec<RawItem>, limit: u32, cursor_attr: &str) -> Result<Page<User>> {
-    let rows = items
-        .into_iter()
-        .map(|raw| {
-            let cursor = super::items::get_str(&raw, cursor_attr)
-                .ok_or_else(|| super::items::missing(cursor_attr))?
-                .to_owned();
-            Ok((cursor, from_raw::<User>(raw)?))
-        })
-        .collect::<Result<Vec<_>>>()?;
-    let page = Page::from_overfetch(rows, limit, |(k, _)| k.clone());
-    Ok(Page {
-        items: page.items.into_iter().map(|(_, u)| u).collect(),
-        next_cursor: page.next_cursor,
-    })
-}
-
-/// The cursor of a base-table listing is the id after `prefix` in the sort key.
-fn strip_prefix(cursor: Option<&str>, prefix: &str) -> Option<String> {
-    cursor
-        .and_then(|c| c.strip_prefix(prefix))
-        .map(str::to_owned)
-}
-
 impl DirectoryStore for DynamoStore {
     async fn put_department(&self, account: &AccountId, department: &Department) -> Result<()> {
         let item = Item::new(
@@ -164,9 +140,7 @@ impl DirectoryStore for DynamoStore {
                     filters.apply(q, want)
                 })
                 .await?;
-            let mut result = users_page(items, page.limit, table::SK)?;
-            result.next_cursor = strip_prefix(result.next_cursor.as_deref(), keys::USER_PREFIX);
-            return Ok(result);
+            return super::items::page(items, page.limit, table::SK, keys::USER_PREFIX);
         };
         let prefix = department_prefix(department, *nested);
         check_cursor_prefix(page, &prefix)?;
@@ -199,7 +173,7 @@ impl DirectoryStore for DynamoStore {
                 filters.apply(q, want)
             })
             .await?;
-        users_page(items, page.limit, table::GSI1SK)
+        super::items::page(items, page.limit, table::GSI1SK, "")
     }
 
     async fn get_users(&self, account: &AccountId, ids: &[UserId]) -> Result<Vec<User>> {

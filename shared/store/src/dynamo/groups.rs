@@ -193,29 +193,6 @@ impl DynamoStore {
     }
 }
 
-fn membership_page(
-    items: Vec<RawItem>,
-    limit: u32,
-    cursor_attr: &str,
-    prefix: &str,
-) -> Result<Page<Membership>> {
-    let rows = items
-        .into_iter()
-        .map(|raw| {
-            let cursor = get_str(&raw, cursor_attr)
-                .and_then(|k| k.strip_prefix(prefix))
-                .ok_or_else(|| super::items::missing(cursor_attr))?
-                .to_owned();
-            Ok((cursor, from_raw::<Membership>(raw)?))
-        })
-        .collect::<Result<Vec<_>>>()?;
-    let page = Page::from_overfetch(rows, limit, |(k, _)| k.clone());
-    Ok(Page {
-        items: page.items.into_iter().map(|(_, m)| m).collect(),
-        next_cursor: page.next_cursor,
-    })
-}
-
 fn cursor_id<T>(cursor: &str, parse: impl Fn(&str, String) -> Result<T>) -> Result<T> {
     parse("cursor", cursor.to_owned())
         .map_err(|_| Error::validation("cursor", "is not a cursor of this listing"))
@@ -404,20 +381,7 @@ impl GroupStore for DynamoStore {
                 filters.apply(q, want)
             })
             .await?;
-        let rows = items
-            .into_iter()
-            .map(|raw| {
-                let cursor = get_str(&raw, table::GSI2SK)
-                    .ok_or_else(|| super::items::missing(table::GSI2SK))?
-                    .to_owned();
-                Ok((cursor, from_raw::<Group>(raw)?))
-            })
-            .collect::<Result<Vec<_>>>()?;
-        let page = Page::from_overfetch(rows, query.page.limit, |(k, _)| k.clone());
-        Ok(Page {
-            items: page.items.into_iter().map(|(_, g)| g).collect(),
-            next_cursor: page.next_cursor,
-        })
+        super::items::page(items, query.page.limit, table::GSI2SK, "")
     }
 
     async fn get_groups(&self, account: &AccountId, ids: &[GroupId]) -> Result<Vec<Group>> {
@@ -537,7 +501,7 @@ impl GroupStore for DynamoStore {
                     .set_exclusive_start_key(start)
             })
             .await?;
-        membership_page(items, page.limit, table::SK, keys::MEMBER_PREFIX)
+        super::items::page(items, page.limit, table::SK, keys::MEMBER_PREFIX)
     }
 
     async fn list_user_groups(
@@ -569,7 +533,7 @@ impl GroupStore for DynamoStore {
                     .set_exclusive_start_key(start)
             })
             .await?;
-        membership_page(items, page.limit, table::GSI1SK, keys::GROUP_PREFIX)
+        super::items::page(items, page.limit, table::GSI1SK, keys::GROUP_PREFIX)
     }
 }
 

@@ -81,6 +81,31 @@ pub fn from_raw<T: DeserializeOwned>(raw: RawItem) -> Result<T> {
     Ok(item.data)
 }
 
+/// A page of entities from up to `limit + 1` raw items; each item's cursor is its
+/// `cursor_attr` without `prefix`.
+pub fn page<T: DeserializeOwned>(
+    items: Vec<RawItem>,
+    limit: u32,
+    cursor_attr: &str,
+    prefix: &str,
+) -> Result<groups_domain::Page<T>> {
+    let rows = items
+        .into_iter()
+        .map(|raw| {
+            let cursor = get_str(&raw, cursor_attr)
+                .and_then(|k| k.strip_prefix(prefix))
+                .ok_or_else(|| missing(cursor_attr))?
+                .to_owned();
+            Ok((cursor, from_raw::<T>(raw)?))
+        })
+        .collect::<Result<Vec<_>>>()?;
+    let page = groups_domain::Page::from_overfetch(rows, limit, |(k, _)| k.clone());
+    Ok(groups_domain::Page {
+        items: page.items.into_iter().map(|(_, t)| t).collect(),
+        next_cursor: page.next_cursor,
+    })
+}
+
 pub fn string(value: impl Into<String>) -> AttributeValue {
     AttributeValue::S(value.into())
 }
