@@ -9,6 +9,7 @@ pub mod ids;
 pub mod page;
 pub mod ports;
 pub mod role;
+pub mod rule;
 pub mod service;
 pub mod text;
 pub mod user;

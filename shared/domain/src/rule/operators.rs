@@ -1,0 +1,551 @@
+//! Operators a condition can apply. Each is a small type implementing [`Operator`], listed once
+//! in [`OPERATORS`]: adding one is a type and one line.
+
+use super::attributes::Kind;
+use super::{Facts, Value, text};
+use crate::ids::{DepartmentId, GroupId};
+use crate::user::parse_date;
+use regex::{Regex, RegexBuilder};
+use serde_json::Value as Json;
+use time::{Duration, OffsetDateTime};
+
+/// Longest regex source accepted, and the compiled size bound (no backtracking either way).
+pub const MAX_REGEX_CHARS: usize = 500;
+pub const REGEX_SIZE_LIMIT: usize = 256 * 1024;
+/// Most values an `in`/`notIn` list holds.
+pub const MAX_LIST_VALUES: usize = 100;
+/// Longest text operand.
+pub const MAX_TEXT_CHARS: usize = 1000;
+/// The longest relative-date window: a century.
+pub const MAX_DAYS: i64 = 36_500;
+
+/// A condition's value, checked and prepared once when the rule is compiled.
+#[derive(Debug, Default)]
+pub struct Operand {
+    /// Lower-cased texts (compared ignoring case).
+    pub texts: Vec<String>,
+    pub numbers: Vec<f64>,
+    /// Exact ids (departments).
+    pub ids: Vec<String>,
+    pub date: Option<OffsetDateTime>,
+    pub days: i64,
+    pub regex: Option<Regex>,
+    pub group: Option<GroupId>,
+}
+
+pub trait Operator: Sync {
+    fn name(&self) -> &'static str;
+    fn accepts(&self, kind: Kind) -> bool;
+    /// Checks the operand against the attribute's kind; the message names what is wrong.
+    fn compile(&self, kind: Kind, value: Option<&Json>) -> Result<Operand, String>;
+    /// The result when the attribute is missing or null.
+    fn on_missing(&self) -> bool {
+        false
+    }
+    /// The result for a present value.
+    fn test(&self, operand: &Operand, value: &Value<'_>, facts: &dyn Facts) -> bool;
+}
+
+fn required(value: Option<&Json>) -> Result<&Json, String> {
+    match value {
+        None | Some(Json::Null) => Err("this operator needs a value".into()),
+        Some(v) => Ok(v),
+    }
+}
+
+fn one_text(value: &Json) -> Result<String, String> {
+    match value {
+        Json::String(s) if s.chars().count() <= MAX_TEXT_CHARS => Ok(s.clone()),
+        Json::String(_) => Err(format!("must be at most {MAX_TEXT_CHARS} characters")),
+        _ => Err("must be a string".into()),
+    }
+}
+
+/// An equality operand for `kind`: one value, or each value of a list.
+fn equality_operand(kind: Kind, values: &[&Json]) -> Result<Operand, String> {
+    let mut operand = Operand::default();
+    for value in values {
+        match (kind, value) {
+            (Kind::Department, _) => {
+                let id = one_text(value)?;
+                DepartmentId::parse("value", id.clone()).map_err(|_| format!("{id:?} is not a department id"))?;
+                operand.ids.push(id);
+            }
+            (Kind::Status, _) => {
+                let s = one_text(value)?;
+                if s != "active" && s != "inactive" {
+                    return Err("status is \"active\" or \"inactive\"".into());
+                }
+                operand.texts.push(s);
+            }
+            (Kind::Dynamic, Json::Number(n)) => operand.numbers.push(n.as_f64().ok_or("must be a finite number")?),
+            (Kind::Dynamic, _) => {
+                let s = one_text(value)?;
+                if operand.date.is_none() && values.len() == 1 {
+                    operand.date = parse_date(&s);
+                }
+                operand.texts.push(s.to_lowercase());
+            }
+            (_, _) => operand.texts.push(one_text(value)?.to_lowercase()),
+        }
+    }
+    Ok(operand)
+}
+
+fn list_values(value: &Json) -> Result<Vec<&Json>, String> {
+    match value {
+        Json::Array(items) if !items.is_empty() && items.len() <= MAX_LIST_VALUES => Ok(items.iter().collect()),
+        Json::Array(_) => Err(format!("must list 1..={MAX_LIST_VALUES} values")),
+        _ => Err("must be an array".into()),
+    }
+}
+
+/// Does a present value equal any of the operand's values?
+fn equals_any(operand: &Operand, value: &Value<'_>) -> bool {
+    match value {
+        Value::Text(s) => operand.texts.iter().any(|t| text::eq(s, t)),
+        Value::List(items) => items.iter().any(|s| operand.texts.iter().any(|t| text::eq(s, t))),
+        Value::Number(n) => operand.numbers.contains(n),
+        Value::Date(d) => operand.date == Some(*d),
+        Value::Path(p) => operand.ids.iter().any(|id| p.department_id().as_str() == id),
+        Value::Missing | Value::Member(_) => false,
+    }
+}
+
+const EQUALITY_KINDS: [Kind; 4] = [Kind::Text, Kind::Status, Kind::Department, Kind::Dynamic];
+
+struct Eq;
+impl Operator for Eq {
+    fn name(&self) -> &'static str {
+        "eq"
+    }
+    fn accepts(&self, kind: Kind) -> bool {
+        EQUALITY_KINDS.contains(&kind)
+    }
+    fn compile(&self, kind: Kind, value: Option<&Json>) -> Result<Operand, String> {
+        equality_operand(kind, &[required(value)?])
+    }
+    fn test(&self, operand: &Operand, value: &Value<'_>, _: &dyn Facts) -> bool {
+        equals_any(operand, value)
+    }
+}
+
+struct Ne;
+impl Operator for Ne {
+    fn name(&self) -> &'static str {
+        "ne"
+    }
+    fn accepts(&self, kind: Kind) -> bool {
+        EQUALITY_KINDS.contains(&kind)
+    }
+    fn compile(&self, kind: Kind, value: Option<&Json>) -> Result<Operand, String> {
+        equality_operand(kind, &[required(value)?])
+    }
+    fn on_missing(&self) -> bool {
+        true
+    }
+    fn test(&self, operand: &Operand, value: &Value<'_>, _: &dyn Facts) -> bool {
+        !equals_any(operand, value)
+    }
+}
+
+struct In;
+impl Operator for In {
+    fn name(&self) -> &'static str {
+        "in"
+    }
+    fn accepts(&self, kind: Kind) -> bool {
+        EQUALITY_KINDS.contains(&kind)
+    }
+    fn compile(&self, kind: Kind, value: Option<&Json>) -> Result<Operand, String> {
+        equality_operand(kind, &list_values(required(value)?)?)
+    }
+    fn test(&self, operand: &Operand, value: &Value<'_>, _: &dyn Facts) -> bool {
+        equals_any(operand, value)
+    }
+}
+
+struct NotIn;
+impl Operator for NotIn {
+    fn name(&self) -> &'static str {
+        "notIn"
+    }
+    fn accepts(&self, kind: Kind) -> bool {
+        EQUALITY_KINDS.contains(&kind)
+    }
+    fn compile(&self, kind: Kind, value: Option<&Json>) -> Result<Operand, String> {
+        equality_operand(kind, &list_values(required(value)?)?)
+    }
+    fn on_missing(&self) -> bool {
+        true
+    }
+    fn test(&self, operand: &Operand, value: &Value<'_>, _: &dyn Facts) -> bool {
+        !equals_any(operand, value)
+    }
+}
+
+fn text_operand(value: Option<&Json>) -> Result<Operand, String> {
+    let needle = one_text(required(value)?)?;
+    if needle.is_empty() {
+        return Err("must not be empty".into());
+    }
+    Ok(Operand {
+        texts: vec![needle.to_lowercase()],
+        ..Operand::default()
+    })
+}
+
+/// Applies a text test to a text, or to any element of a list.
+fn any_text(value: &Value<'_>, test: impl Fn(&str) -> bool) -> bool {
+    match value {
+        Value::Text(s) => test(s),
+        Value::List(items) => items.iter().any(|s| test(s)),
+        _ => false,
+    }
+}
+
+macro_rules! text_operator {
+    ($type:ident, $name:literal, $test:path) => {
+        struct $type;
+        impl Operator for $type {
+            fn name(&self) -> &'static str {
+                $name
+            }
+            fn accepts(&self, kind: Kind) -> bool {
+                matches!(kind, Kind::Text | Kind::Dynamic)
+            }
+            fn compile(&self, _: Kind, value: Option<&Json>) -> Result<Operand, String> {
+                text_operand(value)
+            }
+            fn test(&self, operand: &Operand, value: &Value<'_>, _: &dyn Facts) -> bool {
+                let needle = operand.texts.first().map_or("", String::as_str);
+                any_text(value, |s| $test(s, needle))
+            }
+        }
+    };
+}
+
+text_operator!(StartsWith, "startsWith", text::starts_with);
+text_operator!(EndsWith, "endsWith", text::ends_with);
+
+/// `contains` on a text is a substring test; on a list it holds when an element equals the value.
+struct Contains;
+impl Operator for Contains {
+    fn name(&self) -> &'static str {
+        "contains"
+    }
+    fn accepts(&self, kind: Kind) -> bool {
+        matches!(kind, Kind::Text | Kind::Dynamic)
+    }
+    fn compile(&self, _: Kind, value: Option<&Json>) -> Result<Operand, String> {
+        text_operand(value)
+    }
+    fn test(&self, operand: &Operand, value: &Value<'_>, _: &dyn Facts) -> bool {
+        let needle = operand.texts.first().map_or("", String::as_str);
+        match value {
+            Value::Text(s) => text::contains(s, needle),
+            Value::List(items) => items.iter().any(|s| text::eq(s, needle)),
+            _ => false,
+        }
+    }
+}
+
+fn no_value(value: Option<&Json>) -> Result<Operand, String> {
+    match value {
+        None | Some(Json::Null) => Ok(Operand::default()),
+        Some(_) => Err("this operator takes no value".into()),
+    }
+}
+
+/// Present and not empty.
+fn present(value: &Value<'_>) -> bool {
+    match value {
+        Value::Missing => false,
+        Value::Text(s) => !s.is_empty(),
+        Value::List(items) => !items.is_empty(),
+        _ => true,
+    }
+}
+
+struct Exists;
+impl Operator for Exists {
+    fn name(&self) -> &'static str {
+        "exists"
+    }
+    fn accepts(&self, kind: Kind) -> bool {
+        kind != Kind::Group
+    }
+    fn compile(&self, _: Kind, value: Option<&Json>) -> Result<Operand, String> {
+        no_value(value)
+    }
+    fn test(&self, _: &Operand, value: &Value<'_>, _: &dyn Facts) -> bool {
+        present(value)
+    }
+}
+
+struct IsEmpty;
+impl Operator for IsEmpty {
+    fn name(&self) -> &'static str {
+        "isEmpty"
+    }
+    fn accepts(&self, kind: Kind) -> bool {
+        kind != Kind::Group
+    }
+    fn compile(&self, _: Kind, value: Option<&Json>) -> Result<Operand, String> {
+        no_value(value)
+    }
+    fn on_missing(&self) -> bool {
+        true
+    }
+    fn test(&self, _: &Operand, value: &Value<'_>, _: &dyn Facts) -> bool {
+        !present(value)
+    }
+}
+
+struct Matches;
+impl Operator for Matches {
+    fn name(&self) -> &'static str {
+        "matches"
+    }
+    fn accepts(&self, kind: Kind) -> bool {
+        matches!(kind, Kind::Text | Kind::Dynamic)
+    }
+    fn compile(&self, _: Kind, value: Option<&Json>) -> Result<Operand, String> {
+        let source = one_text(required(value)?)?;
+        if source.chars().count() > MAX_REGEX_CHARS {
+            return Err(format!("a pattern is at most {MAX_REGEX_CHARS} characters"));
+        }
+        let regex = RegexBuilder::new(&source)
+            .size_limit(REGEX_SIZE_LIMIT)
+            .dfa_size_limit(REGEX_SIZE_LIMIT)
+            .build()
+            .map_err(|e| format!("not a valid pattern: {}", e.to_string().lines().last().unwrap_or("invalid")))?;
+        Ok(Operand {
+            regex: Some(regex),
+            ..Operand::default()
+        })
+    }
+    fn test(&self, operand: &Operand, value: &Value<'_>, _: &dyn Facts) -> bool {
+        operand.regex.as_ref().is_some_and(|r| any_text(value, |s| r.is_match(s)))
+    }
+}
+
+fn number_operand(value: Option<&Json>) -> Result<Operand, String> {
+    match required(value)? {
+        Json::Number(n) => Ok(Operand {
+            numbers: vec![n.as_f64().ok_or("must be a finite number")?],
+            ..Operand::default()
+        }),
+        _ => Err("must be a number".into()),
+    }
+}
+
+macro_rules! number_operator {
+    ($type:ident, $name:literal, $cmp:tt) => {
+        struct $type;
+        impl Operator for $type {
+            fn name(&self) -> &'static str {
+                $name
+            }
+            fn accepts(&self, kind: Kind) -> bool {
+                kind == Kind::Dynamic
+            }
+            fn compile(&self, _: Kind, value: Option<&Json>) -> Result<Operand, String> {
+                number_operand(value)
+            }
+            fn test(&self, operand: &Operand, value: &Value<'_>, _: &dyn Facts) -> bool {
+                match (value, operand.numbers.first()) {
+                    (Value::Number(n), Some(bound)) => *n $cmp *bound,
+                    _ => false,
+                }
+            }
+        }
+    };
+}
+
+number_operator!(Gt, "gt", >);
+number_operator!(Gte, "gte", >=);
+number_operator!(Lt, "lt", <);
+number_operator!(Lte, "lte", <=);
+
+fn date_operand(value: Option<&Json>) -> Result<Operand, String> {
+    let text = one_text(required(value)?)?;
+    let date = parse_date(&text).ok_or("must be an ISO date (2026-01-31) or an RFC 3339 instant")?;
+    Ok(Operand {
+        date: Some(date),
+        ..Operand::default()
+    })
+}
+
+fn days_operand(value: Option<&Json>) -> Result<Operand, String> {
+    match required(value)?.as_i64() {
+        Some(days) if (0..=MAX_DAYS).contains(&days) => Ok(Operand {
+            days,
+            ..Operand::default()
+        }),
+        _ => Err(format!("must be a whole number of days, 0..={MAX_DAYS}")),
+    }
+}
+
+fn date_kind(kind: Kind) -> bool {
+    matches!(kind, Kind::Date | Kind::Dynamic)
+}
+
+struct Before;
+impl Operator for Before {
+    fn name(&self) -> &'static str {
+        "before"
+    }
+    fn accepts(&self, kind: Kind) -> bool {
+        date_kind(kind)
+    }
+    fn compile(&self, _: Kind, value: Option<&Json>) -> Result<Operand, String> {
+        date_operand(value)
+    }
+    fn test(&self, operand: &Operand, value: &Value<'_>, _: &dyn Facts) -> bool {
+        matches!((value, operand.date), (Value::Date(d), Some(bound)) if *d < bound)
+    }
+}
+
+struct After;
+impl Operator for After {
+    fn name(&self) -> &'static str {
+        "after"
+    }
+    fn accepts(&self, kind: Kind) -> bool {
+        date_kind(kind)
+    }
+    fn compile(&self, _: Kind, value: Option<&Json>) -> Result<Operand, String> {
+        date_operand(value)
+    }
+    fn test(&self, operand: &Operand, value: &Value<'_>, _: &dyn Facts) -> bool {
+        matches!((value, operand.date), (Value::Date(d), Some(bound)) if *d > bound)
+    }
+}
+
+/// `now − N days ≤ t ≤ now`.
+struct WithinLastDays;
+impl Operator for WithinLastDays {
+    fn name(&self) -> &'static str {
+        "withinLastDays"
+    }
+    fn accepts(&self, kind: Kind) -> bool {
+        date_kind(kind)
+    }
+    fn compile(&self, _: Kind, value: Option<&Json>) -> Result<Operand, String> {
+        days_operand(value)
+    }
+    fn test(&self, operand: &Operand, value: &Value<'_>, facts: &dyn Facts) -> bool {
+        let now = facts.now();
+        matches!(value, Value::Date(d) if now - Duration::days(operand.days) <= *d && *d <= now)
+    }
+}
+
+/// `t < now − N days`.
+struct MoreThanDaysAgo;
+impl Operator for MoreThanDaysAgo {
+    fn name(&self) -> &'static str {
+        "moreThanDaysAgo"
+    }
+    fn accepts(&self, kind: Kind) -> bool {
+        date_kind(kind)
+    }
+    fn compile(&self, _: Kind, value: Option<&Json>) -> Result<Operand, String> {
+        days_operand(value)
+    }
+    fn test(&self, operand: &Operand, value: &Value<'_>, facts: &dyn Facts) -> bool {
+        matches!(value, Value::Date(d) if *d < facts.now() - Duration::days(operand.days))
+    }
+}
+
+/// Department "this and nested".
+struct InSubtree;
+impl Operator for InSubtree {
+    fn name(&self) -> &'static str {
+        "inSubtree"
+    }
+    fn accepts(&self, kind: Kind) -> bool {
+        kind == Kind::Department
+    }
+    fn compile(&self, kind: Kind, value: Option<&Json>) -> Result<Operand, String> {
+        equality_operand(kind, &[required(value)?])
+    }
+    fn test(&self, operand: &Operand, value: &Value<'_>, _: &dyn Facts) -> bool {
+        match value {
+            Value::Path(p) => operand.ids.iter().any(|id| p.ids().iter().any(|d| d.as_str() == id)),
+            _ => false,
+        }
+    }
+}
+
+fn group_operand(value: Option<&Json>) -> Result<Operand, String> {
+    let id = one_text(required(value)?)?;
+    let group = GroupId::parse("value", id.clone()).map_err(|_| format!("{id:?} is not a group id"))?;
+    Ok(Operand {
+        group: Some(group),
+        ..Operand::default()
+    })
+}
+
+struct MemberOf;
+impl Operator for MemberOf {
+    fn name(&self) -> &'static str {
+        "memberOf"
+    }
+    fn accepts(&self, kind: Kind) -> bool {
+        kind == Kind::Group
+    }
+    fn compile(&self, _: Kind, value: Option<&Json>) -> Result<Operand, String> {
+        group_operand(value)
+    }
+    fn test(&self, operand: &Operand, value: &Value<'_>, facts: &dyn Facts) -> bool {
+        match (value, &operand.group) {
+            (Value::Member(user), Some(group)) => facts.is_member(group, user),
+            _ => false,
+        }
+    }
+}
+
+struct NotMemberOf;
+impl Operator for NotMemberOf {
+    fn name(&self) -> &'static str {
+        "notMemberOf"
+    }
+    fn accepts(&self, kind: Kind) -> bool {
+        kind == Kind::Group
+    }
+    fn compile(&self, _: Kind, value: Option<&Json>) -> Result<Operand, String> {
+        group_operand(value)
+    }
+    fn on_missing(&self) -> bool {
+        true
+    }
+    fn test(&self, operand: &Operand, value: &Value<'_>, facts: &dyn Facts) -> bool {
+        !MemberOf.test(operand, value, facts)
+    }
+}
+
+/// Every operator, by wire name.
+pub static OPERATORS: &[&dyn Operator] = &[
+    &Eq,
+    &Ne,
+    &In,
+    &NotIn,
+    &StartsWith,
+    &EndsWith,
+    &Contains,
+    &Exists,
+    &IsEmpty,
+    &Matches,
+    &Gt,
+    &Gte,
+    &Lt,
+    &Lte,
+    &Before,
+    &After,
+    &WithinLastDays,
+    &MoreThanDaysAgo,
+    &InSubtree,
+    &MemberOf,
+    &NotMemberOf,
+];
