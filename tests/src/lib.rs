@@ -4,3 +4,4 @@
 pub mod api;
 pub mod conformance;
 pub mod fixtures;
+pub mod reference;

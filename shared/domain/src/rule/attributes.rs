@@ -106,7 +106,9 @@ impl Attribute for EmailDomain {
         Kind::Text
     }
     fn read<'u>(&self, user: &'u User, _: &str) -> Value<'u> {
-        user.email.rsplit_once('@').map_or(Value::Missing, |(_, d)| Value::Text(d))
+        user.email
+            .rsplit_once('@')
+            .map_or(Value::Missing, |(_, d)| Value::Text(d))
     }
 }
 

@@ -62,7 +62,9 @@ pub struct Rule {
 
 impl std::fmt::Debug for Rule {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Rule").field("groups", &self.groups).finish_non_exhaustive()
+        f.debug_struct("Rule")
+            .field("groups", &self.groups)
+            .finish_non_exhaustive()
     }
 }
 
@@ -78,15 +80,24 @@ struct Compiler {
 impl Compiler {
     fn node(&mut self, json: &Json, pointer: &str, depth: usize) -> Result<Node> {
         let Json::Object(map) = json else {
-            return Err(invalid(pointer, "a rule node is an object: a condition or one of all/any/not"));
+            return Err(invalid(
+                pointer,
+                "a rule node is an object: a condition or one of all/any/not",
+            ));
         };
         for combinator in ["all", "any", "not"] {
             if let Some(inner) = map.get(combinator) {
                 if map.len() != 1 {
-                    return Err(invalid(pointer, format!("a `{combinator}` node holds nothing else")));
+                    return Err(invalid(
+                        pointer,
+                        format!("a `{combinator}` node holds nothing else"),
+                    ));
                 }
                 if depth >= MAX_DEPTH {
-                    return Err(invalid(pointer, format!("rules nest at most {MAX_DEPTH} levels deep")));
+                    return Err(invalid(
+                        pointer,
+                        format!("rules nest at most {MAX_DEPTH} levels deep"),
+                    ));
                 }
                 let here = format!("{pointer}/{combinator}");
                 return match (combinator, inner) {
@@ -97,7 +108,11 @@ impl Compiler {
                             .enumerate()
                             .map(|(i, item)| self.node(item, &format!("{here}/{i}"), depth + 1))
                             .collect::<Result<Vec<_>>>()?;
-                        Ok(if combinator == "all" { Node::All(children) } else { Node::Any(children) })
+                        Ok(if combinator == "all" {
+                            Node::All(children)
+                        } else {
+                            Node::Any(children)
+                        })
                     }
                     _ => Err(invalid(&here, "must be a non-empty array of rule nodes")),
                 };
@@ -107,12 +122,21 @@ impl Compiler {
     }
 
     fn condition(&mut self, map: &Map<String, Json>, pointer: &str) -> Result<Condition> {
-        if let Some(key) = map.keys().find(|k| !["attr", "op", "value"].contains(&k.as_str())) {
-            return Err(invalid(&format!("{pointer}/{key}"), "unknown key: a condition has attr, op and value"));
+        if let Some(key) = map
+            .keys()
+            .find(|k| !["attr", "op", "value"].contains(&k.as_str()))
+        {
+            return Err(invalid(
+                &format!("{pointer}/{key}"),
+                "unknown key: a condition has attr, op and value",
+            ));
         }
         self.conditions += 1;
         if self.conditions > MAX_CONDITIONS {
-            return Err(invalid(pointer, format!("a rule holds at most {MAX_CONDITIONS} conditions")));
+            return Err(invalid(
+                pointer,
+                format!("a rule holds at most {MAX_CONDITIONS} conditions"),
+            ));
         }
         let attr_pointer = format!("{pointer}/attr");
         let name = map
@@ -131,7 +155,10 @@ impl Compiler {
             .find(|o| o.name() == op)
             .ok_or_else(|| invalid(&op_pointer, format!("unknown operator {op:?}")))?;
         if !operator.accepts(attribute.kind()) {
-            return Err(invalid(&op_pointer, format!("{op} does not apply to {name}")));
+            return Err(invalid(
+                &op_pointer,
+                format!("{op} does not apply to {name}"),
+            ));
         }
         let operand = operator
             .compile(attribute.kind(), map.get("value"))
@@ -154,8 +181,12 @@ impl Compiler {
 fn resolve_attribute(name: &str) -> std::result::Result<(&'static dyn Attribute, String), String> {
     for attribute in ATTRIBUTES.iter().copied() {
         if attribute.prefix() {
-            if let Some(field) = name.strip_prefix(attribute.name()).and_then(|r| r.strip_prefix('.')) {
-                crate::user::check_profile_key("attr", field).map_err(|_| format!("{name:?} names no valid field"))?;
+            if let Some(field) = name
+                .strip_prefix(attribute.name())
+                .and_then(|r| r.strip_prefix('.'))
+            {
+                crate::user::check_profile_key("attr", field)
+                    .map_err(|_| format!("{name:?} names no valid field"))?;
                 return Ok((attribute, field.to_owned()));
             }
         } else if attribute.name() == name {
@@ -216,7 +247,10 @@ fn actual(value: Value<'_>, facts: &dyn Facts, condition: &Condition) -> Json {
         Value::Missing => Json::Null,
         Value::Text(s) => json!(s),
         Value::Number(n) => json!(n),
-        Value::Date(d) => json!(d.format(&time::format_description::well_known::Rfc3339).unwrap_or_default()),
+        Value::Date(d) => json!(
+            d.format(&time::format_description::well_known::Rfc3339)
+                .unwrap_or_default()
+        ),
         Value::List(items) => json!(items),
         Value::Path(p) => json!(p.department_id().as_str()),
         Value::Member(user) => json!(
@@ -242,7 +276,11 @@ fn explain(node: &Node, user: &User, facts: &dyn Facts) -> Json {
         }
     };
     let explained: Vec<Json> = children.iter().map(|n| explain(n, user, facts)).collect();
-    let inner = if key == "not" { explained.into_iter().next().unwrap_or(Json::Null) } else { json!(explained) };
+    let inner = if key == "not" {
+        explained.into_iter().next().unwrap_or(Json::Null)
+    } else {
+        json!(explained)
+    };
     json!({ key: inner, "result": eval(node, user, facts) })
 }
 

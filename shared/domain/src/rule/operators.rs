@@ -68,7 +68,8 @@ fn equality_operand(kind: Kind, values: &[&Json]) -> Result<Operand, String> {
         match (kind, value) {
             (Kind::Department, _) => {
                 let id = one_text(value)?;
-                DepartmentId::parse("value", id.clone()).map_err(|_| format!("{id:?} is not a department id"))?;
+                DepartmentId::parse("value", id.clone())
+                    .map_err(|_| format!("{id:?} is not a department id"))?;
                 operand.ids.push(id);
             }
             (Kind::Status, _) => {
@@ -78,7 +79,9 @@ fn equality_operand(kind: Kind, values: &[&Json]) -> Result<Operand, String> {
                 }
                 operand.texts.push(s);
             }
-            (Kind::Dynamic, Json::Number(n)) => operand.numbers.push(n.as_f64().ok_or("must be a finite number")?),
+            (Kind::Dynamic, Json::Number(n)) => operand
+                .numbers
+                .push(n.as_f64().ok_or("must be a finite number")?),
             (Kind::Dynamic, _) => {
                 let s = one_text(value)?;
                 if operand.date.is_none() && values.len() == 1 {
@@ -94,7 +97,9 @@ fn equality_operand(kind: Kind, values: &[&Json]) -> Result<Operand, String> {
 
 fn list_values(value: &Json) -> Result<Vec<&Json>, String> {
     match value {
-        Json::Array(items) if !items.is_empty() && items.len() <= MAX_LIST_VALUES => Ok(items.iter().collect()),
+        Json::Array(items) if !items.is_empty() && items.len() <= MAX_LIST_VALUES => {
+            Ok(items.iter().collect())
+        }
         Json::Array(_) => Err(format!("must list 1..={MAX_LIST_VALUES} values")),
         _ => Err("must be an array".into()),
     }
@@ -104,10 +109,15 @@ fn list_values(value: &Json) -> Result<Vec<&Json>, String> {
 fn equals_any(operand: &Operand, value: &Value<'_>) -> bool {
     match value {
         Value::Text(s) => operand.texts.iter().any(|t| text::eq(s, t)),
-        Value::List(items) => items.iter().any(|s| operand.texts.iter().any(|t| text::eq(s, t))),
+        Value::List(items) => items
+            .iter()
+            .any(|s| operand.texts.iter().any(|t| text::eq(s, t))),
         Value::Number(n) => operand.numbers.contains(n),
         Value::Date(d) => operand.date == Some(*d),
-        Value::Path(p) => operand.ids.iter().any(|id| p.department_id().as_str() == id),
+        Value::Path(p) => operand
+            .ids
+            .iter()
+            .any(|id| p.department_id().as_str() == id),
         Value::Missing | Value::Member(_) => false,
     }
 }
@@ -319,14 +329,22 @@ impl Operator for Matches {
             .size_limit(REGEX_SIZE_LIMIT)
             .dfa_size_limit(REGEX_SIZE_LIMIT)
             .build()
-            .map_err(|e| format!("not a valid pattern: {}", e.to_string().lines().last().unwrap_or("invalid")))?;
+            .map_err(|e| {
+                format!(
+                    "not a valid pattern: {}",
+                    e.to_string().lines().last().unwrap_or("invalid")
+                )
+            })?;
         Ok(Operand {
             regex: Some(regex),
             ..Operand::default()
         })
     }
     fn test(&self, operand: &Operand, value: &Value<'_>, _: &dyn Facts) -> bool {
-        operand.regex.as_ref().is_some_and(|r| any_text(value, |s| r.is_match(s)))
+        operand
+            .regex
+            .as_ref()
+            .is_some_and(|r| any_text(value, |s| r.is_match(s)))
     }
 }
 
@@ -370,7 +388,8 @@ number_operator!(Lte, "lte", <=);
 
 fn date_operand(value: Option<&Json>) -> Result<Operand, String> {
     let text = one_text(required(value)?)?;
-    let date = parse_date(&text).ok_or("must be an ISO date (2026-01-31) or an RFC 3339 instant")?;
+    let date =
+        parse_date(&text).ok_or("must be an ISO date (2026-01-31) or an RFC 3339 instant")?;
     Ok(Operand {
         date: Some(date),
         ..Operand::default()
@@ -472,7 +491,10 @@ impl Operator for InSubtree {
     }
     fn test(&self, operand: &Operand, value: &Value<'_>, _: &dyn Facts) -> bool {
         match value {
-            Value::Path(p) => operand.ids.iter().any(|id| p.ids().iter().any(|d| d.as_str() == id)),
+            Value::Path(p) => operand
+                .ids
+                .iter()
+                .any(|id| p.ids().iter().any(|d| d.as_str() == id)),
             _ => false,
         }
     }
@@ -480,7 +502,8 @@ impl Operator for InSubtree {
 
 fn group_operand(value: Option<&Json>) -> Result<Operand, String> {
     let id = one_text(required(value)?)?;
-    let group = GroupId::parse("value", id.clone()).map_err(|_| format!("{id:?} is not a group id"))?;
+    let group =
+        GroupId::parse("value", id.clone()).map_err(|_| format!("{id:?} is not a group id"))?;
     Ok(Operand {
         group: Some(group),
         ..Operand::default()

@@ -19,7 +19,9 @@ impl Facts for TestFacts {
         self.now
     }
     fn is_member(&self, group: &GroupId, user: &UserId) -> bool {
-        self.members.iter().any(|(g, u)| g == group.as_str() && u == user.as_str())
+        self.members
+            .iter()
+            .any(|(g, u)| g == group.as_str() && u == user.as_str())
     }
 }
 
@@ -37,8 +39,14 @@ fn ann() -> User {
     let mut profile = BTreeMap::new();
     profile.insert("country".to_owned(), ProfileValue::Text("DE".into()));
     profile.insert("level".to_owned(), ProfileValue::Number(3.0));
-    profile.insert("hired".to_owned(), ProfileValue::Date(datetime!(2026-11-16 12:00 UTC)));
-    profile.insert("skills".to_owned(), ProfileValue::List(vec!["Excel".into(), "CRM".into()]));
+    profile.insert(
+        "hired".to_owned(),
+        ProfileValue::Date(datetime!(2026-11-16 12:00 UTC)),
+    );
+    profile.insert(
+        "skills".to_owned(),
+        ProfileValue::List(vec!["Excel".into(), "CRM".into()]),
+    );
     profile.insert("badges".to_owned(), ProfileValue::List(vec![]));
     profile.insert("nickname".to_owned(), ProfileValue::Text(String::new()));
     User {
@@ -46,7 +54,9 @@ fn ann() -> User {
         email: "Ann.Lee@Acme.IO".into(),
         first_name: "Ann".into(),
         last_name: "Lee".into(),
-        department: Some(DepartmentPath::new(vec![dep("root"), dep("sales"), dep("emea")]).expect("path")),
+        department: Some(
+            DepartmentPath::new(vec![dep("root"), dep("sales"), dep("emea")]).expect("path"),
+        ),
         role: RoleRef::Builtin(BuiltinRole::Learner),
         status: UserStatus::Active,
         job_title: "Account Manager".into(),
@@ -94,7 +104,11 @@ fn text_attributes_compare_ignoring_case() {
         ("status", "in", json!(["inactive"]), false),
     ];
     for (attr, op, value, expected) in cases {
-        assert_eq!(check(cond(attr, op, value.clone())), expected, "{attr} {op} {value}");
+        assert_eq!(
+            check(cond(attr, op, value.clone())),
+            expected,
+            "{attr} {op} {value}"
+        );
     }
 }
 
@@ -112,7 +126,11 @@ fn departments_match_only_or_this_and_nested() {
         ("exists", Json::Null, true),
     ];
     for (op, value, expected) in cases {
-        assert_eq!(check(cond("department", op, value.clone())), expected, "department {op} {value}");
+        assert_eq!(
+            check(cond("department", op, value.clone())),
+            expected,
+            "department {op} {value}"
+        );
     }
 }
 
@@ -158,7 +176,11 @@ fn profile_fields_of_each_type() {
         ("profile.nickname", "eq", json!(""), true),
     ];
     for (attr, op, value, expected) in cases {
-        assert_eq!(check(cond(attr, op, value.clone())), expected, "{attr} {op} {value}");
+        assert_eq!(
+            check(cond(attr, op, value.clone())),
+            expected,
+            "{attr} {op} {value}"
+        );
     }
 }
 
@@ -183,7 +205,11 @@ fn a_missing_field_is_false_except_for_negations_and_is_empty() {
         ("moreThanDaysAgo", json!(0), false),
     ];
     for (op, value, expected) in cases {
-        assert_eq!(check(cond("profile.missing", op, value.clone())), expected, "missing {op} {value}");
+        assert_eq!(
+            check(cond("profile.missing", op, value.clone())),
+            expected,
+            "missing {op} {value}"
+        );
     }
 }
 
@@ -195,9 +221,24 @@ fn dates_compare_in_utc_with_relative_windows_inclusive() {
         ("createdAt", "after", json!("2026-10-27"), true),
         ("createdAt", "after", json!("2026-10-27T12:00:00Z"), false),
         // 13:00+01:00 is 12:00 UTC: the same instant, so neither before nor after.
-        ("createdAt", "before", json!("2026-10-27T13:00:00+01:00"), false),
-        ("createdAt", "after", json!("2026-10-27T13:00:00+01:00"), false),
-        ("createdAt", "after", json!("2026-10-27T12:59:59+01:00"), true),
+        (
+            "createdAt",
+            "before",
+            json!("2026-10-27T13:00:00+01:00"),
+            false,
+        ),
+        (
+            "createdAt",
+            "after",
+            json!("2026-10-27T13:00:00+01:00"),
+            false,
+        ),
+        (
+            "createdAt",
+            "after",
+            json!("2026-10-27T12:59:59+01:00"),
+            true,
+        ),
         ("createdAt", "withinLastDays", json!(30), true),
         ("createdAt", "withinLastDays", json!(29), false),
         ("createdAt", "moreThanDaysAgo", json!(30), false),
@@ -205,11 +246,20 @@ fn dates_compare_in_utc_with_relative_windows_inclusive() {
         ("createdAt", "exists", Json::Null, true),
         ("profile.hired", "withinLastDays", json!(10), true),
         ("profile.hired", "withinLastDays", json!(9), false),
-        ("profile.hired", "after", json!("2026-11-16T11:59:59Z"), true),
+        (
+            "profile.hired",
+            "after",
+            json!("2026-11-16T11:59:59Z"),
+            true,
+        ),
         ("profile.hired", "eq", json!("2026-11-16T12:00:00Z"), true),
     ];
     for (attr, op, value, expected) in cases {
-        assert_eq!(check(cond(attr, op, value.clone())), expected, "{attr} {op} {value}");
+        assert_eq!(
+            check(cond(attr, op, value.clone())),
+            expected,
+            "{attr} {op} {value}"
+        );
     }
     // A date in the future is not "within the last N days".
     let mut future = ann();
@@ -230,7 +280,10 @@ fn combinators_nest() {
     ]});
     assert!(check(rule.clone()));
     let compiled = Rule::compile(&rule).expect("rule");
-    assert_eq!(compiled.referenced_groups(), [GroupId::parse("g", "grp-interns").expect("id")]);
+    assert_eq!(
+        compiled.referenced_groups(),
+        [GroupId::parse("g", "grp-interns").expect("id")]
+    );
     let explained = compiled.explain(&ann(), &facts());
     assert_eq!(explained["result"], true);
     assert_eq!(explained["all"][0]["any"][0]["result"], false);
@@ -249,25 +302,75 @@ fn error_at(rule: Json) -> String {
 
 #[test]
 fn validation_names_the_offending_node() {
-    assert_eq!(error_at(json!({"all": [{"attr": "email", "op": "eq", "value": "a"}, {"attr": "email", "op": "gt", "value": 1}]})), "/all/1/op");
-    assert_eq!(error_at(json!({"any": [{"attr": "colour", "op": "eq", "value": "a"}]})), "/any/0/attr");
-    assert_eq!(error_at(json!({"attr": "email", "op": "like", "value": "a"})), "/op");
+    assert_eq!(
+        error_at(
+            json!({"all": [{"attr": "email", "op": "eq", "value": "a"}, {"attr": "email", "op": "gt", "value": 1}]})
+        ),
+        "/all/1/op"
+    );
+    assert_eq!(
+        error_at(json!({"any": [{"attr": "colour", "op": "eq", "value": "a"}]})),
+        "/any/0/attr"
+    );
+    assert_eq!(
+        error_at(json!({"attr": "email", "op": "like", "value": "a"})),
+        "/op"
+    );
     assert_eq!(error_at(json!({"attr": "email", "op": "eq"})), "/value");
-    assert_eq!(error_at(json!({"attr": "email", "op": "exists", "value": "x"})), "/value");
-    assert_eq!(error_at(json!({"attr": "email", "op": "eq", "value": "a", "extra": 1})), "/extra");
+    assert_eq!(
+        error_at(json!({"attr": "email", "op": "exists", "value": "x"})),
+        "/value"
+    );
+    assert_eq!(
+        error_at(json!({"attr": "email", "op": "eq", "value": "a", "extra": 1})),
+        "/extra"
+    );
     assert_eq!(error_at(json!({"all": []})), "/all");
     assert_eq!(error_at(json!({"all": [1]})), "/all/0");
-    assert_eq!(error_at(json!({"all": [{"attr": "email", "op": "eq", "value": "a"}], "any": []})), "");
-    assert_eq!(error_at(json!({"attr": "status", "op": "eq", "value": "away"})), "/value");
-    assert_eq!(error_at(json!({"attr": "createdAt", "op": "before", "value": "yesterday"})), "/value");
-    assert_eq!(error_at(json!({"attr": "createdAt", "op": "withinLastDays", "value": -1})), "/value");
-    assert_eq!(error_at(json!({"attr": "createdAt", "op": "withinLastDays", "value": 1.5})), "/value");
-    assert_eq!(error_at(json!({"attr": "group", "op": "memberOf", "value": "../x"})), "/value");
-    assert_eq!(error_at(json!({"attr": "group", "op": "eq", "value": "g"})), "/op");
-    assert_eq!(error_at(json!({"attr": "profile.", "op": "eq", "value": "a"})), "/attr");
-    assert_eq!(error_at(json!({"attr": "profile.a.b", "op": "eq", "value": "a"})), "/attr");
-    assert_eq!(error_at(json!({"attr": "email", "op": "in", "value": []})), "/value");
-    assert_eq!(error_at(json!({"attr": "email", "op": "matches", "value": "(unclosed"})), "/value");
+    assert_eq!(
+        error_at(json!({"all": [{"attr": "email", "op": "eq", "value": "a"}], "any": []})),
+        ""
+    );
+    assert_eq!(
+        error_at(json!({"attr": "status", "op": "eq", "value": "away"})),
+        "/value"
+    );
+    assert_eq!(
+        error_at(json!({"attr": "createdAt", "op": "before", "value": "yesterday"})),
+        "/value"
+    );
+    assert_eq!(
+        error_at(json!({"attr": "createdAt", "op": "withinLastDays", "value": -1})),
+        "/value"
+    );
+    assert_eq!(
+        error_at(json!({"attr": "createdAt", "op": "withinLastDays", "value": 1.5})),
+        "/value"
+    );
+    assert_eq!(
+        error_at(json!({"attr": "group", "op": "memberOf", "value": "../x"})),
+        "/value"
+    );
+    assert_eq!(
+        error_at(json!({"attr": "group", "op": "eq", "value": "g"})),
+        "/op"
+    );
+    assert_eq!(
+        error_at(json!({"attr": "profile.", "op": "eq", "value": "a"})),
+        "/attr"
+    );
+    assert_eq!(
+        error_at(json!({"attr": "profile.a.b", "op": "eq", "value": "a"})),
+        "/attr"
+    );
+    assert_eq!(
+        error_at(json!({"attr": "email", "op": "in", "value": []})),
+        "/value"
+    );
+    assert_eq!(
+        error_at(json!({"attr": "email", "op": "matches", "value": "(unclosed"})),
+        "/value"
+    );
     assert_eq!(error_at(json!("email = a")), "");
 }
 
@@ -282,11 +385,21 @@ fn limits_hold() {
     assert!(Rule::compile(&too_deep).is_err());
     let wide = |n: usize| json!({"any": vec![json!({"attr": "email", "op": "exists"}); n]});
     assert!(Rule::compile(&wide(MAX_CONDITIONS)).is_ok());
-    assert_eq!(error_at(wide(MAX_CONDITIONS + 1)), format!("/any/{MAX_CONDITIONS}"));
+    assert_eq!(
+        error_at(wide(MAX_CONDITIONS + 1)),
+        format!("/any/{MAX_CONDITIONS}")
+    );
     // Huge patterns and patterns that compile to huge automata are refused.
     let long = "a".repeat(operators::MAX_REGEX_CHARS + 1);
     assert_eq!(error_at(cond("email", "matches", json!(long))), "/value");
-    assert_eq!(error_at(cond("email", "matches", json!("(\\w{50}){50}"))), "/value");
-    let many = json!((0..=operators::MAX_LIST_VALUES).map(|i| i.to_string()).collect::<Vec<_>>());
+    assert_eq!(
+        error_at(cond("email", "matches", json!("(\\w{50}){50}"))),
+        "/value"
+    );
+    let many = json!(
+        (0..=operators::MAX_LIST_VALUES)
+            .map(|i| i.to_string())
+            .collect::<Vec<_>>()
+    );
     assert_eq!(error_at(cond("email", "in", many)), "/value");
 }

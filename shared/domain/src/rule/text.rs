@@ -21,7 +21,10 @@ pub fn ends_with(text: &str, needle: &str) -> bool {
 }
 
 pub fn contains(text: &str, needle: &str) -> bool {
-    needle.is_empty() || text.char_indices().any(|(i, _)| starts_with(&text[i..], needle))
+    needle.is_empty()
+        || text
+            .char_indices()
+            .any(|(i, _)| starts_with(&text[i..], needle))
 }
 
 #[cfg(test)]
