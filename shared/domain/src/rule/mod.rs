@@ -51,7 +51,7 @@ enum Node {
     All(Vec<Node>),
     Any(Vec<Node>),
     Not(Box<Node>),
-    Condition(Condition),
+    Condition(Box<Condition>),
 }
 
 /// A validated, compiled rule.
@@ -118,7 +118,7 @@ impl Compiler {
                 };
             }
         }
-        self.condition(map, pointer).map(Node::Condition)
+        self.condition(map, pointer).map(|c| Node::Condition(Box::new(c)))
     }
 
     fn condition(&mut self, map: &Map<String, Json>, pointer: &str) -> Result<Condition> {
