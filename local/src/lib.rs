@@ -4,6 +4,7 @@
 pub mod registry;
 pub mod seed;
 pub mod server;
+pub mod stream;
 
 use authorizer::dev;
 use serde_json::{Map, Value};

@@ -4,14 +4,19 @@
 //! points at DynamoDB (Local or AWS); the table is created when missing.
 
 use groups_domain::Store;
+use groups_domain::ports::Change;
 use groups_http::Ctx;
+use groups_local::stream::Feed;
 use groups_local::{demo_tokens, seed, server};
 use groups_store::dynamo::{create_table, local_client};
 use groups_store::{DynamoStore, MemoryStore};
 use std::sync::Arc;
+use std::time::Duration;
+use tokio::sync::mpsc;
 
 struct Args {
     port: u16,
+    refresh_every: u64,
     dynamodb_endpoint: Option<String>,
     table: String,
     allowed_origins: Vec<String>,
@@ -20,6 +25,7 @@ struct Args {
 fn parse_args() -> Result<Args, String> {
     let mut args = Args {
         port: 8080,
+        refresh_every: 300,
         dynamodb_endpoint: None,
         table: "groups-local".into(),
         allowed_origins: Vec::new(),
@@ -36,6 +42,11 @@ fn parse_args() -> Result<Args, String> {
             "--dynamodb-endpoint" => args.dynamodb_endpoint = Some(value()?),
             "--table" => args.table = value()?,
             "--allow-origin" => args.allowed_origins.push(value()?),
+            "--refresh-every" => {
+                args.refresh_every = value()?
+                    .parse()
+                    .map_err(|_| "--refresh-every takes seconds".to_owned())?
+            }
             other => return Err(format!("unknown argument {other}; see the README")),
         }
     }
@@ -48,7 +59,11 @@ fn parse_args() -> Result<Args, String> {
     Ok(args)
 }
 
-async fn serve<S: Store + 'static>(store: S, args: &Args) -> Result<(), String> {
+async fn serve<S: Store + 'static>(
+    store: S,
+    changes: mpsc::Receiver<Feed>,
+    args: &Args,
+) -> Result<(), String> {
     seed::seed(&store)
         .await
         .map_err(|e| format!("seeding the demo account: {e}"))?;
@@ -62,15 +77,46 @@ async fn serve<S: Store + 'static>(store: S, args: &Args) -> Result<(), String> 
     for (role, token) in &tokens {
         println!("  {role}: {}", token.as_str().unwrap_or_default());
     }
-    let app = server::App::new(
+    let app = Arc::new(server::App::new(
         Ctx::new(store),
         authorizer::dev::config()?,
         tokens,
         args.allowed_origins.clone(),
+    ));
+    let guard = evaluate_smart_group::guard_from_env();
+    server::spawn_stream(app.clone(), changes, guard);
+    server::spawn_schedule(
+        app.clone(),
+        Duration::from_secs(args.refresh_every.max(1)),
+        guard,
     );
-    axum::serve(listener, server::router(Arc::new(app)))
+    axum::serve(listener, server::router(app))
         .await
         .map_err(|e| e.to_string())
+}
+
+/// The in-memory store's change feed, as the stream emulation's channel.
+fn forward(mut feed: tokio::sync::broadcast::Receiver<Change>) -> mpsc::Receiver<Feed> {
+    let (tx, rx) = mpsc::channel(4096);
+    tokio::spawn(async move {
+        loop {
+            match feed.recv().await {
+                Ok(change) => {
+                    if tx.send(Feed::Change(change)).await.is_err() {
+                        return;
+                    }
+                }
+                Err(tokio::sync::broadcast::error::RecvError::Lagged(missed)) => {
+                    tracing::warn!(
+                        missed,
+                        "change feed lagged; the next scheduled refresh catches up"
+                    );
+                }
+                Err(_) => return,
+            }
+        }
+    });
+    rx
 }
 
 #[tokio::main]
@@ -86,7 +132,11 @@ async fn main() {
     let result = match parse_args() {
         Err(e) => Err(e),
         Ok(args) => match args.dynamodb_endpoint.clone() {
-            None => serve(MemoryStore::new(), &args).await,
+            None => {
+                let store = MemoryStore::new();
+                let changes = forward(store.subscribe());
+                serve(store, changes, &args).await
+            }
             Some(endpoint) => {
                 let client = local_client(&endpoint, None);
                 let exists = client
@@ -99,7 +149,12 @@ async fn main() {
                     eprintln!("creating table {}: {e}", args.table);
                     std::process::exit(1);
                 }
-                serve(DynamoStore::new(client, args.table.clone()), &args).await
+                let changes = groups_local::stream::poll(
+                    client.clone(),
+                    endpoint.clone(),
+                    args.table.clone(),
+                );
+                serve(DynamoStore::new(client, args.table.clone()), changes, &args).await
             }
         },
     };

@@ -38,6 +38,12 @@ pub fn functions<S: Store + 'static>() -> Vec<Function<S>> {
         function!(list_users),
         function!(user_groups),
         function!(list_departments),
+        function!(evaluate_smart_group),
+        function!(preview_rule),
+        function!(explain_membership),
+        function!(rule_versions),
+        function!(put_user),
+        function!(delete_user),
     ]
 }
 

@@ -2,17 +2,21 @@
 //! local-only `/dev/tokens` and the OpenAPI document.
 
 use crate::registry::{Function, dispatch, functions};
+use crate::stream::Feed;
 use authorizer::config::AuthConfig;
 use axum::body::{Body as AxumBody, to_bytes};
 use axum::extract::{Request as AxumRequest, State};
 use axum::response::{IntoResponse, Response as AxumResponse};
 use groups_domain::Store;
+use groups_domain::smart::Guard;
 use groups_http::body::MAX_BODY_BYTES;
 use groups_http::event::HttpCall;
 use groups_http::{Body, Ctx, HttpError};
 use http::{HeaderValue, Method, StatusCode, header};
 use serde_json::{Map, Value};
 use std::sync::Arc;
+use std::time::Duration;
+use tokio::sync::mpsc;
 use tracing::Instrument;
 
 pub struct App<S> {
@@ -40,6 +44,54 @@ impl<S: Store + 'static> App<S> {
             allowed_origins,
         }
     }
+}
+
+/// Emulates the table's stream: every change reaches the evaluator, in order.
+pub fn spawn_stream<S: Store + 'static>(
+    app: Arc<App<S>>,
+    mut feed: mpsc::Receiver<Feed>,
+    guard: Guard,
+) {
+    tokio::spawn(async move {
+        while let Some(item) = feed.recv().await {
+            match item {
+                Feed::Change(change) => {
+                    if let Err(error) =
+                        evaluate_smart_group::process(&app.ctx, guard, &change).await
+                    {
+                        tracing::error!(%error, ?change, "evaluating a change failed");
+                    }
+                }
+                Feed::Batch(event) => {
+                    let response =
+                        evaluate_smart_group::handle_stream(&app.ctx, guard, event).await;
+                    if !response.batch_item_failures.is_empty() {
+                        tracing::error!(
+                            failures = response.batch_item_failures.len(),
+                            "stream records failed"
+                        );
+                    }
+                }
+            }
+        }
+    });
+}
+
+/// Emulates the EventBridge schedule of refreshes.
+pub fn spawn_schedule<S: Store + 'static>(app: Arc<App<S>>, every: Duration, guard: Guard) {
+    tokio::spawn(async move {
+        let mut ticks = tokio::time::interval(every);
+        ticks.tick().await;
+        loop {
+            ticks.tick().await;
+            match evaluate_smart_group::handle_schedule(&app.ctx, guard, &|| false).await {
+                Ok(summary) => {
+                    tracing::info!(accounts = summary.accounts, "scheduled refresh done")
+                }
+                Err(error) => tracing::error!(%error, "scheduled refresh failed"),
+            }
+        }
+    });
 }
 
 pub fn router<S: Store + 'static>(app: Arc<App<S>>) -> axum::Router {

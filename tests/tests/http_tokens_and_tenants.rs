@@ -178,6 +178,7 @@ async fn another_accounts_ids_answer_404_on_every_route() {
         updated_by: UserId::parse("id", "x").expect("id"),
         updated_at: now,
         version: 1,
+        evaluation: None,
     };
     api.store()
         .create_group(&globex, &theirs)

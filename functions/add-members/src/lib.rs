@@ -2,6 +2,8 @@
 //! were added, already members, not found and out of the caller's scope; repeating a call
 //! changes nothing.
 
+use groups_domain::MembershipSource;
+use groups_domain::events::{MembershipChange, events_for};
 use groups_domain::service::{self, MAX_MEMBER_IDS};
 use groups_domain::{GroupId, Permission, Store, UserId};
 use groups_http::wire::{UserIdsBody, parse_ids};
@@ -27,7 +29,17 @@ pub async fn handle<S: Store>(ctx: &Ctx<S>, req: Request) -> Response<Body> {
         query::allow_only(&req, &[])?;
         let input: UserIdsBody = body::json_body(&req)?;
         let ids = parse_ids("userIds", input.user_ids, MAX_MEMBER_IDS, UserId::parse)?;
-        let outcome = service::add_members(&ctx.store, &caller, &id, &ids, ctx.now()).await?;
+        let now = ctx.now();
+        let outcome = service::add_members(&ctx.store, &caller, &id, &ids, now).await?;
+        let events = events_for(
+            &caller.account_id,
+            &id,
+            &outcome.added,
+            MembershipChange::Joined,
+            MembershipSource::Manual,
+            now,
+        );
+        ctx.events.publish(&events).await?;
         json(StatusCode::OK, &outcome)
     })
     .await

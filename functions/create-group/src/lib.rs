@@ -1,5 +1,7 @@
 //! `POST /groups`: a static group (optionally with initial members) or a smart group.
 
+use groups_domain::MembershipSource;
+use groups_domain::events::{MembershipChange, events_for};
 use groups_domain::service::{self, MAX_MEMBER_IDS, NewGroup};
 use groups_domain::{DepartmentId, GroupKind, Permission, Store, UserId};
 use groups_http::wire::{CreateGroupBody, GroupDto, parse_ids};
@@ -62,6 +64,15 @@ pub async fn handle<S: Store>(ctx: &Ctx<S>, req: Request) -> Response<Body> {
                 let outcome =
                     service::add_members(&ctx.store, &caller, &group.id, &ids, now).await?;
                 group.member_count += outcome.added.len() as u64;
+                let events = events_for(
+                    &caller.account_id,
+                    &group.id,
+                    &outcome.added,
+                    MembershipChange::Joined,
+                    MembershipSource::Manual,
+                    now,
+                );
+                ctx.events.publish(&events).await?;
                 Some(outcome)
             }
         };

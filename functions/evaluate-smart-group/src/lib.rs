@@ -1,8 +1,290 @@
-//! POST /groups/{groupId}/evaluate, the user stream and the refresh schedule — smart-group evaluation.
-//!
-//! Shell crate: the handler arrives with the HTTP API issue; the permission it checks is fixed here.
+//! Smart-group evaluation, driven by:
+//! - `POST /groups/{groupId}/evaluate` ("re-evaluate now", or `{"confirm": true}` for a held
+//!   evaluation): queues it on the group and answers 202; the group shows the progress;
+//! - the table's stream: a user created, updated or deleted is evaluated against the
+//!   account's smart groups; a membership change re-evaluates that user for the rules that
+//!   reference the group; a queued evaluation runs;
+//! - the EventBridge schedule: every smart group of every account is refreshed, resuming
+//!   from a checkpoint when one invocation is not enough.
 
-use groups_domain::Permission;
+use aws_lambda_events::dynamodb::Event as StreamEvent;
+use aws_lambda_events::streams::{DynamoDbBatchItemFailure, DynamoDbEventResponse};
+use groups_domain::ports::Change;
+use groups_domain::smart::{self, Evaluator, Guard, RefreshCheckpoint};
+use groups_domain::{
+    AccountId, Error, GroupId, PageRequest, Permission, Result, Store, service_rules,
+};
+use groups_http::respond::v2_response;
+use groups_http::{
+    Body, Ctx, EventSource, FunctionDescriptor, Request, Response, Route, Trigger, caller, json,
+    query, respond,
+};
+use http::StatusCode;
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use std::collections::HashSet;
 
-/// The permission this function re-checks on every call.
-pub const REQUIRED_PERMISSION: Permission = Permission::GroupsEdit;
+pub const DESCRIPTOR: FunctionDescriptor = FunctionDescriptor {
+    name: "evaluate-smart-group",
+    trigger: Trigger::HttpAndEvents(
+        &[Route {
+            method: "POST",
+            path: "/groups/{groupId}/evaluate",
+        }],
+        &[EventSource::TableStream, EventSource::Schedule],
+    ),
+    permission: Some(Permission::GroupsEdit),
+};
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct EvaluateBody {
+    #[serde(default)]
+    confirm: bool,
+}
+
+/// `POST /groups/{groupId}/evaluate`: queue an evaluation (202).
+pub async fn handle<S: Store>(ctx: &Ctx<S>, req: Request) -> Response<Body> {
+    respond(async {
+        let caller = caller(&req)?;
+        let id = query::path_id(&req, "groupId", "group", GroupId::parse)?;
+        query::allow_only(&req, &[])?;
+        let body: EvaluateBody = match req.body() {
+            Body::Empty => EvaluateBody::default(),
+            Body::Text(t) if t.trim().is_empty() => EvaluateBody::default(),
+            _ => groups_http::json_body(&req)?,
+        };
+        let queued =
+            service_rules::request_evaluation(&ctx.store, &caller, &id, body.confirm, ctx.now())
+                .await?;
+        let mut response = json(StatusCode::ACCEPTED, &queued)?;
+        if let Ok(location) = http::HeaderValue::from_str(&format!("/groups/{id}")) {
+            response
+                .headers_mut()
+                .insert(http::header::LOCATION, location);
+        }
+        Ok(response)
+    })
+    .await
+}
+
+fn evaluator<'a, S: Store>(
+    ctx: &'a Ctx<S>,
+    account: &'a AccountId,
+    guard: Guard,
+) -> Evaluator<'a, S> {
+    Evaluator {
+        store: &ctx.store,
+        events: ctx.events.as_ref(),
+        account,
+        now: ctx.now(),
+        guard,
+    }
+}
+
+/// Reacts to one change. Idempotent: processing a change twice changes nothing more.
+pub async fn process<S: Store>(ctx: &Ctx<S>, guard: Guard, change: &Change) -> Result<()> {
+    match change {
+        Change::User { account, user } => {
+            smart::evaluate_user(&evaluator(ctx, account, guard), user).await?;
+        }
+        Change::Membership {
+            account,
+            group,
+            user,
+        } => {
+            // Only rules that reference the group can change.
+            let smart_groups = ctx.store.account_smart_groups(account).await?;
+            let referenced = smart_groups.iter().any(|g| {
+                g.rule
+                    .as_ref()
+                    .and_then(|r| groups_domain::rule::Rule::compile(r).ok())
+                    .is_some_and(|r| r.referenced_groups().contains(group))
+            });
+            if referenced {
+                smart::evaluate_user(&evaluator(ctx, account, guard), user).await?;
+            }
+        }
+        Change::EvaluationRequested { account, group } => {
+            Box::pin(smart::evaluate_group(
+                &evaluator(ctx, account, guard),
+                group,
+            ))
+            .await?;
+        }
+    }
+    Ok(())
+}
+
+fn report(response: &mut DynamoDbEventResponse, sequence: String) {
+    let mut failure = DynamoDbBatchItemFailure::default();
+    failure.item_identifier = Some(sequence);
+    response.batch_item_failures.push(failure);
+}
+
+/// A batch of stream records: each distinct change once; records whose change failed are
+/// reported so Lambda retries them (and only them, with bisecting) instead of the batch.
+pub async fn handle_stream<S: Store>(
+    ctx: &Ctx<S>,
+    guard: Guard,
+    event: StreamEvent,
+) -> DynamoDbEventResponse {
+    let mut response = DynamoDbEventResponse::default();
+    let mut done: HashSet<Change> = HashSet::new();
+    let mut failed: HashSet<Change> = HashSet::new();
+    for record in event.records {
+        let sequence = record.change.sequence_number.clone().unwrap_or_default();
+        let Some(change) =
+            groups_store::dynamo::stream::change_of(&record.change.keys, &record.change.new_image)
+        else {
+            continue;
+        };
+        if failed.contains(&change) {
+            report(&mut response, sequence);
+            continue;
+        }
+        if done.contains(&change) {
+            continue;
+        }
+        match process(ctx, guard, &change).await {
+            Ok(()) => {
+                done.insert(change);
+            }
+            Err(error) => {
+                tracing::error!(%error, ?change, "stream record failed");
+                report(&mut response, sequence);
+                failed.insert(change);
+            }
+        }
+    }
+    response
+}
+
+const REFRESH: &str = "refresh";
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct RefreshState {
+    /// Accounts before this one are done.
+    account: AccountId,
+    state: RefreshCheckpoint,
+}
+
+/// What a scheduled invocation did.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RefreshSummary {
+    pub accounts: u64,
+    /// Whether it stopped early and left a checkpoint for the next invocation.
+    pub checkpointed: bool,
+}
+
+/// Refreshes every smart group of every account, resuming the checkpoint left by an earlier
+/// invocation, and leaving one if `out_of_time` says to stop.
+pub async fn handle_schedule<S: Store>(
+    ctx: &Ctx<S>,
+    guard: Guard,
+    out_of_time: &(dyn Fn() -> bool + Sync),
+) -> Result<RefreshSummary> {
+    let mut resume: Option<RefreshState> = match ctx.store.load_checkpoint(REFRESH).await? {
+        Some(value) => serde_json::from_value(value).ok(),
+        None => None,
+    };
+    let mut summary = RefreshSummary::default();
+    let mut cursor = None;
+    loop {
+        let page = ctx
+            .store
+            .smart_group_accounts(&PageRequest { limit: 50, cursor })
+            .await?;
+        for account in &page.items {
+            // Accounts before the checkpoint's were done by an earlier invocation.
+            if resume.as_ref().is_some_and(|r| account < &r.account) {
+                continue;
+            }
+            let state = resume
+                .take()
+                .filter(|r| &r.account == account)
+                .map(|r| r.state);
+            let ev = evaluator(ctx, account, guard);
+            if let Some(state) = Box::pin(smart::refresh_account(&ev, state, out_of_time)).await? {
+                let checkpoint = RefreshState {
+                    account: account.clone(),
+                    state,
+                };
+                let value = serde_json::to_value(&checkpoint)
+                    .map_err(|e| Error::Internal(e.to_string()))?;
+                ctx.store.save_checkpoint(REFRESH, Some(&value)).await?;
+                summary.checkpointed = true;
+                return Ok(summary);
+            }
+            summary.accounts += 1;
+        }
+        match page.next_cursor {
+            Some(next) => cursor = Some(next),
+            None => break,
+        }
+    }
+    ctx.store.save_checkpoint(REFRESH, None).await?;
+    Ok(summary)
+}
+
+/// The Lambda entry point's dispatch: an HTTP API request, a stream batch, or the schedule.
+/// `deadline_ms` is the invocation's deadline (ms since the epoch).
+pub async fn handle_event<S: Store>(
+    ctx: &Ctx<S>,
+    guard: Guard,
+    payload: Value,
+    deadline_ms: u64,
+) -> Result<Value> {
+    let to_value = |v: &dyn erased::Serialize| v.to_json();
+    if payload.get("requestContext").is_some() {
+        let request =
+            groups_http::event::request(&payload).map_err(|e| Error::Internal(e.to_string()))?;
+        let response = handle(ctx, request).await;
+        return to_value(&v2_response(response));
+    }
+    if payload.get("Records").is_some() {
+        let event: StreamEvent =
+            serde_json::from_value(payload).map_err(|e| Error::Internal(e.to_string()))?;
+        return to_value(&Box::pin(handle_stream(ctx, guard, event)).await);
+    }
+    // Anything else is the schedule. Stop with a minute to spare to save the checkpoint.
+    let out_of_time = move || {
+        let now_ms = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_millis() as u64)
+            .unwrap_or(u64::MAX);
+        now_ms + 60_000 >= deadline_ms
+    };
+    to_value(&Box::pin(handle_schedule(ctx, guard, &out_of_time)).await?)
+}
+
+/// Serializes any response type without naming it.
+mod erased {
+    pub trait Serialize {
+        fn to_json(&self) -> groups_domain::Result<serde_json::Value>;
+    }
+
+    impl<T: serde::Serialize> Serialize for T {
+        fn to_json(&self) -> groups_domain::Result<serde_json::Value> {
+            serde_json::to_value(self).map_err(|e| groups_domain::Error::Internal(e.to_string()))
+        }
+    }
+}
+
+/// The guard's settings from the environment (`GUARD_SHARE`, `GUARD_MIN_USERS`), or defaults.
+pub fn guard_from_env() -> Guard {
+    let default = Guard::default();
+    Guard {
+        share: std::env::var("GUARD_SHARE")
+            .ok()
+            .and_then(|v| v.parse().ok())
+            .filter(|s: &f64| (0.0..=1.0).contains(s))
+            .unwrap_or(default.share),
+        min_users: std::env::var("GUARD_MIN_USERS")
+            .ok()
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(default.min_users),
+    }
+}

@@ -1,6 +1,22 @@
-//! Shell binary: replaced by `lambda_http::run` / `lambda_runtime::run` with the handler.
+#![recursion_limit = "256"]
+//! Lambda entry point: one function for the HTTP route, the table's stream and the schedule.
 
-fn main() {
-    eprintln!("evaluate-smart-group: not deployed yet; see the HTTP API issue");
-    std::process::exit(2);
+use lambda_runtime::{Error, LambdaEvent, service_fn};
+use serde_json::Value;
+
+#[tokio::main]
+async fn main() -> Result<(), Error> {
+    lambda_runtime::tracing::init_default_subscriber();
+    let guard = evaluate_smart_group::guard_from_env();
+    let ctx = groups_http::Ctx::new(groups_store::DynamoStore::from_env().await?);
+    lambda_runtime::run(service_fn(|event: LambdaEvent<Value>| {
+        let ctx = &ctx;
+        async move {
+            let deadline = event.context.deadline;
+            Ok::<_, Error>(
+                evaluate_smart_group::handle_event(ctx, guard, event.payload, deadline).await?,
+            )
+        }
+    }))
+    .await
 }

@@ -1,6 +1,8 @@
 //! `DELETE /groups/{groupId}/members {userIds}`: remove up to 1,000 users at once, never
 //! touching members outside the caller's scope.
 
+use groups_domain::MembershipSource;
+use groups_domain::events::{MembershipChange, events_for};
 use groups_domain::service::{self, MAX_MEMBER_IDS};
 use groups_domain::{GroupId, Permission, Store, UserId};
 use groups_http::wire::{UserIdsBody, parse_ids};
@@ -27,6 +29,15 @@ pub async fn handle<S: Store>(ctx: &Ctx<S>, req: Request) -> Response<Body> {
         let input: UserIdsBody = body::json_body(&req)?;
         let ids = parse_ids("userIds", input.user_ids, MAX_MEMBER_IDS, UserId::parse)?;
         let outcome = service::remove_members(&ctx.store, &caller, &id, &ids).await?;
+        let events = events_for(
+            &caller.account_id,
+            &id,
+            &outcome.removed,
+            MembershipChange::Left,
+            MembershipSource::Manual,
+            ctx.now(),
+        );
+        ctx.events.publish(&events).await?;
         json(StatusCode::OK, &outcome)
     })
     .await

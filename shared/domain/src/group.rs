@@ -67,6 +67,74 @@ pub struct Group {
     pub updated_at: OffsetDateTime,
     /// Bumped by every metadata edit (not by membership changes); `If-Match` compares it.
     pub version: u64,
+    /// A smart group's last (or pending) evaluation.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub evaluation: Option<Evaluation>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub enum EvaluationStatus {
+    /// Requested; the evaluator picks it up from the table's stream.
+    Queued,
+    Running,
+    Done,
+    /// Would remove more members than the guard allows; waits for a confirmation.
+    Held,
+    Failed,
+}
+
+/// Progress and result of a smart group's evaluation, shown on the group.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Evaluation {
+    pub status: EvaluationStatus,
+    #[serde(with = "time::serde::rfc3339")]
+    pub requested_at: OffsetDateTime,
+    /// Apply even if the guard would hold (a confirmation).
+    #[serde(default)]
+    pub confirmed: bool,
+    #[serde(default, with = "time::serde::rfc3339::option")]
+    pub started_at: Option<OffsetDateTime>,
+    #[serde(default, with = "time::serde::rfc3339::option")]
+    pub finished_at: Option<OffsetDateTime>,
+    #[serde(default)]
+    pub evaluated: u64,
+    #[serde(default)]
+    pub joined: u64,
+    #[serde(default)]
+    pub left: u64,
+    /// Removals held back by the guard.
+    #[serde(default)]
+    pub held: u64,
+}
+
+impl Evaluation {
+    pub fn queued(at: OffsetDateTime, confirmed: bool) -> Self {
+        Self {
+            status: EvaluationStatus::Queued,
+            requested_at: at,
+            confirmed,
+            started_at: None,
+            finished_at: None,
+            evaluated: 0,
+            joined: 0,
+            left: 0,
+            held: 0,
+        }
+    }
+}
+
+/// One saved version of a smart group's rule.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RuleVersion {
+    /// The group's version when this rule was saved.
+    pub version: u64,
+    pub rule: serde_json::Value,
+    pub saved_by: UserId,
+    #[serde(with = "time::serde::rfc3339")]
+    pub saved_at: OffsetDateTime,
 }
 
 impl Group {

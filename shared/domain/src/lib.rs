@@ -4,6 +4,7 @@
 pub mod caller;
 pub mod department;
 pub mod error;
+pub mod events;
 pub mod group;
 pub mod ids;
 pub mod page;
@@ -11,13 +12,18 @@ pub mod ports;
 pub mod role;
 pub mod rule;
 pub mod service;
+pub mod service_rules;
+pub mod service_users;
+pub mod smart;
 pub mod text;
 pub mod user;
 
 pub use caller::{Caller, Scope};
 pub use department::{Department, DepartmentPath, DepartmentTree};
 pub use error::{Error, Result};
-pub use group::{Group, GroupKind, Membership, MembershipSource};
+pub use group::{
+    Evaluation, EvaluationStatus, Group, GroupKind, Membership, MembershipSource, RuleVersion,
+};
 pub use ids::{AccountId, DepartmentId, GroupId, RoleId, UserId};
 pub use page::{Page, PageRequest, SortOrder};
 pub use ports::{DirectoryStore, GroupQuery, GroupStore, Store};

@@ -4,7 +4,7 @@
 use crate::caller::Scope;
 use crate::department::{Department, DepartmentPath, DepartmentTree};
 use crate::error::Result;
-use crate::group::{Group, GroupKind, Membership};
+use crate::group::{Evaluation, Group, GroupKind, Membership, RuleVersion};
 use crate::ids::{AccountId, GroupId, RoleId, UserId};
 use crate::page::{Page, PageRequest, SortOrder};
 use crate::role::CustomRole;
@@ -120,6 +120,12 @@ pub trait DirectoryStore: Send + Sync {
         scope: &Scope,
         query: &UserQuery,
     ) -> impl Future<Output = Result<Page<User>>> + Send;
+    /// Deletes a user (memberships are cleaned by the evaluator).
+    fn delete_user(
+        &self,
+        account: &AccountId,
+        id: &UserId,
+    ) -> impl Future<Output = Result<()>> + Send;
     /// Those of `ids` that exist (one read per 100).
     fn get_users(
         &self,
@@ -131,6 +137,7 @@ pub trait DirectoryStore: Send + Sync {
 /// Groups and their memberships.
 pub trait GroupStore: Send + Sync {
     /// Creates the group and claims its title; `TitleTaken` when the title (any case) is used.
+    /// A smart group's rule is recorded as its first version.
     fn create_group(
         &self,
         account: &AccountId,
@@ -143,7 +150,8 @@ pub trait GroupStore: Send + Sync {
     ) -> impl Future<Output = Result<Option<Group>>> + Send;
     /// Replaces `current`'s metadata with `next`'s (title, description, rule, updated*, version)
     /// if the stored version is still `current.version`; moves the title claim when the title
-    /// changes. Never touches the member count.
+    /// changes, and records the rule as a new version when it changes. Never touches the
+    /// member count.
     fn update_group(
         &self,
         account: &AccountId,
@@ -195,6 +203,47 @@ pub trait GroupStore: Send + Sync {
         kind: GroupKind,
         users: &[UserId],
     ) -> impl Future<Output = Result<Vec<UserId>>> + Send;
+    /// Records a smart group's evaluation state without changing its version.
+    fn record_evaluation(
+        &self,
+        account: &AccountId,
+        group: &GroupId,
+        evaluation: &Evaluation,
+    ) -> impl Future<Output = Result<()>> + Send;
+    /// Every smart group of the account (one query).
+    fn account_smart_groups(
+        &self,
+        account: &AccountId,
+    ) -> impl Future<Output = Result<Vec<Group>>> + Send;
+    /// Accounts that have smart groups, in id order.
+    fn smart_group_accounts(
+        &self,
+        page: &PageRequest,
+    ) -> impl Future<Output = Result<Page<AccountId>>> + Send;
+    /// Which of the (group, user) pairs are memberships (one read per 100 pairs).
+    fn memberships_among(
+        &self,
+        account: &AccountId,
+        groups: &[GroupId],
+        users: &[UserId],
+    ) -> impl Future<Output = Result<Vec<(GroupId, UserId)>>> + Send;
+    /// A smart group's saved rules, newest first.
+    fn list_rule_versions(
+        &self,
+        account: &AccountId,
+        group: &GroupId,
+        page: &PageRequest,
+    ) -> impl Future<Output = Result<Page<RuleVersion>>> + Send;
+    /// Saves (or with `None`, clears) a named checkpoint of long-running work.
+    fn save_checkpoint(
+        &self,
+        name: &str,
+        value: Option<&serde_json::Value>,
+    ) -> impl Future<Output = Result<()>> + Send;
+    fn load_checkpoint(
+        &self,
+        name: &str,
+    ) -> impl Future<Output = Result<Option<serde_json::Value>>> + Send;
     /// Members by user id.
     fn list_members(
         &self,
@@ -209,6 +258,22 @@ pub trait GroupStore: Send + Sync {
         user: &UserId,
         page: &PageRequest,
     ) -> impl Future<Output = Result<Page<Membership>>> + Send;
+}
+
+/// A change that smart groups react to, as the table's stream (or the in-memory store's
+/// change feed) reports it.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum Change {
+    /// A user was created, updated or deleted.
+    User { account: AccountId, user: UserId },
+    /// A membership appeared or disappeared: groups whose rules reference `group` may change.
+    Membership {
+        account: AccountId,
+        group: GroupId,
+        user: UserId,
+    },
+    /// A smart group's evaluation was requested (rule saved, "re-evaluate now", confirmation).
+    EvaluationRequested { account: AccountId, group: GroupId },
 }
 
 /// Everything the service needs.

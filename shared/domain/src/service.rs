@@ -110,8 +110,14 @@ pub async fn create_group<S: Store>(
             })?)
         }
     };
+    let id = GroupId::generate();
+    if let Some(rule) = &new.rule {
+        crate::service_rules::validate_rule(store, caller, &id, rule).await?;
+    }
+    let evaluation =
+        (new.kind == GroupKind::Smart).then(|| crate::group::Evaluation::queued(now, false));
     let group = Group {
-        id: GroupId::generate(),
+        id,
         title,
         description,
         kind: new.kind,
@@ -123,6 +129,7 @@ pub async fn create_group<S: Store>(
         updated_by: caller.user_id.clone(),
         updated_at: now,
         version: 1,
+        evaluation,
     };
     store.create_group(&caller.account_id, &group).await?;
     Ok(group)
@@ -155,6 +162,10 @@ pub async fn update_group<S: Store>(
     if let Some(rule) = patch.rule {
         if current.kind != GroupKind::Smart {
             return Err(Error::validation("rule", "only smart groups have a rule"));
+        }
+        crate::service_rules::validate_rule(store, caller, id, &rule).await?;
+        if current.rule.as_ref() != Some(&rule) {
+            next.evaluation = Some(crate::group::Evaluation::queued(now, false));
         }
         next.rule = Some(rule);
     }

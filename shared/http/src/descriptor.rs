@@ -11,9 +11,20 @@ pub struct Route {
     pub path: &'static str,
 }
 
+/// Event sources besides HTTP.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EventSource {
+    /// The table's stream: user, membership and evaluation-request changes.
+    TableStream,
+    /// The EventBridge schedule of refreshes.
+    Schedule,
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Trigger {
     Http(&'static [Route]),
+    /// Routes, and other event sources.
+    HttpAndEvents(&'static [Route], &'static [EventSource]),
     /// API Gateway's Lambda authorizer.
     Authorizer,
 }
@@ -30,7 +41,7 @@ pub struct FunctionDescriptor {
 impl FunctionDescriptor {
     pub fn routes(&self) -> &'static [Route] {
         match self.trigger {
-            Trigger::Http(routes) => routes,
+            Trigger::Http(routes) | Trigger::HttpAndEvents(routes, _) => routes,
             Trigger::Authorizer => &[],
         }
     }

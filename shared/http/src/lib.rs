@@ -14,7 +14,7 @@ pub mod wire;
 
 pub use body::json_body;
 pub use context::{Ctx, caller};
-pub use descriptor::{FunctionDescriptor, Route, Trigger};
+pub use descriptor::{EventSource, FunctionDescriptor, Route, Trigger};
 pub use problem::HttpError;
 pub use respond::{created, json, no_content, respond};
 

@@ -57,3 +57,18 @@ pub fn with_etag(mut response: Response<Body>, version: u64) -> Response<Body> {
     }
     response
 }
+
+/// The HTTP API (payload 2.0) response for a function that runs on lambda_runtime directly
+/// because it has other triggers too.
+pub fn v2_response(response: Response<Body>) -> aws_lambda_events::apigw::ApiGatewayV2httpResponse {
+    let (parts, body) = response.into_parts();
+    let mut out = aws_lambda_events::apigw::ApiGatewayV2httpResponse::default();
+    out.status_code = i64::from(parts.status.as_u16());
+    out.headers = parts.headers;
+    out.body = match body {
+        Body::Empty => None,
+        other => Some(other),
+    };
+    out.is_base64_encoded = false;
+    out
+}

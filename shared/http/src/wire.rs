@@ -27,6 +27,9 @@ pub struct GroupDto {
     #[serde(with = "time::serde::rfc3339")]
     pub updated_at: OffsetDateTime,
     pub updated_by: String,
+    /// A smart group's last (or pending) evaluation.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub evaluation: Option<groups_domain::Evaluation>,
 }
 
 impl From<Group> for GroupDto {
@@ -47,6 +50,7 @@ impl From<Group> for GroupDto {
             created_by: g.created_by.into(),
             updated_at: g.updated_at,
             updated_by: g.updated_by.into(),
+            evaluation: g.evaluation,
         }
     }
 }
@@ -54,6 +58,9 @@ impl From<Group> for GroupDto {
 #[derive(Debug, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct UserDto {
+    /// Departments the user administers (for department-scoped roles).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub managed_department_ids: Vec<String>,
     pub id: String,
     pub email: String,
     pub first_name: String,
@@ -81,6 +88,11 @@ impl From<User> for UserDto {
             job_title: u.job_title,
             created_at: u.created_at,
             profile: u.profile,
+            managed_department_ids: u
+                .managed_department_ids
+                .into_iter()
+                .map(Into::into)
+                .collect(),
         }
     }
 }
@@ -210,4 +222,17 @@ pub fn parse_ids<T>(
         .enumerate()
         .map(|(i, id)| parse(&format!("{field}/{i}"), id))
         .collect()
+}
+
+/// Like [`parse_ids`], for an optional list that may be empty.
+pub fn parse_ids_allow_empty<T>(
+    field: &str,
+    raw: Vec<String>,
+    max: usize,
+    parse: impl Fn(&str, String) -> Result<T>,
+) -> Result<Vec<T>> {
+    if raw.is_empty() {
+        return Ok(Vec::new());
+    }
+    parse_ids(field, raw, max, parse)
 }

@@ -3,15 +3,17 @@
 //! adapter; orderings and cursors follow the same sort keys.
 
 use groups_domain::group::kind_mismatch;
-use groups_domain::ports::{GroupQuery, UserQuery, group_matches, sort_keys, user_matches};
+use groups_domain::ports::{Change, GroupQuery, UserQuery, group_matches, sort_keys, user_matches};
 use groups_domain::{
     AccountId, CustomRole, Department, DepartmentPath, DepartmentTree, DirectoryStore, Error,
     Group, GroupId, GroupKind, GroupStore, Membership, Page, PageRequest, Result, RoleId, Scope,
     SortOrder, User, UserId,
 };
+use groups_domain::{Evaluation, EvaluationStatus, RuleVersion};
 use std::collections::{BTreeMap, HashMap};
 use std::ops::Bound;
 use std::sync::{Mutex, MutexGuard};
+use tokio::sync::broadcast;
 
 #[derive(Default)]
 struct Account {
@@ -25,16 +27,53 @@ struct Account {
     members: HashMap<String, BTreeMap<String, Membership>>,
     /// user id → group id → membership (the inverted index).
     user_groups: HashMap<String, BTreeMap<String, Membership>>,
+    /// group id → saved rules, oldest first.
+    rule_versions: HashMap<String, Vec<RuleVersion>>,
 }
 
-#[derive(Default)]
 pub struct MemoryStore {
     accounts: Mutex<HashMap<AccountId, Account>>,
+    checkpoints: Mutex<HashMap<String, serde_json::Value>>,
+    /// The change feed: what DynamoDB Streams reports for the table.
+    changes: broadcast::Sender<Change>,
+}
+
+impl Default for MemoryStore {
+    fn default() -> Self {
+        Self::new()
+    }
 }
 
 impl MemoryStore {
     pub fn new() -> Self {
-        Self::default()
+        Self {
+            accounts: Mutex::default(),
+            checkpoints: Mutex::default(),
+            changes: broadcast::channel(4096).0,
+        }
+    }
+
+    /// Subscribes to the change feed (users, memberships, evaluation requests).
+    pub fn subscribe(&self) -> broadcast::Receiver<Change> {
+        self.changes.subscribe()
+    }
+
+    fn emit(&self, change: Change) {
+        // No subscriber is fine: nobody emulates the stream then.
+        let _ = self.changes.send(change);
+    }
+
+    fn emit_queued(&self, account: &AccountId, group: &Group) {
+        if group
+            .evaluation
+            .as_ref()
+            .is_some_and(|e| e.status == EvaluationStatus::Queued)
+        {
+            self.emit(Change::EvaluationRequested {
+                account: account.clone(),
+                group: group.id.clone(),
+            });
+        }
     }
 
     fn lock(&self) -> MutexGuard<'_, HashMap<AccountId, Account>> {
@@ -103,6 +142,21 @@ impl DirectoryStore for MemoryStore {
         self.with(account, |a| {
             a.users.insert(user.id.to_string(), user.clone());
         });
+        self.emit(Change::User {
+            account: account.clone(),
+            user: user.id.clone(),
+        });
+        Ok(())
+    }
+
+    async fn delete_user(&self, account: &AccountId, id: &UserId) -> Result<()> {
+        let existed = self.with(account, |a| a.users.remove(id.as_str()).is_some());
+        if existed {
+            self.emit(Change::User {
+                account: account.clone(),
+                user: id.clone(),
+            });
+        }
         Ok(())
     }
 
@@ -187,8 +241,21 @@ impl GroupStore for MemoryStore {
             }
             a.titles.insert(key, group.id.clone());
             a.groups.insert(group.id.to_string(), group.clone());
+            if let Some(rule) = &group.rule {
+                a.rule_versions
+                    .entry(group.id.to_string())
+                    .or_default()
+                    .push(RuleVersion {
+                        version: group.version,
+                        rule: rule.clone(),
+                        saved_by: group.updated_by.clone(),
+                        saved_at: group.updated_at,
+                    });
+            }
             Ok(())
-        })
+        })?;
+        self.emit_queued(account, group);
+        Ok(())
     }
 
     async fn get_group(&self, account: &AccountId, id: &GroupId) -> Result<Option<Group>> {
@@ -218,13 +285,27 @@ impl GroupStore for MemoryStore {
                 a.titles.insert(new_key, current.id.clone());
             }
             let member_count = stored.member_count;
+            let rule_changed = next.rule.is_some() && next.rule != stored.rule;
             let updated = Group {
                 member_count,
                 ..next.clone()
             };
             a.groups.insert(current.id.to_string(), updated);
+            if let (true, Some(rule)) = (rule_changed, &next.rule) {
+                a.rule_versions
+                    .entry(current.id.to_string())
+                    .or_default()
+                    .push(RuleVersion {
+                        version: next.version,
+                        rule: rule.clone(),
+                        saved_by: next.updated_by.clone(),
+                        saved_at: next.updated_at,
+                    });
+            }
             Ok(())
-        })
+        })?;
+        self.emit_queued(account, next);
+        Ok(())
     }
 
     async fn delete_group(&self, account: &AccountId, group: &Group) -> Result<()> {
@@ -241,6 +322,7 @@ impl GroupStore for MemoryStore {
             }
             a.titles.remove(&stored.title_key());
             a.groups.remove(group.id.as_str());
+            a.rule_versions.remove(group.id.as_str());
             for user in a
                 .members
                 .remove(group.id.as_str())
@@ -335,6 +417,7 @@ impl GroupStore for MemoryStore {
             }
             Ok(inserted)
         })
+        .inspect(|changed| self.emit_memberships(account, group, changed))
     }
 
     async fn delete_memberships(
@@ -362,6 +445,107 @@ impl GroupStore for MemoryStore {
             }
             Ok(removed)
         })
+        .inspect(|changed| self.emit_memberships(account, group, changed))
+    }
+
+    async fn record_evaluation(
+        &self,
+        account: &AccountId,
+        group: &GroupId,
+        evaluation: &Evaluation,
+    ) -> Result<()> {
+        let updated = self.with(account, |a| {
+            let g = a
+                .groups
+                .get_mut(group.as_str())
+                .ok_or_else(|| Error::not_found("group", group.as_str()))?;
+            g.evaluation = Some(evaluation.clone());
+            Ok::<_, Error>(g.clone())
+        })?;
+        self.emit_queued(account, &updated);
+        Ok(())
+    }
+
+    async fn save_checkpoint(&self, name: &str, value: Option<&serde_json::Value>) -> Result<()> {
+        let mut checkpoints = self.checkpoints.lock().unwrap_or_else(|e| e.into_inner());
+        match value {
+            Some(v) => checkpoints.insert(name.to_owned(), v.clone()),
+            None => checkpoints.remove(name),
+        };
+        Ok(())
+    }
+
+    async fn load_checkpoint(&self, name: &str) -> Result<Option<serde_json::Value>> {
+        Ok(self
+            .checkpoints
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .get(name)
+            .cloned())
+    }
+
+    async fn account_smart_groups(&self, account: &AccountId) -> Result<Vec<Group>> {
+        Ok(self.with(account, |a| {
+            let mut smart: Vec<Group> = a
+                .groups
+                .values()
+                .filter(|g| g.kind == GroupKind::Smart)
+                .cloned()
+                .collect();
+            smart.sort_by(|x, y| x.id.cmp(&y.id));
+            smart
+        }))
+    }
+
+    async fn smart_group_accounts(&self, page: &PageRequest) -> Result<Page<AccountId>> {
+        let accounts = self.lock();
+        let with_smart: BTreeMap<String, AccountId> = accounts
+            .iter()
+            .filter(|(_, a)| a.groups.values().any(|g| g.kind == GroupKind::Smart))
+            .map(|(id, _)| (id.to_string(), id.clone()))
+            .collect();
+        Ok(finish(page_after(&with_smart, page, |_| true), page.limit))
+    }
+
+    async fn memberships_among(
+        &self,
+        account: &AccountId,
+        groups: &[GroupId],
+        users: &[UserId],
+    ) -> Result<Vec<(GroupId, UserId)>> {
+        Ok(self.with(account, |a| {
+            let mut found = Vec::new();
+            for g in groups {
+                if let Some(list) = a.members.get(g.as_str()) {
+                    found.extend(
+                        users
+                            .iter()
+                            .filter(|u| list.contains_key(u.as_str()))
+                            .map(|u| (g.clone(), u.clone())),
+                    );
+                }
+            }
+            found
+        }))
+    }
+
+    async fn list_rule_versions(
+        &self,
+        account: &AccountId,
+        group: &GroupId,
+        page: &PageRequest,
+    ) -> Result<Page<RuleVersion>> {
+        Ok(self.with(account, |a| {
+            // Newest first, keyed like the DynamoDB sort key.
+            let versions: BTreeMap<String, RuleVersion> = a
+                .rule_versions
+                .get(group.as_str())
+                .into_iter()
+                .flatten()
+                .map(|v| (format!("{:020}", u64::MAX - v.version), v.clone()))
+                .collect();
+            finish(page_after(&versions, page, |_| true), page.limit)
+        }))
     }
 
     async fn list_members(
@@ -394,6 +578,18 @@ impl GroupStore for MemoryStore {
                 },
             }),
         )
+    }
+}
+
+impl MemoryStore {
+    fn emit_memberships(&self, account: &AccountId, group: &GroupId, users: &[UserId]) {
+        for user in users {
+            self.emit(Change::Membership {
+                account: account.clone(),
+                group: group.clone(),
+                user: user.clone(),
+            });
+        }
     }
 }
 

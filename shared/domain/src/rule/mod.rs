@@ -118,7 +118,8 @@ impl Compiler {
                 };
             }
         }
-        self.condition(map, pointer).map(|c| Node::Condition(Box::new(c)))
+        self.condition(map, pointer)
+            .map(|c| Node::Condition(Box::new(c)))
     }
 
     fn condition(&mut self, map: &Map<String, Json>, pointer: &str) -> Result<Condition> {

@@ -176,6 +176,17 @@ impl DirectoryStore for DynamoStore {
         super::items::page(items, page.limit, table::GSI1SK, "")
     }
 
+    async fn delete_user(&self, account: &AccountId, id: &UserId) -> Result<()> {
+        self.client
+            .delete_item()
+            .table_name(&self.table)
+            .set_key(Some(key(keys::account(account), keys::user(id))))
+            .send()
+            .await
+            .map_err(|e| errors::sdk("DeleteItem", e))?;
+        Ok(())
+    }
+
     async fn get_users(&self, account: &AccountId, ids: &[UserId]) -> Result<Vec<User>> {
         let pk = keys::account(account);
         let keys = ids

@@ -11,6 +11,7 @@ use groups_domain::{
     AccountId, Error, Group, GroupId, GroupKind, GroupStore, Membership, Page, PageRequest, Result,
     Scope, SortOrder, User, UserId,
 };
+use groups_domain::{Evaluation, RuleVersion};
 use serde::{Deserialize, Serialize};
 
 /// Most memberships one transaction writes: 100 items, one of which updates the group's count.
@@ -49,7 +50,34 @@ fn group_item(account: &AccountId, group: &Group) -> Result<RawItem> {
     );
     item.title_key = Some(title_key);
     item.owner_path = group.owner_department.as_ref().map(|p| p.key());
+    if group.kind == GroupKind::Smart {
+        item = item.gsi3(
+            keys::SMART_GROUPS.to_owned(),
+            keys::smart_group(account, &group.id),
+        );
+    }
     item.to_raw()
+}
+
+/// The rule-history item of `group` at its current version, if it has a rule.
+fn rule_version_item(account: &AccountId, group: &Group) -> Result<Option<RawItem>> {
+    let Some(rule) = &group.rule else {
+        return Ok(None);
+    };
+    let version = RuleVersion {
+        version: group.version,
+        rule: rule.clone(),
+        saved_by: group.updated_by.clone(),
+        saved_at: group.updated_at,
+    };
+    Item::new(
+        "ruleVersion",
+        keys::group_members(account, &group.id),
+        keys::rule_version(group.version),
+        version,
+    )
+    .to_raw()
+    .map(Some)
 }
 
 impl DynamoStore {
@@ -200,10 +228,13 @@ fn cursor_id<T>(cursor: &str, parse: impl Fn(&str, String) -> Result<T>) -> Resu
 
 impl GroupStore for DynamoStore {
     async fn create_group(&self, account: &AccountId, group: &Group) -> Result<()> {
-        let actions = vec![
+        let mut actions = vec![
             self.put_if_absent(group_item(account, group)?)?,
             self.claim_title(account, group)?,
         ];
+        if let Some(version) = rule_version_item(account, group)? {
+            actions.push(self.put_if_absent(version)?);
+        }
         match self.transact("CreateGroup", actions).await? {
             Ok(()) => Ok(()),
             Err(c) if c.failed(1) => Err(Error::TitleTaken {
@@ -240,7 +271,8 @@ impl GroupStore for DynamoStore {
                 .set_key(Some(key(keys::account(account), keys::group(&current.id))))
                 .update_expression(
                     "SET #title = :title, #description = :description, #rule = :rule, #updatedBy = :updatedBy, \
-                     #updatedAt = :updatedAt, #version = :next, #titleKey = :titleKey, #gsi2sk = :gsi2sk",
+                     #updatedAt = :updatedAt, #version = :next, #titleKey = :titleKey, #gsi2sk = :gsi2sk, \
+                     #evaluation = :evaluation",
                 )
                 .condition_expression("#version = :expected")
                 .expression_attribute_names("#title", "title")
@@ -251,6 +283,8 @@ impl GroupStore for DynamoStore {
                 .expression_attribute_names("#version", "version")
                 .expression_attribute_names("#titleKey", "titleKey")
                 .expression_attribute_names("#gsi2sk", table::GSI2SK)
+                .expression_attribute_names("#evaluation", "evaluation")
+                .expression_attribute_values(":evaluation", to_value(&next.evaluation)?)
                 .expression_attribute_values(":title", string(&next.title))
                 .expression_attribute_values(":description", string(&next.description))
                 .expression_attribute_values(":rule", to_value(&next.rule)?)
@@ -264,6 +298,17 @@ impl GroupStore for DynamoStore {
                 .build(),
         )?;
         let mut actions = vec![TransactWriteItem::builder().update(update).build()];
+        // The rule's history entry comes right after the update, before any title claim.
+        let rule_changed = next.rule.is_some() && next.rule != current.rule;
+        let history = if rule_changed {
+            rule_version_item(account, next)?
+        } else {
+            None
+        };
+        let claim_index = if history.is_some() { 3 } else { 2 };
+        if let Some(version) = history {
+            actions.push(self.put_if_absent(version)?);
+        }
         if old_key != new_key {
             let release = built(
                 Delete::builder()
@@ -282,7 +327,7 @@ impl GroupStore for DynamoStore {
         match self.transact("UpdateGroup", actions).await? {
             Ok(()) => Ok(()),
             Err(c) if c.failed(0) => Err(Self::version_conflict(&c, current)),
-            Err(c) if c.failed(2) => Err(Error::TitleTaken {
+            Err(c) if c.failed(claim_index) => Err(Error::TitleTaken {
                 title: next.title.clone(),
             }),
             Err(_) => Err(Error::Internal(format!(
@@ -534,6 +579,182 @@ impl GroupStore for DynamoStore {
             })
             .await?;
         super::items::page(items, page.limit, table::GSI1SK, keys::GROUP_PREFIX)
+    }
+
+    async fn record_evaluation(
+        &self,
+        account: &AccountId,
+        group: &GroupId,
+        evaluation: &Evaluation,
+    ) -> Result<()> {
+        let result = self
+            .client
+            .update_item()
+            .table_name(&self.table)
+            .set_key(Some(key(keys::account(account), keys::group(group))))
+            .update_expression("SET #evaluation = :evaluation")
+            .condition_expression("attribute_exists(PK)")
+            .expression_attribute_names("#evaluation", "evaluation")
+            .expression_attribute_values(":evaluation", to_value(evaluation)?)
+            .send()
+            .await;
+        match result {
+            Ok(_) => Ok(()),
+            Err(e)
+                if e.as_service_error()
+                    .is_some_and(|s| s.is_conditional_check_failed_exception()) =>
+            {
+                Err(Error::not_found("group", group.as_str()))
+            }
+            Err(e) => Err(super::errors::sdk("UpdateItem", e)),
+        }
+    }
+
+    async fn save_checkpoint(&self, name: &str, value: Option<&serde_json::Value>) -> Result<()> {
+        let key = key(keys::SYSTEM.to_owned(), keys::checkpoint(name));
+        match value {
+            Some(value) => {
+                let mut item = key;
+                item.insert("entity".into(), string("checkpoint"));
+                item.insert("state".into(), string(value.to_string()));
+                self.client
+                    .put_item()
+                    .table_name(&self.table)
+                    .set_item(Some(item))
+                    .send()
+                    .await
+                    .map_err(|e| super::errors::sdk("PutItem", e))?;
+            }
+            None => {
+                self.client
+                    .delete_item()
+                    .table_name(&self.table)
+                    .set_key(Some(key))
+                    .send()
+                    .await
+                    .map_err(|e| super::errors::sdk("DeleteItem", e))?;
+            }
+        }
+        Ok(())
+    }
+
+    async fn load_checkpoint(&self, name: &str) -> Result<Option<serde_json::Value>> {
+        let out = self
+            .client
+            .get_item()
+            .table_name(&self.table)
+            .set_key(Some(key(keys::SYSTEM.to_owned(), keys::checkpoint(name))))
+            .consistent_read(true)
+            .send()
+            .await
+            .map_err(|e| super::errors::sdk("GetItem", e))?;
+        Ok(out
+            .item
+            .as_ref()
+            .and_then(|item| get_str(item, "state"))
+            .and_then(|state| serde_json::from_str(state).ok()))
+    }
+
+    async fn account_smart_groups(&self, account: &AccountId) -> Result<Vec<Group>> {
+        let prefix = format!("{account}#");
+        let items = self
+            .query_collect(usize::MAX, None, |start| {
+                self.client
+                    .query()
+                    .table_name(&self.table)
+                    .index_name(table::GSI3)
+                    .key_condition_expression("GSI3PK = :pk AND begins_with(GSI3SK, :prefix)")
+                    .expression_attribute_values(":pk", string(keys::SMART_GROUPS))
+                    .expression_attribute_values(":prefix", string(&prefix))
+                    .set_exclusive_start_key(start)
+            })
+            .await?;
+        items.into_iter().map(from_raw).collect()
+    }
+
+    async fn smart_group_accounts(&self, page: &PageRequest) -> Result<Page<AccountId>> {
+        // A skip scan: one small query per account, each starting past the previous account.
+        let mut accounts = Vec::new();
+        let mut after = page.cursor.clone();
+        while accounts.len() <= page.limit as usize {
+            let mut q = self
+                .client
+                .query()
+                .table_name(&self.table)
+                .index_name(table::GSI3)
+                .expression_attribute_values(":pk", string(keys::SMART_GROUPS))
+                .projection_expression("GSI3SK")
+                .limit(1);
+            q = match &after {
+                // `$` sorts right after `#`: past every group of that account.
+                Some(a) => q
+                    .key_condition_expression("GSI3PK = :pk AND GSI3SK > :after")
+                    .expression_attribute_values(":after", string(format!("{a}$"))),
+                None => q.key_condition_expression("GSI3PK = :pk"),
+            };
+            let out = q.send().await.map_err(|e| super::errors::sdk("Query", e))?;
+            let Some(item) = out.items.unwrap_or_default().into_iter().next() else {
+                break;
+            };
+            let account = get_str(&item, table::GSI3SK)
+                .and_then(|k| k.split_once('#'))
+                .map(|(a, _)| a.to_owned())
+                .ok_or_else(|| super::items::missing(table::GSI3SK))?;
+            after = Some(account.clone());
+            accounts.push(AccountId::parse("account", account)?);
+        }
+        Ok(Page::from_overfetch(accounts, page.limit, |a| {
+            a.to_string()
+        }))
+    }
+
+    async fn memberships_among(
+        &self,
+        account: &AccountId,
+        groups: &[GroupId],
+        users: &[UserId],
+    ) -> Result<Vec<(GroupId, UserId)>> {
+        let keys = groups
+            .iter()
+            .flat_map(|g| {
+                users
+                    .iter()
+                    .map(move |u| key(keys::group_members(account, g), keys::member(u)))
+            })
+            .collect();
+        self.batch_get_all(keys)
+            .await?
+            .into_iter()
+            .map(|raw| from_raw::<Membership>(raw).map(|m| (m.group_id, m.user_id)))
+            .collect()
+    }
+
+    async fn list_rule_versions(
+        &self,
+        account: &AccountId,
+        group: &GroupId,
+        page: &PageRequest,
+    ) -> Result<Page<RuleVersion>> {
+        let pk = keys::group_members(account, group);
+        let start = page
+            .cursor
+            .as_deref()
+            .map(|c| key(pk.clone(), format!("{}{c}", keys::RULE_VERSION_PREFIX)));
+        let items = self
+            .query_collect(page.limit as usize + 1, start, |start| {
+                self.client
+                    .query()
+                    .table_name(&self.table)
+                    .key_condition_expression("PK = :pk AND begins_with(SK, :prefix)")
+                    .expression_attribute_values(":pk", string(&pk))
+                    .expression_attribute_values(":prefix", string(keys::RULE_VERSION_PREFIX))
+                    .scan_index_forward(false)
+                    .consistent_read(true)
+                    .limit(page.limit as i32 + 1)
+                    .set_exclusive_start_key(start)
+            })
+            .await?;
+        super::items::page(items, page.limit, table::SK, keys::RULE_VERSION_PREFIX)
     }
 }
 

@@ -24,6 +24,10 @@ pub struct Item<T> {
     pub gsi2pk: Option<String>,
     #[serde(rename = "GSI2SK", default, skip_serializing_if = "Option::is_none")]
     pub gsi2sk: Option<String>,
+    #[serde(rename = "GSI3PK", default, skip_serializing_if = "Option::is_none")]
+    pub gsi3pk: Option<String>,
+    #[serde(rename = "GSI3SK", default, skip_serializing_if = "Option::is_none")]
+    pub gsi3sk: Option<String>,
     /// What the item is (`user`, `group`, …): for stream filters and for people reading the table.
     pub entity: String,
     /// Lower-cased title, for case-insensitive search (groups only).
@@ -48,6 +52,8 @@ impl<T> Item<T> {
             gsi1sk: None,
             gsi2pk: None,
             gsi2sk: None,
+            gsi3pk: None,
+            gsi3sk: None,
             entity: entity.to_owned(),
             title_key: None,
             owner_path: None,
@@ -59,6 +65,12 @@ impl<T> Item<T> {
     pub fn gsi1(mut self, pk: String, sk: String) -> Self {
         self.gsi1pk = Some(pk);
         self.gsi1sk = Some(sk);
+        self
+    }
+
+    pub fn gsi3(mut self, pk: String, sk: String) -> Self {
+        self.gsi3pk = Some(pk);
+        self.gsi3sk = Some(sk);
         self
     }
 

@@ -54,3 +54,25 @@ pub const USER_PREFIX: &str = "U#";
 pub const DEPARTMENT_PREFIX: &str = "D#";
 pub const MEMBER_PREFIX: &str = "M#";
 pub const GROUP_PREFIX: &str = "G#";
+
+/// GSI3 partition of every smart group of every account.
+pub const SMART_GROUPS: &str = "SMART";
+
+/// GSI3 sort key of a smart group: account first, so one account's groups are a prefix.
+pub fn smart_group(account: &AccountId, group: &GroupId) -> String {
+    format!("{account}#{group}")
+}
+
+/// A saved rule, in the group's partition; zero-padded so versions sort.
+pub fn rule_version(version: u64) -> String {
+    format!("V#{version:020}")
+}
+
+pub const RULE_VERSION_PREFIX: &str = "V#";
+
+/// The partition of the service's own bookkeeping (checkpoints of long-running work).
+pub const SYSTEM: &str = "SYSTEM";
+
+pub fn checkpoint(name: &str) -> String {
+    format!("CHECKPOINT#{name}")
+}

@@ -9,6 +9,7 @@ mod groups;
 pub mod items;
 pub mod keys;
 mod retry;
+pub mod stream;
 pub mod table;
 
 pub use counter::CallCounter;

@@ -16,6 +16,9 @@ pub const GSI1SK: &str = "GSI1SK";
 pub const GSI2: &str = "GSI2";
 pub const GSI2PK: &str = "GSI2PK";
 pub const GSI2SK: &str = "GSI2SK";
+pub const GSI3: &str = "GSI3";
+pub const GSI3PK: &str = "GSI3PK";
+pub const GSI3SK: &str = "GSI3SK";
 
 /// A global secondary index: name, partition key, sort key (all projected).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -50,6 +53,12 @@ pub fn table_definition() -> TableDefinition {
                 name: GSI2,
                 partition_key: GSI2PK,
                 sort_key: GSI2SK,
+            },
+            // Sparse: smart groups only, by account (the evaluator's work list).
+            IndexDefinition {
+                name: GSI3,
+                partition_key: GSI3PK,
+                sort_key: GSI3SK,
             },
         ],
         stream_view: "NEW_AND_OLD_IMAGES",

@@ -1,0 +1,297 @@
+//! Use cases of smart groups: validating rules on save, requesting evaluations, previewing a
+//! rule over the directory, explaining a rule for one user, and the rule's history.
+
+use crate::caller::Caller;
+use crate::error::{Error, Result};
+use crate::group::{Evaluation, EvaluationStatus, Group, GroupKind, RuleVersion};
+use crate::ids::{GroupId, UserId};
+use crate::page::{Page, PageRequest};
+use crate::ports::{Store, UserQuery};
+use crate::role::Permission;
+use crate::rule::Rule;
+use crate::smart::{Members, PAGE, SetFacts, UserFacts, check_references};
+use crate::user::User;
+use serde::Serialize;
+use std::collections::HashSet;
+use time::OffsetDateTime;
+
+/// Compiles a rule for saving on `group`: errors name the node (`rule/all/1/op`), referenced
+/// groups must exist and must not lead back to `group`.
+pub async fn validate_rule<S: Store>(
+    store: &S,
+    caller: &Caller,
+    group: &GroupId,
+    json: &serde_json::Value,
+) -> Result<Rule> {
+    let rule = Rule::compile(json).map_err(|e| match e {
+        Error::Validation { field, message } => Error::validation(format!("rule{field}"), message),
+        other => other,
+    })?;
+    check_references(store, &caller.account_id, group, &rule).await?;
+    Ok(rule)
+}
+
+fn visible_smart(caller: &Caller, group: Option<Group>, id: &GroupId) -> Result<Group> {
+    group
+        .filter(|g| g.kind == GroupKind::Smart && caller.scope.covers(g.owner_department.as_ref()))
+        .ok_or_else(|| Error::not_found("smart group", id.as_str()))
+}
+
+/// "Re-evaluate now", or (with `confirm`) apply an evaluation the guard held.
+pub async fn request_evaluation<S: Store>(
+    store: &S,
+    caller: &Caller,
+    group_id: &GroupId,
+    confirm: bool,
+    now: OffsetDateTime,
+) -> Result<Evaluation> {
+    caller.require(Permission::GroupsEdit)?;
+    let group = visible_smart(
+        caller,
+        store.get_group(&caller.account_id, group_id).await?,
+        group_id,
+    )?;
+    let held = group
+        .evaluation
+        .as_ref()
+        .is_some_and(|e| e.status == EvaluationStatus::Held);
+    if confirm && !held {
+        return Err(Error::Conflict(format!(
+            "group {group_id} has no held evaluation to confirm"
+        )));
+    }
+    let queued = Evaluation::queued(now, confirm);
+    store
+        .record_evaluation(&caller.account_id, group_id, &queued)
+        .await?;
+    Ok(queued)
+}
+
+/// What a rule would do, before saving it.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Preview {
+    /// Users matching, within the caller's scope (and the group's department, given a group).
+    pub matching: u64,
+    pub sample: Vec<UserId>,
+    /// Against the group's current members (given a group).
+    pub joins: u64,
+    pub join_sample: Vec<UserId>,
+    pub leaves: u64,
+    pub leave_sample: Vec<UserId>,
+    pub evaluated: u64,
+}
+
+const SAMPLE: usize = 20;
+
+/// Runs `rule` over the whole directory within the caller's scope, page by page.
+pub async fn preview<S: Store>(
+    store: &S,
+    caller: &Caller,
+    json: &serde_json::Value,
+    group_id: Option<&GroupId>,
+    now: OffsetDateTime,
+) -> Result<Preview> {
+    caller.require(Permission::GroupsView)?;
+    // Any visible group can be compared against (for a static one: what converting it would do).
+    let group = match group_id {
+        None => None,
+        Some(id) => Some(
+            store
+                .get_group(&caller.account_id, id)
+                .await?
+                .filter(|g| caller.scope.covers(g.owner_department.as_ref()))
+                .ok_or_else(|| Error::not_found("group", id.as_str()))?,
+        ),
+    };
+    let rule = validate_rule(
+        store,
+        caller,
+        group_id.unwrap_or(&GroupId::generate()),
+        json,
+    )
+    .await?;
+    let mut out = Preview {
+        matching: 0,
+        sample: Vec::new(),
+        joins: 0,
+        join_sample: Vec::new(),
+        leaves: 0,
+        leave_sample: Vec::new(),
+        evaluated: 0,
+    };
+    let mut members = Members::new();
+    let mut cursor = None;
+    loop {
+        let query = UserQuery {
+            page: PageRequest {
+                limit: PAGE,
+                cursor,
+            },
+            ..UserQuery::default()
+        };
+        let page = store
+            .list_users(&caller.account_id, &caller.scope, &query)
+            .await?;
+        let ids: Vec<UserId> = page.items.iter().map(|u| u.id.clone()).collect();
+        let facts_set: HashSet<(crate::ids::GroupId, UserId)> =
+            if rule.referenced_groups().is_empty() || ids.is_empty() {
+                HashSet::new()
+            } else {
+                store
+                    .memberships_among(&caller.account_id, rule.referenced_groups(), &ids)
+                    .await?
+                    .into_iter()
+                    .collect()
+            };
+        let facts = SetFacts {
+            now,
+            members: &facts_set,
+        };
+        if let (Some(g), Some(last)) = (&group, ids.last()) {
+            members
+                .fill_through(store, &caller.account_id, &g.id, last)
+                .await?;
+        }
+        for user in &page.items {
+            out.evaluated += 1;
+            let in_group_scope = group
+                .as_ref()
+                .and_then(|g| g.owner_department.as_ref())
+                .is_none_or(|owner| {
+                    user.department
+                        .as_ref()
+                        .is_some_and(|p| p.is_within(owner.department_id()))
+                });
+            let matches = in_group_scope && rule.matches(user, &facts);
+            if matches {
+                out.matching += 1;
+                if out.sample.len() < SAMPLE {
+                    out.sample.push(user.id.clone());
+                }
+            }
+            if group.is_some() {
+                // Members outside the caller's scope are skipped, as the listing skips them.
+                while members.buffer.front().is_some_and(|m| m < &user.id) {
+                    members.buffer.pop_front();
+                }
+                let is_member = members.buffer.front() == Some(&user.id);
+                if is_member {
+                    members.buffer.pop_front();
+                }
+                match (matches, is_member) {
+                    (true, false) => {
+                        out.joins += 1;
+                        if out.join_sample.len() < SAMPLE {
+                            out.join_sample.push(user.id.clone());
+                        }
+                    }
+                    (false, true) => {
+                        out.leaves += 1;
+                        if out.leave_sample.len() < SAMPLE {
+                            out.leave_sample.push(user.id.clone());
+                        }
+                    }
+                    _ => {}
+                }
+            }
+        }
+        match page.next_cursor {
+            Some(c) => cursor = Some(c),
+            None => return Ok(out),
+        }
+    }
+}
+
+/// Why a user is (or is not) in a smart group: the rule tree with each node's result.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Explanation {
+    pub group_id: GroupId,
+    pub user_id: UserId,
+    pub matches: bool,
+    pub member: bool,
+    /// Outside the group's department, the rule is not consulted.
+    pub in_group_scope: bool,
+    pub rule: serde_json::Value,
+}
+
+pub async fn explain<S: Store>(
+    store: &S,
+    caller: &Caller,
+    group_id: &GroupId,
+    user_id: &UserId,
+    now: OffsetDateTime,
+) -> Result<Explanation> {
+    caller.require(Permission::GroupsView)?;
+    let group = visible_smart(
+        caller,
+        store.get_group(&caller.account_id, group_id).await?,
+        group_id,
+    )?;
+    let user: User = store
+        .get_user(&caller.account_id, user_id)
+        .await?
+        .filter(|u| caller.scope.covers(u.department.as_ref()))
+        .ok_or_else(|| Error::not_found("user", user_id.as_str()))?;
+    let json = group
+        .rule
+        .as_ref()
+        .ok_or_else(|| Error::Internal(format!("smart group {group_id} has no rule")))?;
+    let rule = Rule::compile(json)?;
+    let mut groups = HashSet::new();
+    let mut cursor = None;
+    loop {
+        let page = store
+            .list_user_groups(
+                &caller.account_id,
+                user_id,
+                &PageRequest {
+                    limit: PAGE,
+                    cursor,
+                },
+            )
+            .await?;
+        groups.extend(page.items.into_iter().map(|m| m.group_id));
+        match page.next_cursor {
+            Some(c) => cursor = Some(c),
+            None => break,
+        }
+    }
+    let facts = UserFacts {
+        now,
+        user: user_id,
+        groups: &groups,
+    };
+    let in_group_scope = group.owner_department.as_ref().is_none_or(|owner| {
+        user.department
+            .as_ref()
+            .is_some_and(|p| p.is_within(owner.department_id()))
+    });
+    let explained = rule.explain(&user, &facts);
+    Ok(Explanation {
+        group_id: group_id.clone(),
+        user_id: user_id.clone(),
+        matches: in_group_scope && explained["result"] == true,
+        member: groups.contains(group_id),
+        in_group_scope,
+        rule: explained,
+    })
+}
+
+pub async fn rule_versions<S: Store>(
+    store: &S,
+    caller: &Caller,
+    group_id: &GroupId,
+    page: &PageRequest,
+) -> Result<Page<RuleVersion>> {
+    caller.require(Permission::GroupsView)?;
+    visible_smart(
+        caller,
+        store.get_group(&caller.account_id, group_id).await?,
+        group_id,
+    )?;
+    store
+        .list_rule_versions(&caller.account_id, group_id, page)
+        .await
+}

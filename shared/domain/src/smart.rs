@@ -1,0 +1,781 @@
+//! Smart-group evaluation. Convergent and idempotent: every run computes the difference
+//! between what the rules say and what is stored, and writes only that, with conditioned
+//! writes; a run killed half-way and run again ends in the same membership.
+//!
+//! - [`evaluate_group`]: one group, in full (rule saved, "re-evaluate now", confirmation).
+//! - [`evaluate_user`]: one user against every smart group of the account (a user changed).
+//! - [`refresh_account`]: every smart group of an account, one pass over its users per layer
+//!   of dependencies (the schedule), resumable from a checkpoint.
+//!
+//! Users and members are both read in user-id order and merged page by page, so memory holds
+//! a page per group, never a whole directory.
+
+use crate::events::{EventSink, MembershipChange, events_for};
+use crate::group::{Evaluation, EvaluationStatus, Group, GroupKind, Membership, MembershipSource};
+use crate::ids::{AccountId, GroupId, UserId};
+use crate::page::PageRequest;
+use crate::ports::{Store, UserQuery};
+use crate::rule::{Facts, Rule};
+use crate::user::User;
+use crate::{Error, Result, Scope};
+use serde::{Deserialize, Serialize};
+use std::collections::{BTreeMap, HashMap, HashSet, VecDeque};
+use time::OffsetDateTime;
+
+/// Users read per page.
+pub const PAGE: u32 = 200;
+
+/// Holds an evaluation that would remove more than `share` of a group's members, and at least
+/// `min_users` of them, until someone confirms it.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Guard {
+    pub share: f64,
+    pub min_users: u64,
+}
+
+impl Default for Guard {
+    fn default() -> Self {
+        Self {
+            share: 0.5,
+            min_users: 100,
+        }
+    }
+}
+
+impl Guard {
+    /// Whether removing `leaving` of `members` must wait for a confirmation.
+    pub fn holds(&self, members: u64, leaving: u64) -> bool {
+        leaving >= self.min_users && leaving as f64 > self.share * members as f64
+    }
+
+    /// Whether a group of this size could be held at all (else no counting pass is needed).
+    fn could_hold(&self, members: u64) -> bool {
+        members >= self.min_users
+    }
+}
+
+/// Everything an evaluation needs besides the store.
+pub struct Evaluator<'a, S> {
+    pub store: &'a S,
+    pub events: &'a dyn EventSink,
+    pub account: &'a AccountId,
+    pub now: OffsetDateTime,
+    pub guard: Guard,
+}
+
+/// A compiled smart group.
+struct Smart {
+    group: Group,
+    rule: Rule,
+}
+
+impl Smart {
+    fn new(group: Group) -> Result<Self> {
+        let json = group
+            .rule
+            .as_ref()
+            .ok_or_else(|| Error::Internal(format!("smart group {} has no rule", group.id)))?;
+        let rule = Rule::compile(json)?;
+        Ok(Self { group, rule })
+    }
+
+    /// A department-owned group evaluates only over that department's subtree.
+    fn covers(&self, user: &User) -> bool {
+        match &self.group.owner_department {
+            None => true,
+            Some(owner) => user
+                .department
+                .as_ref()
+                .is_some_and(|p| p.is_within(owner.department_id())),
+        }
+    }
+}
+
+pub(crate) struct SetFacts<'a> {
+    pub(crate) now: OffsetDateTime,
+    pub(crate) members: &'a HashSet<(GroupId, UserId)>,
+}
+
+impl Facts for SetFacts<'_> {
+    fn now(&self) -> OffsetDateTime {
+        self.now
+    }
+    fn is_member(&self, group: &GroupId, user: &UserId) -> bool {
+        self.members.contains(&(group.clone(), user.clone()))
+    }
+}
+
+/// Orders smart groups so that every group comes after the groups its rule references, in
+/// layers: a layer depends only on earlier layers. Cycles (refused on save) end up last.
+fn layers(groups: Vec<Smart>) -> Vec<Vec<Smart>> {
+    let ids: HashSet<GroupId> = groups.iter().map(|s| s.group.id.clone()).collect();
+    let mut placed: HashSet<GroupId> = HashSet::new();
+    let mut pending = groups;
+    let mut out = Vec::new();
+    while !pending.is_empty() {
+        let (ready, rest): (Vec<Smart>, Vec<Smart>) = pending.into_iter().partition(|s| {
+            s.rule
+                .referenced_groups()
+                .iter()
+                .all(|g| !ids.contains(g) || placed.contains(g) || *g == s.group.id)
+        });
+        if ready.is_empty() {
+            tracing::error!(
+                groups = rest.len(),
+                "cycle between smart groups; evaluating them last"
+            );
+            out.push(rest);
+            break;
+        }
+        placed.extend(ready.iter().map(|s| s.group.id.clone()));
+        out.push(ready);
+        pending = rest;
+    }
+    out
+}
+
+/// Rejects a rule that would make group membership conditions form a cycle, or that names a
+/// group that does not exist.
+pub async fn check_references<S: Store>(
+    store: &S,
+    account: &AccountId,
+    group: &GroupId,
+    rule: &Rule,
+) -> Result<()> {
+    let referenced = rule.referenced_groups();
+    if referenced.is_empty() {
+        return Ok(());
+    }
+    let found = store.get_groups(account, referenced).await?;
+    if let Some(missing) = referenced
+        .iter()
+        .find(|r| !found.iter().any(|g| &g.id == *r))
+    {
+        return Err(Error::validation(
+            "rule",
+            format!("group {missing} does not exist"),
+        ));
+    }
+    if referenced.contains(group) {
+        return Err(Error::validation(
+            "rule",
+            "a group's rule cannot reference the group itself",
+        ));
+    }
+    // Follow references from the referenced smart groups; reaching `group` closes a cycle.
+    let smart: HashMap<GroupId, Vec<GroupId>> = store
+        .account_smart_groups(account)
+        .await?
+        .into_iter()
+        .filter_map(|g| {
+            let refs = g
+                .rule
+                .as_ref()
+                .and_then(|r| Rule::compile(r).ok())?
+                .referenced_groups()
+                .to_vec();
+            Some((g.id, refs))
+        })
+        .collect();
+    let mut stack: Vec<GroupId> = referenced.to_vec();
+    let mut seen = HashSet::new();
+    while let Some(next) = stack.pop() {
+        if &next == group {
+            return Err(Error::validation(
+                "rule",
+                "group membership conditions would form a cycle through this group",
+            ));
+        }
+        if seen.insert(next.clone()) {
+            stack.extend(smart.get(&next).into_iter().flatten().cloned());
+        }
+    }
+    Ok(())
+}
+
+/// One group's members, read in user-id order a page at a time.
+pub(crate) struct Members {
+    pub(crate) buffer: VecDeque<UserId>,
+    cursor: Option<String>,
+    pub(crate) exhausted: bool,
+}
+
+impl Members {
+    pub(crate) fn new() -> Self {
+        Self {
+            buffer: VecDeque::new(),
+            cursor: None,
+            exhausted: false,
+        }
+    }
+
+    fn starting_after(after: Option<&UserId>) -> Self {
+        Self {
+            cursor: after.map(ToString::to_string),
+            ..Self::new()
+        }
+    }
+
+    pub(crate) async fn fetch<S: Store>(
+        &mut self,
+        store: &S,
+        account: &AccountId,
+        group: &GroupId,
+    ) -> Result<()> {
+        let page = PageRequest {
+            limit: PAGE,
+            cursor: self.cursor.take(),
+        };
+        let members = store.list_members(account, group, &page).await?;
+        self.buffer
+            .extend(members.items.into_iter().map(|m| m.user_id));
+        self.exhausted = members.next_cursor.is_none();
+        self.cursor = members.next_cursor;
+        Ok(())
+    }
+
+    /// Reads until every member up to `upto` is buffered.
+    pub(crate) async fn fill_through<S: Store>(
+        &mut self,
+        store: &S,
+        account: &AccountId,
+        group: &GroupId,
+        upto: &UserId,
+    ) -> Result<()> {
+        while !self.exhausted && self.buffer.back().is_none_or(|last| last <= upto) {
+            self.fetch(store, account, group).await?;
+        }
+        Ok(())
+    }
+}
+
+/// What one pass found (and, applying, did) for one group.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Tally {
+    pub evaluated: u64,
+    pub joined: u64,
+    pub left: u64,
+}
+
+struct Run {
+    smart: Smart,
+    members: Members,
+    tally: Tally,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+enum Mode {
+    /// Count the difference, write nothing (the guard's look ahead).
+    Count,
+    Apply,
+}
+
+impl<S: Store> Evaluator<'_, S> {
+    async fn apply(
+        &self,
+        group: &GroupId,
+        joins: Vec<UserId>,
+        leaves: Vec<UserId>,
+        tally: &mut Tally,
+    ) -> Result<()> {
+        if !joins.is_empty() {
+            let memberships: Vec<Membership> = joins
+                .into_iter()
+                .map(|user_id| Membership {
+                    group_id: group.clone(),
+                    user_id,
+                    added_at: self.now,
+                    added_by: None,
+                    source: MembershipSource::Rule,
+                })
+                .collect();
+            let joined = self
+                .store
+                .insert_memberships(self.account, group, GroupKind::Smart, &memberships)
+                .await?;
+            tally.joined += joined.len() as u64;
+            let events = events_for(
+                self.account,
+                group,
+                &joined,
+                MembershipChange::Joined,
+                MembershipSource::Rule,
+                self.now,
+            );
+            self.events.publish(&events).await?;
+        }
+        if !leaves.is_empty() {
+            let left = self
+                .store
+                .delete_memberships(self.account, group, GroupKind::Smart, &leaves)
+                .await?;
+            tally.left += left.len() as u64;
+            let events = events_for(
+                self.account,
+                group,
+                &left,
+                MembershipChange::Left,
+                MembershipSource::Rule,
+                self.now,
+            );
+            self.events.publish(&events).await?;
+        }
+        Ok(())
+    }
+
+    /// One pass over the account's users (from `after`) for every run. Returns the user to
+    /// resume after when `out_of_time` stopped it, `None` when it finished.
+    async fn pass(
+        &self,
+        runs: &mut [Run],
+        mode: Mode,
+        after: Option<UserId>,
+        out_of_time: &(dyn Fn() -> bool + Sync),
+    ) -> Result<Option<UserId>> {
+        let referenced: Vec<GroupId> = {
+            let mut all: Vec<GroupId> = runs
+                .iter()
+                .flat_map(|r| r.smart.rule.referenced_groups().iter().cloned())
+                .collect();
+            all.sort();
+            all.dedup();
+            all
+        };
+        let mut cursor = after.map(|u| u.to_string());
+        loop {
+            let query = UserQuery {
+                page: PageRequest {
+                    limit: PAGE,
+                    cursor: cursor.take(),
+                },
+                ..UserQuery::default()
+            };
+            let page = self
+                .store
+                .list_users(self.account, &Scope::Account, &query)
+                .await?;
+            let ids: Vec<UserId> = page.items.iter().map(|u| u.id.clone()).collect();
+            let facts_set: HashSet<(GroupId, UserId)> = if referenced.is_empty() || ids.is_empty() {
+                HashSet::new()
+            } else {
+                self.store
+                    .memberships_among(self.account, &referenced, &ids)
+                    .await?
+                    .into_iter()
+                    .collect()
+            };
+            let facts = SetFacts {
+                now: self.now,
+                members: &facts_set,
+            };
+            for run in runs.iter_mut() {
+                let group = run.smart.group.id.clone();
+                if let Some(last) = ids.last() {
+                    run.members
+                        .fill_through(self.store, self.account, &group, last)
+                        .await?;
+                }
+                let (mut joins, mut leaves) = (Vec::new(), Vec::new());
+                for user in &page.items {
+                    // Members sorting before this user no longer exist as users.
+                    while run.members.buffer.front().is_some_and(|m| m < &user.id) {
+                        leaves.extend(run.members.buffer.pop_front());
+                    }
+                    let is_member = run.members.buffer.front() == Some(&user.id);
+                    if is_member {
+                        run.members.buffer.pop_front();
+                    }
+                    let should = run.smart.covers(user) && run.smart.rule.matches(user, &facts);
+                    run.tally.evaluated += 1;
+                    match (should, is_member) {
+                        (true, false) => joins.push(user.id.clone()),
+                        (false, true) => leaves.push(user.id.clone()),
+                        _ => {}
+                    }
+                }
+                if page.next_cursor.is_none() {
+                    // Past the last user: every remaining member is a user who is gone.
+                    loop {
+                        leaves.extend(run.members.buffer.drain(..));
+                        if run.members.exhausted {
+                            break;
+                        }
+                        run.members.fetch(self.store, self.account, &group).await?;
+                    }
+                }
+                match mode {
+                    Mode::Count => {
+                        run.tally.joined += joins.len() as u64;
+                        run.tally.left += leaves.len() as u64;
+                    }
+                    Mode::Apply => self.apply(&group, joins, leaves, &mut run.tally).await?,
+                }
+            }
+            match page.next_cursor {
+                None => return Ok(None),
+                Some(next) => {
+                    if out_of_time() {
+                        return Ok(ids.last().cloned());
+                    }
+                    cursor = Some(next);
+                }
+            }
+        }
+    }
+
+    async fn record(&self, group: &GroupId, evaluation: &Evaluation) -> Result<()> {
+        match self
+            .store
+            .record_evaluation(self.account, group, evaluation)
+            .await
+        {
+            // Deleted meanwhile: nothing left to report on.
+            Err(Error::NotFound { .. }) => Ok(()),
+            other => other,
+        }
+    }
+
+    fn finished(
+        &self,
+        base: &Evaluation,
+        status: EvaluationStatus,
+        tally: Tally,
+        held: u64,
+    ) -> Evaluation {
+        Evaluation {
+            status,
+            started_at: base.started_at.or(Some(self.now)),
+            finished_at: Some(self.now),
+            evaluated: tally.evaluated,
+            joined: tally.joined,
+            left: tally.left,
+            held,
+            ..base.clone()
+        }
+    }
+}
+
+/// Evaluates one smart group in full, honouring the guard unless the request was confirmed.
+pub async fn evaluate_group<S: Store>(
+    ev: &Evaluator<'_, S>,
+    group_id: &GroupId,
+) -> Result<Evaluation> {
+    let group = ev
+        .store
+        .get_group(ev.account, group_id)
+        .await?
+        .filter(|g| g.kind == GroupKind::Smart)
+        .ok_or_else(|| Error::not_found("smart group", group_id.as_str()))?;
+    let base = group
+        .evaluation
+        .clone()
+        .unwrap_or_else(|| Evaluation::queued(ev.now, false));
+    let running = Evaluation {
+        status: EvaluationStatus::Running,
+        started_at: Some(ev.now),
+        finished_at: None,
+        ..base.clone()
+    };
+    ev.record(group_id, &running).await?;
+    let members = group.member_count;
+    let never = || false;
+    if !base.confirmed && ev.guard.could_hold(members) {
+        let mut runs = vec![Run {
+            smart: Smart::new(group.clone())?,
+            members: Members::new(),
+            tally: Tally::default(),
+        }];
+        ev.pass(&mut runs, Mode::Count, None, &never).await?;
+        let tally = runs[0].tally;
+        if ev.guard.holds(members, tally.left) {
+            let held = ev.finished(
+                &running,
+                EvaluationStatus::Held,
+                Tally { left: 0, ..tally },
+                tally.left,
+            );
+            ev.record(group_id, &held).await?;
+            return Ok(held);
+        }
+    }
+    let mut runs = vec![Run {
+        smart: Smart::new(group)?,
+        members: Members::new(),
+        tally: Tally::default(),
+    }];
+    ev.pass(&mut runs, Mode::Apply, None, &never).await?;
+    let done = ev.finished(&running, EvaluationStatus::Done, runs[0].tally, 0);
+    ev.record(group_id, &done).await?;
+    Ok(done)
+}
+
+/// What changed for one user.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct UserOutcome {
+    pub joined: Vec<GroupId>,
+    pub left: Vec<GroupId>,
+}
+
+pub(crate) struct UserFacts<'a> {
+    pub(crate) now: OffsetDateTime,
+    pub(crate) user: &'a UserId,
+    pub(crate) groups: &'a HashSet<GroupId>,
+}
+
+impl Facts for UserFacts<'_> {
+    fn now(&self) -> OffsetDateTime {
+        self.now
+    }
+    fn is_member(&self, group: &GroupId, user: &UserId) -> bool {
+        user == self.user && self.groups.contains(group)
+    }
+}
+
+/// Brings one user's smart-group memberships in line with the rules (and removes a deleted
+/// user from every group). Reads the account's rules in one query and the user's groups in
+/// one; writes only the memberships that change, in dependency order.
+pub async fn evaluate_user<S: Store>(
+    ev: &Evaluator<'_, S>,
+    user_id: &UserId,
+) -> Result<UserOutcome> {
+    let smart: Vec<Smart> = ev
+        .store
+        .account_smart_groups(ev.account)
+        .await?
+        .into_iter()
+        .filter_map(|g| match Smart::new(g) {
+            Ok(s) => Some(s),
+            Err(e) => {
+                tracing::error!(error = %e, "skipping a smart group whose rule does not compile");
+                None
+            }
+        })
+        .collect();
+    let user = ev.store.get_user(ev.account, user_id).await?;
+    let mut groups: HashSet<GroupId> = HashSet::new();
+    let mut cursor = None;
+    loop {
+        let page = ev
+            .store
+            .list_user_groups(
+                ev.account,
+                user_id,
+                &PageRequest {
+                    limit: PAGE,
+                    cursor,
+                },
+            )
+            .await?;
+        groups.extend(page.items.into_iter().map(|m| m.group_id));
+        match page.next_cursor {
+            Some(c) => cursor = Some(c),
+            None => break,
+        }
+    }
+    let smart_ids: HashSet<GroupId> = smart.iter().map(|s| s.group.id.clone()).collect();
+    let mut outcome = UserOutcome::default();
+    for layer in layers(smart) {
+        for s in layer {
+            let should = user.as_ref().is_some_and(|u| {
+                let facts = UserFacts {
+                    now: ev.now,
+                    user: user_id,
+                    groups: &groups,
+                };
+                s.covers(u) && s.rule.matches(u, &facts)
+            });
+            let is_member = groups.contains(&s.group.id);
+            let mut tally = Tally::default();
+            match (should, is_member) {
+                (true, false) => {
+                    ev.apply(&s.group.id, vec![user_id.clone()], vec![], &mut tally)
+                        .await?;
+                    groups.insert(s.group.id.clone());
+                    outcome.joined.push(s.group.id.clone());
+                }
+                (false, true) => {
+                    ev.apply(&s.group.id, vec![], vec![user_id.clone()], &mut tally)
+                        .await?;
+                    groups.remove(&s.group.id);
+                    outcome.left.push(s.group.id.clone());
+                }
+                _ => {}
+            }
+        }
+    }
+    if user.is_none() {
+        // A deleted user leaves their static groups too.
+        for group in groups.iter().filter(|g| !smart_ids.contains(*g)) {
+            let left = ev
+                .store
+                .delete_memberships(
+                    ev.account,
+                    group,
+                    GroupKind::Static,
+                    std::slice::from_ref(user_id),
+                )
+                .await?;
+            if !left.is_empty() {
+                let events = events_for(
+                    ev.account,
+                    group,
+                    &left,
+                    MembershipChange::Left,
+                    MembershipSource::Manual,
+                    ev.now,
+                );
+                ev.events.publish(&events).await?;
+                outcome.left.push(group.clone());
+            }
+        }
+    }
+    Ok(outcome)
+}
+
+/// Where a scheduled refresh of an account stopped.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RefreshCheckpoint {
+    pub layer: usize,
+    mode: Mode,
+    pub after_user: Option<UserId>,
+    /// Per group: what the pass so far found or did.
+    tallies: BTreeMap<GroupId, Tally>,
+    /// Groups the guard held in this refresh.
+    held: Vec<GroupId>,
+}
+
+/// Refreshes every smart group of the account: per layer of dependencies, one counting pass
+/// over the users for the groups the guard could hold, then one applying pass for all the
+/// groups not held. Stops between pages when `out_of_time` says so and answers where to resume.
+pub async fn refresh_account<S: Store>(
+    ev: &Evaluator<'_, S>,
+    resume: Option<RefreshCheckpoint>,
+    out_of_time: &(dyn Fn() -> bool + Sync),
+) -> Result<Option<RefreshCheckpoint>> {
+    let smart: Vec<Smart> = ev
+        .store
+        .account_smart_groups(ev.account)
+        .await?
+        .into_iter()
+        // A held evaluation waits for its confirmation; the schedule does not override it.
+        .filter(|g| {
+            !g.evaluation
+                .as_ref()
+                .is_some_and(|e| e.status == EvaluationStatus::Held)
+        })
+        .filter_map(|g| Smart::new(g).ok())
+        .collect();
+    let mut state = resume.unwrap_or(RefreshCheckpoint {
+        layer: 0,
+        mode: Mode::Count,
+        after_user: None,
+        tallies: BTreeMap::new(),
+        held: Vec::new(),
+    });
+    for (index, layer) in layers(smart).into_iter().enumerate().skip(state.layer) {
+        if index != state.layer {
+            state = RefreshCheckpoint {
+                layer: index,
+                mode: Mode::Count,
+                after_user: None,
+                tallies: BTreeMap::new(),
+                held: Vec::new(),
+            };
+        }
+        let sizes: HashMap<GroupId, u64> = layer
+            .iter()
+            .map(|s| (s.group.id.clone(), s.group.member_count))
+            .collect();
+        let mut layer: Vec<Smart> = layer;
+        if state.mode == Mode::Count {
+            let (watched, rest): (Vec<Smart>, Vec<Smart>) = layer
+                .into_iter()
+                .partition(|s| ev.guard.could_hold(s.group.member_count));
+            let mut runs: Vec<Run> = watched.into_iter().map(|s| run(s, &state)).collect();
+            if !runs.is_empty()
+                && let Some(stop) = ev
+                    .pass(
+                        &mut runs,
+                        Mode::Count,
+                        state.after_user.clone(),
+                        out_of_time,
+                    )
+                    .await?
+            {
+                state.after_user = Some(stop);
+                state.tallies = runs
+                    .iter()
+                    .map(|r| (r.smart.group.id.clone(), r.tally))
+                    .collect();
+                return Ok(Some(state));
+            }
+            layer = rest;
+            for r in runs {
+                let id = r.smart.group.id.clone();
+                if ev.guard.holds(sizes[&id], r.tally.left) {
+                    let held = ev.finished(
+                        &Evaluation::queued(ev.now, false),
+                        EvaluationStatus::Held,
+                        Tally { left: 0, ..r.tally },
+                        r.tally.left,
+                    );
+                    ev.record(&id, &held).await?;
+                    state.held.push(id);
+                } else {
+                    layer.push(r.smart);
+                }
+            }
+            state.mode = Mode::Apply;
+            state.after_user = None;
+            state.tallies.clear();
+        } else {
+            layer.retain(|s| !state.held.contains(&s.group.id));
+        }
+        let mut runs: Vec<Run> = layer.into_iter().map(|s| run(s, &state)).collect();
+        if let Some(stop) = ev
+            .pass(
+                &mut runs,
+                Mode::Apply,
+                state.after_user.clone(),
+                out_of_time,
+            )
+            .await?
+        {
+            state.after_user = Some(stop);
+            state.tallies = runs
+                .iter()
+                .map(|r| (r.smart.group.id.clone(), r.tally))
+                .collect();
+            return Ok(Some(state));
+        }
+        for r in runs {
+            let done = ev.finished(
+                &Evaluation::queued(ev.now, false),
+                EvaluationStatus::Done,
+                r.tally,
+                0,
+            );
+            ev.record(&r.smart.group.id, &done).await?;
+        }
+        state.layer = index + 1;
+        state.mode = Mode::Count;
+        state.after_user = None;
+        state.held.clear();
+    }
+    Ok(None)
+}
+
+/// A run resuming from a checkpoint: its members are read after the resume point.
+fn run(smart: Smart, state: &RefreshCheckpoint) -> Run {
+    let tally = state
+        .tallies
+        .get(&smart.group.id)
+        .copied()
+        .unwrap_or_default();
+    Run {
+        members: Members::starting_after(state.after_user.as_ref()),
+        smart,
+        tally,
+    }
+}
