@@ -3,6 +3,7 @@
 
 use authorizer::config::AuthConfig;
 use authorizer::dev;
+use groups_domain::events::RecordedEvents;
 use groups_domain::{
     AccountId, BuiltinRole, CustomRole, GroupQuery, PermissionSet, RoleId, RoleRef, RoleScope,
     Scope, Store, User, UserId, UserStatus,
@@ -13,6 +14,8 @@ use groups_local::registry::{Function, dispatch, functions};
 use groups_local::seed;
 use serde_json::Value;
 use std::collections::BTreeMap;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicI64, Ordering};
 
 pub struct Reply {
     pub status: u16,
@@ -36,18 +39,35 @@ pub struct Api<S> {
     functions: Vec<Function<S>>,
     pub auth: AuthConfig,
     pub account: AccountId,
+    /// Days added to the real clock (for relative-date rules).
+    days_ahead: Arc<AtomicI64>,
+    pub events: Arc<RecordedEvents>,
 }
 
 impl<S: Store + 'static> Api<S> {
     /// The demo account of the local server, seeded into `store`.
     pub async fn seeded(store: S) -> Self {
         let account = seed::seed(&store).await.expect("seed");
+        let events = Arc::new(RecordedEvents::default());
+        let mut ctx = Ctx::with_events(store, events.clone());
+        let days_ahead = Arc::new(AtomicI64::new(0));
+        let offset = days_ahead.clone();
+        ctx.clock = Arc::new(move || {
+            time::OffsetDateTime::now_utc() + time::Duration::days(offset.load(Ordering::SeqCst))
+        });
         Self {
-            ctx: Ctx::new(store),
+            ctx,
             functions: functions(),
             auth: dev::config().expect("dev config"),
             account,
+            days_ahead,
+            events,
         }
+    }
+
+    /// Moves the clock the functions see `days` ahead of the real one.
+    pub fn travel(&self, days: i64) {
+        self.days_ahead.store(days, Ordering::SeqCst);
     }
 
     pub fn store(&self) -> &S {

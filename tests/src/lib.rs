@@ -3,5 +3,6 @@
 
 pub mod api;
 pub mod conformance;
+pub mod feed;
 pub mod fixtures;
 pub mod reference;

@@ -26,6 +26,6 @@ pub use group::{
 };
 pub use ids::{AccountId, DepartmentId, GroupId, RoleId, UserId};
 pub use page::{Page, PageRequest, SortOrder};
-pub use ports::{DirectoryStore, GroupQuery, GroupStore, Store};
+pub use ports::{DirectoryStore, GroupQuery, GroupStore, Store, UserQuery};
 pub use role::{BuiltinRole, CustomRole, Permission, PermissionSet, RoleRef, RoleScope};
 pub use user::{ProfileValue, User, UserStatus};

@@ -1,0 +1,130 @@
+//! Delivering the table's changes to the evaluator in tests, as DynamoDB Streams and Lambda
+//! would: the in-memory store's change feed, or DynamoDB Local's real stream read with
+//! aws-sdk-dynamodbstreams and handed to the Lambda handler as a stream event.
+
+use crate::api::Api;
+use aws_sdk_dynamodbstreams::types::ShardIteratorType;
+use evaluate_smart_group::{handle_stream, process};
+use groups_domain::ports::Change;
+use groups_domain::smart::Guard;
+use groups_local::stream::{lambda_event, streams_client};
+use groups_store::{DynamoStore, MemoryStore};
+use std::future::Future;
+use tokio::sync::broadcast::Receiver;
+use tokio::sync::broadcast::error::TryRecvError;
+
+pub trait Feeder<S> {
+    /// Delivers every pending change (and the changes those cause) until none remain.
+    fn settle(&mut self, api: &Api<S>, guard: Guard) -> impl Future<Output = usize>;
+}
+
+pub struct MemoryFeed(pub Receiver<Change>);
+
+impl MemoryFeed {
+    pub fn new(api: &Api<MemoryStore>) -> Self {
+        Self(api.store().subscribe())
+    }
+}
+
+impl Feeder<MemoryStore> for MemoryFeed {
+    async fn settle(&mut self, api: &Api<MemoryStore>, guard: Guard) -> usize {
+        let mut delivered = 0;
+        loop {
+            match self.0.try_recv() {
+                Ok(change) => {
+                    process(&api.ctx, guard, &change)
+                        .await
+                        .expect("process change");
+                    delivered += 1;
+                }
+                Err(TryRecvError::Lagged(_)) => panic!("change feed lagged in a test"),
+                Err(_) => return delivered,
+            }
+        }
+    }
+}
+
+pub struct StreamFeed {
+    client: aws_sdk_dynamodbstreams::Client,
+    iterators: Vec<String>,
+}
+
+impl StreamFeed {
+    /// Starts reading the table's stream from now on.
+    pub async fn new(api: &Api<DynamoStore>) -> Self {
+        let store = api.store();
+        let client = streams_client(groups_testkit::dynamodb_endpoint());
+        let described = store
+            .client()
+            .describe_table()
+            .table_name(store.table())
+            .send()
+            .await
+            .expect("describe table");
+        let arn = described
+            .table()
+            .and_then(|t| t.latest_stream_arn())
+            .expect("the table has a stream")
+            .to_owned();
+        let stream = client
+            .describe_stream()
+            .stream_arn(&arn)
+            .send()
+            .await
+            .expect("describe stream");
+        let mut iterators = Vec::new();
+        for shard in stream
+            .stream_description()
+            .map(|d| d.shards())
+            .unwrap_or_default()
+        {
+            let Some(id) = shard.shard_id() else { continue };
+            let it = client
+                .get_shard_iterator()
+                .stream_arn(&arn)
+                .shard_id(id)
+                .shard_iterator_type(ShardIteratorType::Latest)
+                .send()
+                .await
+                .expect("iterator");
+            iterators.extend(it.shard_iterator);
+        }
+        assert!(!iterators.is_empty(), "the stream has shards");
+        Self { client, iterators }
+    }
+}
+
+impl Feeder<DynamoStore> for StreamFeed {
+    async fn settle(&mut self, api: &Api<DynamoStore>, guard: Guard) -> usize {
+        let mut delivered = 0;
+        let mut quiet_rounds = 0;
+        while quiet_rounds < 2 {
+            let mut any = false;
+            for iterator in self.iterators.iter_mut() {
+                let out = self
+                    .client
+                    .get_records()
+                    .shard_iterator(iterator.clone())
+                    .send()
+                    .await
+                    .expect("get records");
+                if let Some(next) = out.next_shard_iterator {
+                    *iterator = next;
+                }
+                let records = out.records.unwrap_or_default();
+                if records.is_empty() {
+                    continue;
+                }
+                any = true;
+                delivered += records.len();
+                let response = handle_stream(&api.ctx, guard, lambda_event(records)).await;
+                assert!(
+                    response.batch_item_failures.is_empty(),
+                    "no stream record fails"
+                );
+            }
+            quiet_rounds = if any { 0 } else { quiet_rounds + 1 };
+        }
+        delivered
+    }
+}

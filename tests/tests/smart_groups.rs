@@ -1,0 +1,419 @@
+//! Smart groups end to end, through the HTTP functions and the stream: on the in-memory store
+//! (its change feed) and on DynamoDB Local (its real stream, through the Lambda handler).
+
+use evaluate_smart_group::handle_schedule;
+use groups_domain::smart::Guard;
+use groups_domain::{GroupId, GroupQuery, PageRequest, Scope, Store, UserQuery};
+use groups_http::event::HttpCall;
+use groups_store::MemoryStore;
+use groups_testkit::fresh_dynamo_store;
+use groups_tests::api::{ADMIN, Api};
+use groups_tests::feed::{Feeder, MemoryFeed, StreamFeed};
+use groups_tests::reference::{World, evaluate};
+use serde_json::{Value, json};
+use std::collections::{BTreeSet, HashSet};
+
+async fn members<S: Store + 'static>(api: &Api<S>, group: &str) -> BTreeSet<String> {
+    let id = GroupId::parse("id", group).expect("id");
+    let mut out = BTreeSet::new();
+    let mut cursor = None;
+    loop {
+        let page = api
+            .store()
+            .list_members(
+                &api.account,
+                &id,
+                &PageRequest::new(Some(200), cursor).expect("page"),
+            )
+            .await
+            .expect("members");
+        out.extend(page.items.into_iter().map(|m| m.user_id.to_string()));
+        match page.next_cursor {
+            Some(c) => cursor = Some(c),
+            None => return out,
+        }
+    }
+}
+
+/// Who the reference evaluator says belongs, over every user of the account.
+async fn expected<S: Store + 'static>(
+    api: &Api<S>,
+    rule: &Value,
+    owner: Option<&str>,
+) -> BTreeSet<String> {
+    let groups = api
+        .store()
+        .list_groups(&api.account, &Scope::Account, &GroupQuery::default())
+        .await
+        .expect("groups");
+    let mut memberships = HashSet::new();
+    for g in &groups.items {
+        for u in members(api, g.id.as_str()).await {
+            memberships.insert((g.id.to_string(), u));
+        }
+    }
+    let world = World {
+        now: api.ctx.now(),
+        memberships: &memberships,
+    };
+    let users = api
+        .store()
+        .list_users(
+            &api.account,
+            &Scope::Account,
+            &UserQuery {
+                page: PageRequest::first(200),
+                ..UserQuery::default()
+            },
+        )
+        .await
+        .expect("users");
+    assert!(
+        users.next_cursor.is_none(),
+        "the demo account fits one page"
+    );
+    users
+        .items
+        .iter()
+        .filter(|u| {
+            owner.is_none_or(|o| {
+                u.department
+                    .as_ref()
+                    .is_some_and(|p| p.ids().iter().any(|d| d.as_str() == o))
+            })
+        })
+        .filter(|u| evaluate(u, rule, &world))
+        .map(|u| u.id.to_string())
+        .collect()
+}
+
+async fn group<S: Store + 'static>(api: &Api<S>, id: &str) -> Value {
+    let reply = api
+        .as_user(ADMIN, HttpCall::new("GET", &format!("/groups/{id}")))
+        .await;
+    assert_eq!(reply.status, 200);
+    reply.body
+}
+
+async fn create_smart<S: Store + 'static>(api: &Api<S>, title: &str, rule: &Value) -> String {
+    let reply = api
+        .as_user(
+            ADMIN,
+            HttpCall::new("POST", "/groups")
+                .json(&json!({"title": title, "kind": "smart", "rule": rule})),
+        )
+        .await;
+    assert_eq!(reply.status, 201, "{}", reply.body);
+    assert_eq!(reply.body["evaluation"]["status"], "queued");
+    reply.body["id"].as_str().expect("id").to_owned()
+}
+
+/// Members and count agree, and match the reference.
+async fn check<S: Store + 'static>(api: &Api<S>, id: &str, rule: &Value) -> BTreeSet<String> {
+    let stored = members(api, id).await;
+    assert_eq!(
+        group(api, id).await["memberCount"].as_u64(),
+        Some(stored.len() as u64),
+        "exact count"
+    );
+    assert_eq!(
+        stored,
+        expected(api, rule, None).await,
+        "membership follows the rule"
+    );
+    stored
+}
+
+async fn scenario<S: Store + 'static, F: Feeder<S>>(api: &Api<S>, feed: &mut F) {
+    let guard = Guard::default();
+    // A smart group is evaluated once saved.
+    let rule = json!({"all": [
+        {"attr": "department", "op": "inSubtree", "value": "sales"},
+        {"attr": "profile.country", "op": "in", "value": ["de", "fr"]}
+    ]});
+    let sales = create_smart(api, "EU sales", &rule).await;
+    feed.settle(api, guard).await;
+    let first = check(api, &sales, &rule).await;
+    assert!(!first.is_empty());
+    let state = &group(api, &sales).await["evaluation"];
+    assert_eq!(state["status"], "done");
+    assert_eq!(state["joined"].as_u64(), Some(first.len() as u64));
+    assert_eq!(state["evaluated"].as_u64(), Some(45));
+
+    // A user created, updated and deleted joins and leaves through the stream.
+    let put = |country: &str| {
+        HttpCall::new("PUT", "/users/newbie").json(&json!({
+            "email": "newbie@acme.example", "firstName": "New", "lastName": "Hire",
+            "departmentId": "sales-emea", "profile": {"country": country}
+        }))
+    };
+    assert_eq!(api.as_user(ADMIN, put("DE")).await.status, 200);
+    feed.settle(api, guard).await;
+    assert!(check(api, &sales, &rule).await.contains("newbie"));
+    let why = api
+        .as_user(
+            ADMIN,
+            HttpCall::new("GET", &format!("/groups/{sales}/members/newbie/explain")),
+        )
+        .await;
+    assert_eq!(why.body["matches"], true);
+    assert_eq!(why.body["rule"]["all"][1]["actual"], "DE");
+    assert_eq!(api.as_user(ADMIN, put("US")).await.status, 200);
+    feed.settle(api, guard).await;
+    assert!(!check(api, &sales, &rule).await.contains("newbie"));
+    let why = api
+        .as_user(
+            ADMIN,
+            HttpCall::new("GET", &format!("/groups/{sales}/members/newbie/explain")),
+        )
+        .await;
+    assert_eq!(
+        (
+            why.body["matches"].clone(),
+            why.body["rule"]["all"][1]["result"].clone()
+        ),
+        (json!(false), json!(false))
+    );
+    assert_eq!(api.as_user(ADMIN, put("FR")).await.status, 200);
+    let interns = api.group_id("Interns").await;
+    let add = api
+        .as_user(
+            ADMIN,
+            HttpCall::new("POST", &format!("/groups/{interns}/members"))
+                .json(&json!({"userIds": ["newbie"]})),
+        )
+        .await;
+    assert_eq!(add.body["added"], json!(["newbie"]));
+    feed.settle(api, guard).await;
+    assert!(check(api, &sales, &rule).await.contains("newbie"));
+    assert_eq!(
+        api.as_user(ADMIN, HttpCall::new("DELETE", "/users/newbie"))
+            .await
+            .status,
+        204
+    );
+    feed.settle(api, guard).await;
+    assert!(!check(api, &sales, &rule).await.contains("newbie"));
+    let interns_members = members(api, &interns).await;
+    assert!(
+        !interns_members.contains("newbie"),
+        "a deleted user leaves static groups too"
+    );
+    assert_eq!(
+        group(api, &interns).await["memberCount"].as_u64(),
+        Some(interns_members.len() as u64)
+    );
+
+    // Dependants follow the groups their rules reference.
+    let mirror_rule = json!({"attr": "group", "op": "memberOf", "value": interns});
+    let mirror = create_smart(api, "Interns mirror", &mirror_rule).await;
+    feed.settle(api, guard).await;
+    assert_eq!(
+        check(api, &mirror, &mirror_rule).await,
+        members(api, &interns).await
+    );
+    let add = api
+        .as_user(
+            ADMIN,
+            HttpCall::new("POST", &format!("/groups/{interns}/members"))
+                .json(&json!({"userIds": ["u05"]})),
+        )
+        .await;
+    assert_eq!(add.body["added"], json!(["u05"]));
+    feed.settle(api, guard).await;
+    assert!(check(api, &mirror, &mirror_rule).await.contains("u05"));
+
+    // Cycles are refused on save, naming the rule.
+    let outer_rule = json!({"attr": "group", "op": "memberOf", "value": mirror});
+    let outer = create_smart(api, "Mirror of mirror", &outer_rule).await;
+    let version = group(api, &mirror).await["version"]
+        .as_u64()
+        .expect("version");
+    let cycle = api
+        .as_user(
+            ADMIN,
+            HttpCall::new("PATCH", &format!("/groups/{mirror}"))
+                .header("if-match", &format!("\"{version}\""))
+                .json(&json!({"rule": {"attr": "group", "op": "memberOf", "value": outer}})),
+        )
+        .await;
+    assert_eq!(cycle.status, 400, "{}", cycle.body);
+    assert_eq!(cycle.body["field"], "rule");
+    let bad = api
+        .as_user(
+            ADMIN,
+            HttpCall::new("PATCH", &format!("/groups/{mirror}"))
+                .header("if-match", &format!("\"{version}\""))
+                .json(&json!({"rule": {"any": [{"attr": "email", "op": "gt", "value": 1}]}})),
+        )
+        .await;
+    assert_eq!(bad.body["field"], "rule/any/0/op");
+    feed.settle(api, guard).await;
+
+    // Preview before saving: matches, joins and leaves against the current members.
+    let narrower = json!({"all": [{"attr": "department", "op": "inSubtree", "value": "sales"}, {"attr": "profile.country", "op": "eq", "value": "de"}]});
+    let preview = api
+        .as_user(
+            ADMIN,
+            HttpCall::new("POST", "/smart-groups/preview")
+                .json(&json!({"rule": narrower, "groupId": sales})),
+        )
+        .await;
+    assert_eq!(preview.status, 200, "{}", preview.body);
+    let now_members = members(api, &sales).await;
+    let would = expected(api, &narrower, None).await;
+    assert_eq!(preview.body["matching"].as_u64(), Some(would.len() as u64));
+    assert_eq!(
+        preview.body["joins"].as_u64(),
+        Some(would.difference(&now_members).count() as u64)
+    );
+    assert_eq!(
+        preview.body["leaves"].as_u64(),
+        Some(now_members.difference(&would).count() as u64)
+    );
+
+    // Rule history: each saved rule with its author, newest first.
+    let version = group(api, &sales).await["version"]
+        .as_u64()
+        .expect("version");
+    let saved = api
+        .as_user(
+            ADMIN,
+            HttpCall::new("PATCH", &format!("/groups/{sales}"))
+                .header("if-match", &format!("\"{version}\""))
+                .json(&json!({"rule": narrower})),
+        )
+        .await;
+    assert_eq!(saved.status, 200, "{}", saved.body);
+    feed.settle(api, guard).await;
+    check(api, &sales, &narrower).await;
+    let history = api
+        .as_user(
+            ADMIN,
+            HttpCall::new("GET", &format!("/groups/{sales}/rule-versions")),
+        )
+        .await;
+    let versions = history.body["items"].as_array().expect("items").clone();
+    assert_eq!(versions.len(), 2);
+    assert_eq!(versions[0]["rule"], narrower);
+    assert_eq!(versions[1]["rule"], rule);
+    assert_eq!(versions[0]["savedBy"], ADMIN);
+
+    // Relative dates move with the clock; the scheduled refresh catches up.
+    let recent = json!({"attr": "createdAt", "op": "withinLastDays", "value": 200});
+    let joiners = create_smart(api, "Recent joiners", &recent).await;
+    feed.settle(api, guard).await;
+    let before = check(api, &joiners, &recent).await;
+    assert!(!before.is_empty());
+    api.travel(150);
+    let summary = handle_schedule(&api.ctx, guard, &|| false)
+        .await
+        .expect("refresh");
+    assert_eq!(summary.accounts, 1);
+    feed.settle(api, guard).await;
+    let after = check(api, &joiners, &recent).await;
+    assert!(
+        after.len() < before.len(),
+        "{} then {}",
+        before.len(),
+        after.len()
+    );
+    api.travel(0);
+    handle_schedule(&api.ctx, guard, &|| false)
+        .await
+        .expect("refresh");
+    feed.settle(api, guard).await;
+    assert_eq!(check(api, &joiners, &recent).await, before);
+
+    // The guard holds a mass removal until it is confirmed.
+    let strict = Guard {
+        share: 0.5,
+        min_users: 5,
+    };
+    let everyone = json!({"attr": "status", "op": "eq", "value": "active"});
+    let all = create_smart(api, "Everyone active", &everyone).await;
+    feed.settle(api, strict).await;
+    let full = check(api, &all, &everyone).await;
+    assert!(full.len() > 10);
+    let version = group(api, &all).await["version"].as_u64().expect("version");
+    let nobody = json!({"attr": "email", "op": "eq", "value": "nobody@nowhere.example"});
+    api.as_user(
+        ADMIN,
+        HttpCall::new("PATCH", &format!("/groups/{all}"))
+            .header("if-match", &format!("\"{version}\""))
+            .json(&json!({"rule": nobody})),
+    )
+    .await;
+    feed.settle(api, strict).await;
+    let held = group(api, &all).await;
+    assert_eq!(held["evaluation"]["status"], "held", "{held}");
+    assert_eq!(held["evaluation"]["held"].as_u64(), Some(full.len() as u64));
+    assert_eq!(members(api, &all).await, full, "nothing removed while held");
+    let confirm = api
+        .as_user(
+            ADMIN,
+            HttpCall::new("POST", &format!("/groups/{all}/evaluate"))
+                .json(&json!({"confirm": true})),
+        )
+        .await;
+    assert_eq!(confirm.status, 202, "{}", confirm.body);
+    feed.settle(api, strict).await;
+    assert!(check(api, &all, &nobody).await.is_empty());
+    assert_eq!(group(api, &all).await["evaluation"]["status"], "done");
+    let again = api
+        .as_user(
+            ADMIN,
+            HttpCall::new("POST", &format!("/groups/{all}/evaluate"))
+                .json(&json!({"confirm": true})),
+        )
+        .await;
+    assert_eq!(again.status, 409, "nothing held to confirm");
+    // Re-evaluate now: nothing changes when nothing should.
+    let now = api
+        .as_user(
+            ADMIN,
+            HttpCall::new("POST", &format!("/groups/{sales}/evaluate")),
+        )
+        .await;
+    assert_eq!(now.status, 202);
+    feed.settle(api, guard).await;
+    assert_eq!(group(api, &sales).await["evaluation"]["joined"], 0);
+    assert_eq!(group(api, &sales).await["evaluation"]["left"], 0);
+    check(api, &outer, &outer_rule).await;
+
+    // Smart groups refuse manual members; membership changes were published as events.
+    let manual = api
+        .as_user(
+            ADMIN,
+            HttpCall::new("POST", &format!("/groups/{sales}/members"))
+                .json(&json!({"userIds": ["u01"]})),
+        )
+        .await;
+    assert_eq!(manual.status, 409);
+    let events = api.events.take();
+    assert!(events.iter().any(|e| e.group_id.as_str() == sales
+        && e.user_id.as_str() == "newbie"
+        && e.change == groups_domain::events::MembershipChange::Joined));
+    assert!(events.iter().any(|e| e.group_id.as_str() == all
+        && e.change == groups_domain::events::MembershipChange::Left
+        && e.source == groups_domain::MembershipSource::Rule));
+    assert!(
+        events.iter().any(|e| e.group_id.as_str() == interns
+            && e.source == groups_domain::MembershipSource::Manual)
+    );
+}
+
+#[tokio::test]
+async fn smart_groups_follow_the_directory_in_memory() {
+    let api = Api::seeded(MemoryStore::new()).await;
+    let mut feed = MemoryFeed::new(&api);
+    scenario(&api, &mut feed).await;
+}
+
+#[tokio::test]
+async fn smart_groups_follow_the_directory_on_dynamodb_local_through_the_stream() {
+    let (store, _) = fresh_dynamo_store().await;
+    let api = Api::seeded(store).await;
+    let mut feed = StreamFeed::new(&api).await;
+    scenario(&api, &mut feed).await;
+}
