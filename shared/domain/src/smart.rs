@@ -750,13 +750,18 @@ pub async fn refresh_account<S: Store>(
             return Ok(Some(state));
         }
         for r in runs {
-            let done = ev.finished(
-                &Evaluation::queued(ev.now, false),
-                EvaluationStatus::Done,
-                r.tally,
-                0,
-            );
-            ev.record(&r.smart.group.id, &done).await?;
+            // A refresh that changed nothing writes nothing (the last result still stands).
+            let unchanged = r.tally.joined == 0
+                && r.tally.left == 0
+                && r.smart
+                    .group
+                    .evaluation
+                    .as_ref()
+                    .is_some_and(|e| e.status == EvaluationStatus::Done);
+            if !unchanged {
+                let done = ev.finished(&Evaluation::queued(ev.now, false), EvaluationStatus::Done, r.tally, 0);
+                ev.record(&r.smart.group.id, &done).await?;
+            }
         }
         state.layer = index + 1;
         state.mode = Mode::Count;

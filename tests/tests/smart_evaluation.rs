@@ -1,0 +1,197 @@
+//! Evaluation is convergent (killed and rerun, it ends right) and cheap (reads counted on
+//! DynamoDB Local: rules in O(1) calls per user change; one pass over users per refresh).
+
+use groups_domain::events::RecordedEvents;
+use groups_domain::service::{self, GroupPatch, NewGroup};
+use groups_domain::smart::{self, Evaluator, Guard};
+use groups_domain::{
+    BuiltinRole, Caller, DirectoryStore, GroupId, GroupKind, GroupStore, Membership, MembershipSource, PageRequest, RoleRef, Store, User, UserId,
+};
+use groups_store::MemoryStore;
+use groups_testkit::fresh_dynamo_store;
+use groups_tests::api::Api;
+use groups_tests::fixtures;
+use serde_json::{Value, json};
+use std::collections::BTreeSet;
+use std::time::Duration;
+
+fn owner<S>(api: &Api<S>) -> Caller {
+    Caller::resolve(
+        api.account.clone(),
+        UserId::parse("id", "owner").expect("id"),
+        RoleRef::Builtin(BuiltinRole::Owner),
+        None,
+        vec![],
+    )
+}
+
+async fn smart_group<S: Store + 'static>(api: &Api<S>, title: &str, rule: Value) -> GroupId {
+    let new = NewGroup {
+        title: title.into(),
+        description: String::new(),
+        kind: GroupKind::Smart,
+        rule: Some(rule),
+        owner_department_id: None,
+    };
+    service::create_group(api.store(), &owner(api), new, api.ctx.now()).await.expect("create").id
+}
+
+async fn members<S: Store + 'static>(api: &Api<S>, group: &GroupId) -> BTreeSet<String> {
+    let page = api
+        .store()
+        .list_members(&api.account, group, &PageRequest::first(200))
+        .await
+        .expect("members");
+    page.items.into_iter().map(|m| m.user_id.to_string()).collect()
+}
+
+async fn users_matching<S: Store + 'static>(api: &Api<S>, country: &[&str]) -> BTreeSet<String> {
+    let page = api
+        .store()
+        .list_users(&api.account, &groups_domain::Scope::Account, &groups_domain::UserQuery {
+            page: PageRequest::first(200),
+            ..Default::default()
+        })
+        .await
+        .expect("users");
+    page.items
+        .into_iter()
+        .filter(|u| {
+            matches!(u.profile.get("country"), Some(groups_domain::ProfileValue::Text(c)) if country.contains(&c.as_str()))
+        })
+        .map(|u| u.id.to_string())
+        .collect()
+}
+
+async fn converges<S: Store + 'static>(api: Api<S>) {
+    let events = RecordedEvents::default();
+    let ev = Evaluator {
+        store: api.store(),
+        events: &events,
+        account: &api.account,
+        now: api.ctx.now(),
+        guard: Guard::default(),
+    };
+    let id = smart_group(&api, "Germany", json!({"attr": "profile.country", "op": "eq", "value": "DE"})).await;
+    smart::evaluate_group(&ev, &id).await.expect("evaluate");
+    assert_eq!(members(&api, &id).await, users_matching(&api, &["DE"]).await);
+    // The rule changes; evaluations are killed part-way, again and again.
+    let group = api.store().get_group(&api.account, &id).await.expect("get").expect("exists");
+    let patch = GroupPatch {
+        rule: Some(json!({"attr": "profile.country", "op": "in", "value": ["FR", "US"]})),
+        ..GroupPatch::default()
+    };
+    service::update_group(api.store(), &owner(&api), &id, group.version, patch, api.ctx.now())
+        .await
+        .expect("update");
+    for micros in [200, 500, 1_000, 2_000, 5_000, 10_000] {
+        let _ = tokio::time::timeout(Duration::from_micros(micros), smart::evaluate_group(&ev, &id)).await;
+    }
+    // And a half-finished run's writes are left behind by hand: some joins applied twice over.
+    let target = users_matching(&api, &["FR", "US"]).await;
+    let half: Vec<Membership> = target
+        .iter()
+        .step_by(2)
+        .map(|u| Membership {
+            group_id: id.clone(),
+            user_id: UserId::parse("id", u.clone()).expect("id"),
+            added_at: api.ctx.now(),
+            added_by: None,
+            source: MembershipSource::Rule,
+        })
+        .collect();
+    api.store()
+        .insert_memberships(&api.account, &id, GroupKind::Smart, &half)
+        .await
+        .expect("insert");
+    let result = smart::evaluate_group(&ev, &id).await.expect("evaluate");
+    assert_eq!(result.status, groups_domain::EvaluationStatus::Done);
+    assert_eq!(members(&api, &id).await, target);
+    let stored = api.store().get_group(&api.account, &id).await.expect("get").expect("exists");
+    assert_eq!(stored.member_count, target.len() as u64, "the count is exact");
+    // Run again: nothing to do, nothing written.
+    let again = smart::evaluate_group(&ev, &id).await.expect("evaluate");
+    assert_eq!((again.joined, again.left), (0, 0));
+}
+
+#[tokio::test]
+async fn killed_and_rerun_an_evaluation_converges_in_memory() {
+    converges(Api::seeded(MemoryStore::new()).await).await;
+}
+
+#[tokio::test]
+async fn killed_and_rerun_an_evaluation_converges_on_dynamodb_local() {
+    let (store, _) = fresh_dynamo_store().await;
+    converges(Api::seeded(store).await).await;
+}
+
+#[tokio::test]
+async fn evaluation_reads_rules_once_per_user_change_and_users_once_per_refresh() {
+    let (store, counter) = fresh_dynamo_store().await;
+    let api = Api::seeded(store).await;
+    // 400 more users, in no group's reach: 445 users are three pages of 200.
+    for n in 100..500 {
+        let mut user: User = fixtures::user(n, None);
+        user.email = format!("extra{n}@elsewhere.example");
+        api.store().put_user(&api.account, &user).await.expect("put");
+    }
+    let events = RecordedEvents::default();
+    let ev = Evaluator {
+        store: api.store(),
+        events: &events,
+        account: &api.account,
+        now: api.ctx.now(),
+        guard: Guard::default(),
+    };
+    let countries = ["DE", "FR", "US", "JP", "BR", "XX"];
+    let mut groups = Vec::new();
+    for (i, c) in countries.iter().enumerate() {
+        let id = smart_group(&api, &format!("Country {i}"), json!({"attr": "profile.country", "op": "eq", "value": c})).await;
+        smart::evaluate_group(&ev, &id).await.expect("evaluate");
+        groups.push(id);
+    }
+    let user = UserId::parse("id", "u01").expect("id");
+    counter.reset();
+    smart::evaluate_user(&ev, &user).await.expect("evaluate user");
+    let with_six = counter.by_operation();
+    assert_eq!(with_six.get("Query"), Some(&2), "the account's rules in one query, the user's groups in one: {with_six:?}");
+    assert_eq!(with_six.get("GetItem"), Some(&1));
+    for (i, c) in countries.iter().enumerate() {
+        let id = smart_group(&api, &format!("Again {i}"), json!({"all": [{"attr": "profile.country", "op": "ne", "value": c}, {"attr": "profile.country", "op": "exists"}]})).await;
+        smart::evaluate_group(&ev, &id).await.expect("evaluate");
+        groups.push(id);
+    }
+    counter.reset();
+    smart::evaluate_user(&ev, &user).await.expect("evaluate user");
+    assert_eq!(counter.by_operation(), with_six, "twelve groups cost what six did");
+
+    // A refresh with nothing to change: the users are read once (three pages) for all twelve
+    // rules, each group's members once, and nothing is written.
+    counter.reset();
+    let stopped = smart::refresh_account(&ev, None, &|| false).await.expect("refresh");
+    assert!(stopped.is_none());
+    let ops = counter.by_operation();
+    // Every group has fewer than 100 members: one member page each, and no group large enough
+    // for the guard's counting pass.
+    let member_pages: usize = groups.len();
+    let wanted = 1 + 3 + member_pages;
+    assert!(
+        ops.get("Query") == Some(&wanted),
+        "one query for the rules, 3 user pages, one member page per group: {ops:?} (one pass per group would read {} user pages)",
+        3 * groups.len()
+    );
+    assert!(!ops.contains_key("TransactWriteItems") && !ops.contains_key("UpdateItem"), "no writes: {ops:?}");
+
+    // A refresh stopped after its first page resumes from the checkpoint and finishes.
+    let stop_after_first = std::sync::atomic::AtomicBool::new(false);
+    let out_of_time = || stop_after_first.swap(true, std::sync::atomic::Ordering::SeqCst);
+    let checkpoint = smart::refresh_account(&ev, None, &out_of_time).await.expect("refresh");
+    let checkpoint = checkpoint.expect("stopped early");
+    assert!(checkpoint.after_user.is_some());
+    let done = smart::refresh_account(&ev, Some(checkpoint), &|| false).await.expect("resume");
+    assert!(done.is_none());
+    for g in &groups {
+        let stored = api.store().get_group(&api.account, g).await.expect("get").expect("exists");
+        assert_eq!(stored.member_count, members(&api, g).await.len() as u64);
+    }
+}
