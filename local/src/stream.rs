@@ -130,8 +130,8 @@ pub fn poll(
                         }
                     }
                     Err(error) => {
+                        // Keep the iterator: the next round retries the same records.
                         tracing::warn!(error = %aws_sdk_dynamodbstreams::error::DisplayErrorContext(&error), "stream read failed");
-                        *iterator = None;
                     }
                 }
             }

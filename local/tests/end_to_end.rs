@@ -69,6 +69,18 @@ impl Client {
     }
 }
 
+/// Polls `check` until it answers, for up to ten seconds.
+async fn wait_for<T, F: std::future::Future<Output = Option<T>>>(check: impl Fn() -> F) -> T {
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        if let Some(value) = check().await {
+            return value;
+        }
+        assert!(Instant::now() < deadline, "timed out waiting");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
 fn titles_and_counts(list: &Value) -> Vec<(String, u64)> {
     list["items"]
         .as_array()
@@ -236,6 +248,65 @@ async fn scenario(server: &Server) {
     assert_eq!(deleted.json()["deleted"], json!([id]));
     let list = admin.call("GET", "/groups", None, &[]).await;
     assert_eq!(titles_and_counts(&list.json()), seeded);
+    // Smart groups follow users edited locally, through the emulated stream, within a second.
+    let smart = admin
+        .call(
+            "POST",
+            "/groups",
+            Some(json!({"title": "Germany", "kind": "smart", "rule": {"attr": "profile.country", "op": "eq", "value": "de"}})),
+            &[],
+        )
+        .await;
+    assert_eq!(smart.status, 201, "{}", smart.body);
+    let smart_id = smart.json()["id"].as_str().unwrap_or_default().to_owned();
+    let evaluated = wait_for(|| async {
+        let g = admin
+            .call("GET", &format!("/groups/{smart_id}"), None, &[])
+            .await
+            .json();
+        (g["evaluation"]["status"] == "done").then_some(g)
+    })
+    .await;
+    let before = evaluated["memberCount"].as_u64().unwrap_or_default();
+    assert!(before > 0);
+    let put = admin
+        .call(
+            "PUT",
+            "/users/local-hire",
+            Some(json!({"email": "hire@acme.example", "firstName": "Local", "lastName": "Hire", "profile": {"country": "DE"}})),
+            &[],
+        )
+        .await;
+    assert_eq!(put.status, 200, "{}", put.body);
+    let started = Instant::now();
+    wait_for(|| async {
+        let g = admin
+            .call("GET", &format!("/groups/{smart_id}"), None, &[])
+            .await
+            .json();
+        (g["memberCount"].as_u64() == Some(before + 1)).then_some(())
+    })
+    .await;
+    assert!(
+        started.elapsed() < Duration::from_secs(2),
+        "joined in {:?}",
+        started.elapsed()
+    );
+    let deleted = admin.call("DELETE", "/users/local-hire", None, &[]).await;
+    assert_eq!(deleted.status, 204);
+    wait_for(|| async {
+        let g = admin
+            .call("GET", &format!("/groups/{smart_id}"), None, &[])
+            .await
+            .json();
+        (g["memberCount"].as_u64() == Some(before)).then_some(())
+    })
+    .await;
+    let removed = admin
+        .call("DELETE", &format!("/groups/{smart_id}"), None, &[])
+        .await;
+    assert_eq!(removed.status, 204);
+
     // No token: 401. The spec is served. CORS answers the console's origin.
     let anonymous = send(server.port, "GET", "/groups", &[], None).await;
     assert_eq!(anonymous.status, 401);

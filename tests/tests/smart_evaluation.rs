@@ -5,7 +5,8 @@ use groups_domain::events::RecordedEvents;
 use groups_domain::service::{self, GroupPatch, NewGroup};
 use groups_domain::smart::{self, Evaluator, Guard};
 use groups_domain::{
-    BuiltinRole, Caller, DirectoryStore, GroupId, GroupKind, GroupStore, Membership, MembershipSource, PageRequest, RoleRef, Store, User, UserId,
+    BuiltinRole, Caller, DirectoryStore, GroupId, GroupKind, GroupStore, Membership,
+    MembershipSource, PageRequest, RoleRef, Store, User, UserId,
 };
 use groups_store::MemoryStore;
 use groups_testkit::fresh_dynamo_store;
@@ -33,7 +34,10 @@ async fn smart_group<S: Store + 'static>(api: &Api<S>, title: &str, rule: Value)
         rule: Some(rule),
         owner_department_id: None,
     };
-    service::create_group(api.store(), &owner(api), new, api.ctx.now()).await.expect("create").id
+    service::create_group(api.store(), &owner(api), new, api.ctx.now())
+        .await
+        .expect("create")
+        .id
 }
 
 async fn members<S: Store + 'static>(api: &Api<S>, group: &GroupId) -> BTreeSet<String> {
@@ -42,16 +46,23 @@ async fn members<S: Store + 'static>(api: &Api<S>, group: &GroupId) -> BTreeSet<
         .list_members(&api.account, group, &PageRequest::first(200))
         .await
         .expect("members");
-    page.items.into_iter().map(|m| m.user_id.to_string()).collect()
+    page.items
+        .into_iter()
+        .map(|m| m.user_id.to_string())
+        .collect()
 }
 
 async fn users_matching<S: Store + 'static>(api: &Api<S>, country: &[&str]) -> BTreeSet<String> {
     let page = api
         .store()
-        .list_users(&api.account, &groups_domain::Scope::Account, &groups_domain::UserQuery {
-            page: PageRequest::first(200),
-            ..Default::default()
-        })
+        .list_users(
+            &api.account,
+            &groups_domain::Scope::Account,
+            &groups_domain::UserQuery {
+                page: PageRequest::first(200),
+                ..Default::default()
+            },
+        )
         .await
         .expect("users");
     page.items
@@ -72,20 +83,44 @@ async fn converges<S: Store + 'static>(api: Api<S>) {
         now: api.ctx.now(),
         guard: Guard::default(),
     };
-    let id = smart_group(&api, "Germany", json!({"attr": "profile.country", "op": "eq", "value": "DE"})).await;
+    let id = smart_group(
+        &api,
+        "Germany",
+        json!({"attr": "profile.country", "op": "eq", "value": "DE"}),
+    )
+    .await;
     smart::evaluate_group(&ev, &id).await.expect("evaluate");
-    assert_eq!(members(&api, &id).await, users_matching(&api, &["DE"]).await);
+    assert_eq!(
+        members(&api, &id).await,
+        users_matching(&api, &["DE"]).await
+    );
     // The rule changes; evaluations are killed part-way, again and again.
-    let group = api.store().get_group(&api.account, &id).await.expect("get").expect("exists");
+    let group = api
+        .store()
+        .get_group(&api.account, &id)
+        .await
+        .expect("get")
+        .expect("exists");
     let patch = GroupPatch {
         rule: Some(json!({"attr": "profile.country", "op": "in", "value": ["FR", "US"]})),
         ..GroupPatch::default()
     };
-    service::update_group(api.store(), &owner(&api), &id, group.version, patch, api.ctx.now())
-        .await
-        .expect("update");
+    service::update_group(
+        api.store(),
+        &owner(&api),
+        &id,
+        group.version,
+        patch,
+        api.ctx.now(),
+    )
+    .await
+    .expect("update");
     for micros in [200, 500, 1_000, 2_000, 5_000, 10_000] {
-        let _ = tokio::time::timeout(Duration::from_micros(micros), smart::evaluate_group(&ev, &id)).await;
+        let _ = tokio::time::timeout(
+            Duration::from_micros(micros),
+            smart::evaluate_group(&ev, &id),
+        )
+        .await;
     }
     // And a half-finished run's writes are left behind by hand: some joins applied twice over.
     let target = users_matching(&api, &["FR", "US"]).await;
@@ -107,8 +142,17 @@ async fn converges<S: Store + 'static>(api: Api<S>) {
     let result = smart::evaluate_group(&ev, &id).await.expect("evaluate");
     assert_eq!(result.status, groups_domain::EvaluationStatus::Done);
     assert_eq!(members(&api, &id).await, target);
-    let stored = api.store().get_group(&api.account, &id).await.expect("get").expect("exists");
-    assert_eq!(stored.member_count, target.len() as u64, "the count is exact");
+    let stored = api
+        .store()
+        .get_group(&api.account, &id)
+        .await
+        .expect("get")
+        .expect("exists");
+    assert_eq!(
+        stored.member_count,
+        target.len() as u64,
+        "the count is exact"
+    );
     // Run again: nothing to do, nothing written.
     let again = smart::evaluate_group(&ev, &id).await.expect("evaluate");
     assert_eq!((again.joined, again.left), (0, 0));
@@ -133,7 +177,10 @@ async fn evaluation_reads_rules_once_per_user_change_and_users_once_per_refresh(
     for n in 100..500 {
         let mut user: User = fixtures::user(n, None);
         user.email = format!("extra{n}@elsewhere.example");
-        api.store().put_user(&api.account, &user).await.expect("put");
+        api.store()
+            .put_user(&api.account, &user)
+            .await
+            .expect("put");
     }
     let events = RecordedEvents::default();
     let ev = Evaluator {
@@ -146,15 +193,26 @@ async fn evaluation_reads_rules_once_per_user_change_and_users_once_per_refresh(
     let countries = ["DE", "FR", "US", "JP", "BR", "XX"];
     let mut groups = Vec::new();
     for (i, c) in countries.iter().enumerate() {
-        let id = smart_group(&api, &format!("Country {i}"), json!({"attr": "profile.country", "op": "eq", "value": c})).await;
+        let id = smart_group(
+            &api,
+            &format!("Country {i}"),
+            json!({"attr": "profile.country", "op": "eq", "value": c}),
+        )
+        .await;
         smart::evaluate_group(&ev, &id).await.expect("evaluate");
         groups.push(id);
     }
     let user = UserId::parse("id", "u01").expect("id");
     counter.reset();
-    smart::evaluate_user(&ev, &user).await.expect("evaluate user");
+    smart::evaluate_user(&ev, &user)
+        .await
+        .expect("evaluate user");
     let with_six = counter.by_operation();
-    assert_eq!(with_six.get("Query"), Some(&2), "the account's rules in one query, the user's groups in one: {with_six:?}");
+    assert_eq!(
+        with_six.get("Query"),
+        Some(&2),
+        "the account's rules in one query, the user's groups in one: {with_six:?}"
+    );
     assert_eq!(with_six.get("GetItem"), Some(&1));
     for (i, c) in countries.iter().enumerate() {
         let id = smart_group(&api, &format!("Again {i}"), json!({"all": [{"attr": "profile.country", "op": "ne", "value": c}, {"attr": "profile.country", "op": "exists"}]})).await;
@@ -162,13 +220,21 @@ async fn evaluation_reads_rules_once_per_user_change_and_users_once_per_refresh(
         groups.push(id);
     }
     counter.reset();
-    smart::evaluate_user(&ev, &user).await.expect("evaluate user");
-    assert_eq!(counter.by_operation(), with_six, "twelve groups cost what six did");
+    smart::evaluate_user(&ev, &user)
+        .await
+        .expect("evaluate user");
+    assert_eq!(
+        counter.by_operation(),
+        with_six,
+        "twelve groups cost what six did"
+    );
 
     // A refresh with nothing to change: the users are read once (three pages) for all twelve
     // rules, each group's members once, and nothing is written.
     counter.reset();
-    let stopped = smart::refresh_account(&ev, None, &|| false).await.expect("refresh");
+    let stopped = smart::refresh_account(&ev, None, &|| false)
+        .await
+        .expect("refresh");
     assert!(stopped.is_none());
     let ops = counter.by_operation();
     // Every group has fewer than 100 members: one member page each, and no group large enough
@@ -180,18 +246,30 @@ async fn evaluation_reads_rules_once_per_user_change_and_users_once_per_refresh(
         "one query for the rules, 3 user pages, one member page per group: {ops:?} (one pass per group would read {} user pages)",
         3 * groups.len()
     );
-    assert!(!ops.contains_key("TransactWriteItems") && !ops.contains_key("UpdateItem"), "no writes: {ops:?}");
+    assert!(
+        !ops.contains_key("TransactWriteItems") && !ops.contains_key("UpdateItem"),
+        "no writes: {ops:?}"
+    );
 
     // A refresh stopped after its first page resumes from the checkpoint and finishes.
     let stop_after_first = std::sync::atomic::AtomicBool::new(false);
     let out_of_time = || stop_after_first.swap(true, std::sync::atomic::Ordering::SeqCst);
-    let checkpoint = smart::refresh_account(&ev, None, &out_of_time).await.expect("refresh");
+    let checkpoint = smart::refresh_account(&ev, None, &out_of_time)
+        .await
+        .expect("refresh");
     let checkpoint = checkpoint.expect("stopped early");
     assert!(checkpoint.after_user.is_some());
-    let done = smart::refresh_account(&ev, Some(checkpoint), &|| false).await.expect("resume");
+    let done = smart::refresh_account(&ev, Some(checkpoint), &|| false)
+        .await
+        .expect("resume");
     assert!(done.is_none());
     for g in &groups {
-        let stored = api.store().get_group(&api.account, g).await.expect("get").expect("exists");
+        let stored = api
+            .store()
+            .get_group(&api.account, g)
+            .await
+            .expect("get")
+            .expect("exists");
         assert_eq!(stored.member_count, members(&api, g).await.len() as u64);
     }
 }

@@ -11,6 +11,7 @@ use std::collections::{HashMap, HashSet};
 pub const MAX_DEPTH: usize = 32;
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 pub struct Department {
     pub id: DepartmentId,
     pub name: String,

@@ -759,7 +759,12 @@ pub async fn refresh_account<S: Store>(
                     .as_ref()
                     .is_some_and(|e| e.status == EvaluationStatus::Done);
             if !unchanged {
-                let done = ev.finished(&Evaluation::queued(ev.now, false), EvaluationStatus::Done, r.tally, 0);
+                let done = ev.finished(
+                    &Evaluation::queued(ev.now, false),
+                    EvaluationStatus::Done,
+                    r.tally,
+                    0,
+                );
                 ev.record(&r.smart.group.id, &done).await?;
             }
         }

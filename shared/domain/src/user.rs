@@ -143,6 +143,8 @@ pub struct User {
     pub job_title: String,
     #[serde(with = "time::serde::rfc3339")]
     pub created_at: OffsetDateTime,
+    /// Omitted when empty: DynamoDB Local's stream garbles empty maps.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub profile: BTreeMap<String, ProfileValue>,
     /// Departments this user administers (for department-scoped roles).
     #[serde(default)]
