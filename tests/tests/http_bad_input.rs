@@ -294,6 +294,28 @@ async fn bad_input_on_every_write_route_is_refused_and_writes_nothing() {
             Some("groupIds/0"),
         ),
     ];
+    let user = |extra: Value| {
+        let mut body = json!({"email": "sync@acme.example", "firstName": "Sync", "lastName": "User"});
+        for (k, v) in extra.as_object().expect("object") {
+            body[k] = v.clone();
+        }
+        body.to_string()
+    };
+    let more: Vec<Case> = vec![
+        ("PUT", "/users/x1".into(), user(json!({"email": "not-an-email"})), "application/json", 400, Some("email")),
+        ("PUT", "/users/x1".into(), user(json!({"firstName": " "})), "application/json", 400, Some("firstName")),
+        ("PUT", "/users/x1".into(), user(json!({"profile": {"1bad": "x"}})), "application/json", 400, Some("profile/1bad")),
+        ("PUT", "/users/x1".into(), user(json!({"profile": {"tags": ["a", 1]}})), "application/json", 400, Some("profile/tags")),
+        ("PUT", "/users/x1".into(), user(json!({"departmentId": "nowhere"})), "application/json", 400, Some("departmentId")),
+        ("PUT", "/users/x1".into(), user(json!({"role": "no such role!"})), "application/json", 400, Some("role")),
+        ("PUT", "/users/x1".into(), user(json!({"salary": 1})), "application/json", 400, Some("salary")),
+        ("POST", "/smart-groups/preview".into(), json!({"rule": {"attr": "x", "op": "eq", "value": 1}}).to_string(), "application/json", 400, Some("rule/attr")),
+        ("POST", "/smart-groups/preview".into(), json!({"rule": {"not": {"not": {"attr": "email", "op": "matches", "value": "("}}}}).to_string(), "application/json", 400, Some("rule/not/not/value")),
+        ("POST", "/smart-groups/preview".into(), json!({"rule": {}, "scope": "all"}).to_string(), "application/json", 400, Some("scope")),
+        ("POST", format!("/groups/{g}/evaluate"), json!({"confirm": "yes"}).to_string(), "application/json", 400, Some("confirm")),
+        ("POST", "/groups".into(), json!({"title": "Deep", "kind": "smart", "rule": (0..9).fold(json!({"attr": "email", "op": "exists"}), |r, _| json!({"not": r}))}).to_string(), "application/json", 400, Some("rule/not/not/not/not/not/not/not/not")),
+    ];
+    let cases: Vec<Case> = cases.into_iter().chain(more).collect();
     let before = api.snapshot().await;
     for (method, path, body, content_type, status, field) in cases {
         let mut call = HttpCall::new(method, &path)

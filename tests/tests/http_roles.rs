@@ -42,7 +42,7 @@ struct Route {
     expected: [u16; 7],
 }
 
-const ROUTES: [Route; 12] = [
+const ROUTES: [Route; 18] = [
     Route {
         name: "GET /groups",
         permissions: &[Permission::GroupsView],
@@ -115,7 +115,36 @@ const ROUTES: [Route; 12] = [
         alternatives: &[Permission::GroupsView],
         expected: [200, 200, 200, 200, 200, 403, 403],
     },
+    Route { name: "POST /groups/{groupId}/evaluate", permissions: &[Permission::GroupsEdit], alternatives: &[], expected: [202, 202, 202, 404, 202, 403, 403] },
+    Route { name: "POST /smart-groups/preview", permissions: &[Permission::GroupsView], alternatives: &[], expected: [200, 200, 200, 404, 200, 403, 403] },
+    Route { name: "GET /groups/{groupId}/members/{userId}/explain", permissions: &[Permission::GroupsView], alternatives: &[], expected: [200, 200, 200, 404, 200, 403, 403] },
+    Route { name: "GET /groups/{groupId}/rule-versions", permissions: &[Permission::GroupsView], alternatives: &[], expected: [200, 200, 200, 404, 200, 403, 403] },
+    Route { name: "PUT /users/{userId}", permissions: &[Permission::UsersManage], alternatives: &[], expected: [200, 200, 403, 403, 200, 403, 403] },
+    Route { name: "DELETE /users/{userId}", permissions: &[Permission::UsersManage], alternatives: &[], expected: [204, 204, 403, 403, 204, 403, 403] },
 ];
+
+/// A smart group owned by `department`.
+async fn smart_group(api: &Api<MemoryStore>, title: &str, department: &str) -> String {
+    let owner = Caller::resolve(
+        api.account.clone(),
+        UserId::parse("id", OWNER).expect("id"),
+        RoleRef::Builtin(BuiltinRole::Owner),
+        None,
+        vec![],
+    );
+    let new = NewGroup {
+        title: title.into(),
+        description: String::new(),
+        kind: GroupKind::Smart,
+        rule: Some(json!({"attr": "status", "op": "eq", "value": "active"})),
+        owner_department_id: Some(DepartmentId::parse("id", department).expect("id")),
+    };
+    service::create_group(api.store(), &owner, new, time::OffsetDateTime::now_utc())
+        .await
+        .expect("create")
+        .id
+        .to_string()
+}
 
 /// A fresh group owned by `department`, for routes that consume one.
 async fn fresh_group(api: &Api<MemoryStore>, n: usize, department: &str) -> String {
@@ -144,6 +173,8 @@ async fn every_route_answers_each_role_as_the_matrix_says() {
     let api = Api::seeded(MemoryStore::new()).await;
     let in_scope_group = api.group_id("Direct Sales").await; // owned by sales
     let out_of_scope_group = api.group_id("SMM").await; // owned by marketing
+    let in_scope_smart = smart_group(&api, "Smart sales", "sales").await;
+    let out_of_scope_smart = smart_group(&api, "Smart marketing", "marketing").await;
     let mut n = 0;
     for (r, route) in ROUTES.iter().enumerate() {
         let with = api
@@ -211,6 +242,35 @@ async fn every_route_answers_each_role_as_the_matrix_says() {
                     HttpCall::new("GET", &format!("/users/{target_user}/groups"))
                 }
                 "GET /departments" => HttpCall::new("GET", "/departments"),
+                "POST /groups/{groupId}/evaluate" => {
+                    let smart = if out { &out_of_scope_smart } else { &in_scope_smart };
+                    HttpCall::new("POST", &format!("/groups/{smart}/evaluate"))
+                }
+                "POST /smart-groups/preview" => {
+                    let smart = if out { &out_of_scope_smart } else { &in_scope_smart };
+                    HttpCall::new("POST", "/smart-groups/preview")
+                        .json(&json!({"rule": {"attr": "status", "op": "eq", "value": "active"}, "groupId": smart}))
+                }
+                "GET /groups/{groupId}/members/{userId}/explain" => {
+                    let smart = if out { &out_of_scope_smart } else { &in_scope_smart };
+                    HttpCall::new("GET", &format!("/groups/{smart}/members/{target_user}/explain"))
+                }
+                "GET /groups/{groupId}/rule-versions" => {
+                    let smart = if out { &out_of_scope_smart } else { &in_scope_smart };
+                    HttpCall::new("GET", &format!("/groups/{smart}/rule-versions"))
+                }
+                "PUT /users/{userId}" => HttpCall::new("PUT", &format!("/users/synced{n}")).json(&json!({
+                    "email": format!("synced{n}@acme.example"), "firstName": "Synced", "lastName": "User",
+                    "departmentId": department
+                })),
+                "DELETE /users/{userId}" => {
+                    let put = HttpCall::new("PUT", &format!("/users/doomed{n}")).json(&json!({
+                        "email": format!("doomed{n}@acme.example"), "firstName": "Doomed", "lastName": "User",
+                        "departmentId": department
+                    }));
+                    assert_eq!(api.as_user(OWNER, put).await.status, 200);
+                    HttpCall::new("DELETE", &format!("/users/doomed{n}"))
+                }
                 other => panic!("no call for {other}"),
             };
             let reply = api.as_user(user, call).await;
