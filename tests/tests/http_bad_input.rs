@@ -295,7 +295,8 @@ async fn bad_input_on_every_write_route_is_refused_and_writes_nothing() {
         ),
     ];
     let user = |extra: Value| {
-        let mut body = json!({"email": "sync@acme.example", "firstName": "Sync", "lastName": "User"});
+        let mut body =
+            json!({"email": "sync@acme.example", "firstName": "Sync", "lastName": "User"});
         for (k, v) in extra.as_object().expect("object") {
             body[k] = v.clone();
         }

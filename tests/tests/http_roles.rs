@@ -115,12 +115,42 @@ const ROUTES: [Route; 18] = [
         alternatives: &[Permission::GroupsView],
         expected: [200, 200, 200, 200, 200, 403, 403],
     },
-    Route { name: "POST /groups/{groupId}/evaluate", permissions: &[Permission::GroupsEdit], alternatives: &[], expected: [202, 202, 202, 404, 202, 403, 403] },
-    Route { name: "POST /smart-groups/preview", permissions: &[Permission::GroupsView], alternatives: &[], expected: [200, 200, 200, 404, 200, 403, 403] },
-    Route { name: "GET /groups/{groupId}/members/{userId}/explain", permissions: &[Permission::GroupsView], alternatives: &[], expected: [200, 200, 200, 404, 200, 403, 403] },
-    Route { name: "GET /groups/{groupId}/rule-versions", permissions: &[Permission::GroupsView], alternatives: &[], expected: [200, 200, 200, 404, 200, 403, 403] },
-    Route { name: "PUT /users/{userId}", permissions: &[Permission::UsersManage], alternatives: &[], expected: [200, 200, 403, 403, 200, 403, 403] },
-    Route { name: "DELETE /users/{userId}", permissions: &[Permission::UsersManage], alternatives: &[], expected: [204, 204, 403, 403, 204, 403, 403] },
+    Route {
+        name: "POST /groups/{groupId}/evaluate",
+        permissions: &[Permission::GroupsEdit],
+        alternatives: &[],
+        expected: [202, 202, 202, 404, 202, 403, 403],
+    },
+    Route {
+        name: "POST /smart-groups/preview",
+        permissions: &[Permission::GroupsView],
+        alternatives: &[],
+        expected: [200, 200, 200, 404, 200, 403, 403],
+    },
+    Route {
+        name: "GET /groups/{groupId}/members/{userId}/explain",
+        permissions: &[Permission::GroupsView],
+        alternatives: &[],
+        expected: [200, 200, 200, 404, 200, 403, 403],
+    },
+    Route {
+        name: "GET /groups/{groupId}/rule-versions",
+        permissions: &[Permission::GroupsView],
+        alternatives: &[],
+        expected: [200, 200, 200, 404, 200, 403, 403],
+    },
+    Route {
+        name: "PUT /users/{userId}",
+        permissions: &[Permission::UsersManage],
+        alternatives: &[],
+        expected: [200, 200, 403, 403, 200, 403, 403],
+    },
+    Route {
+        name: "DELETE /users/{userId}",
+        permissions: &[Permission::UsersManage],
+        alternatives: &[],
+        expected: [204, 204, 403, 403, 204, 403, 403],
+    },
 ];
 
 /// A smart group owned by `department`.

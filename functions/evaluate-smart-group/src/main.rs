@@ -8,7 +8,8 @@ use serde_json::Value;
 async fn main() -> Result<(), Error> {
     lambda_runtime::tracing::init_default_subscriber();
     let guard = evaluate_smart_group::guard_from_env();
-    let ctx = groups_http::Ctx::new(groups_store::DynamoStore::from_env().await?);
+    let events = std::sync::Arc::new(groups_events::EventBridgeSink::from_env().await?);
+    let ctx = groups_http::Ctx::with_events(groups_store::DynamoStore::from_env().await?, events);
     lambda_runtime::run(service_fn(|event: LambdaEvent<Value>| {
         let ctx = &ctx;
         async move {
