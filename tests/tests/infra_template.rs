@@ -1,0 +1,195 @@
+//! The SAM template, the workspace's function crates, the functions' descriptors and the
+//! OpenAPI document describe the same functions and routes; the template's table is the one
+//! the code creates.
+
+use groups_http::{EventSource, Trigger};
+use groups_local::registry::descriptors;
+use groups_store::dynamo::table_definition;
+use serde_norway::Value;
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::Path;
+
+fn root() -> &'static Path {
+    Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/.."))
+}
+
+fn template() -> Value {
+    let text =
+        std::fs::read_to_string(root().join("infra/template.yaml")).expect("infra/template.yaml");
+    serde_norway::from_str(&text).expect("valid YAML")
+}
+
+fn s(v: &Value) -> String {
+    match v {
+        Value::String(s) => s.clone(),
+        Value::Number(n) => n.to_string(),
+        Value::Tagged(t) => format!("{} {}", t.tag, s(&t.value)),
+        other => format!("{other:?}"),
+    }
+}
+
+/// Functions of the template by binary (crate) name, with their HTTP routes and other events.
+fn template_functions(t: &Value) -> BTreeMap<String, (BTreeSet<String>, BTreeSet<String>)> {
+    let mut out = BTreeMap::new();
+    for (_, resource) in t["Resources"].as_mapping().expect("resources") {
+        if resource["Type"] != "AWS::Serverless::Function" {
+            continue;
+        }
+        assert_eq!(resource["Metadata"]["BuildMethod"], "rust-cargolambda");
+        let binary = s(&resource["Metadata"]["BuildProperties"]["Binary"]);
+        let mut routes = BTreeSet::new();
+        let mut others = BTreeSet::new();
+        if let Some(events) = resource["Properties"]["Events"].as_mapping() {
+            for (_, event) in events {
+                match event["Type"].as_str() {
+                    Some("HttpApi") => {
+                        routes.insert(format!(
+                            "{} {}",
+                            s(&event["Properties"]["Method"]),
+                            s(&event["Properties"]["Path"])
+                        ));
+                    }
+                    Some(other) => {
+                        others.insert(other.to_owned());
+                    }
+                    None => panic!("event without a type"),
+                }
+            }
+        }
+        out.insert(binary, (routes, others));
+    }
+    out
+}
+
+#[test]
+fn template_functions_crates_and_routes_correspond_one_to_one() {
+    let t = template();
+    let in_template = template_functions(&t);
+    // Every crate under functions/ is a function of the template, and nothing else is.
+    let crates: BTreeSet<String> = std::fs::read_dir(root().join("functions"))
+        .expect("functions/")
+        .filter_map(|e| e.ok())
+        .filter(|e| e.path().join("Cargo.toml").is_file())
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .collect();
+    assert_eq!(crates, in_template.keys().cloned().collect::<BTreeSet<_>>());
+    // Every descriptor matches its template function's events.
+    let all = descriptors();
+    assert_eq!(all.len(), crates.len(), "one descriptor per crate");
+    let mut routed = BTreeSet::new();
+    for d in &all {
+        let (routes, others) = in_template
+            .get(d.name)
+            .unwrap_or_else(|| panic!("{} is in the template", d.name));
+        let expected: BTreeSet<String> = d
+            .routes()
+            .iter()
+            .map(|r| format!("{} {}", r.method, r.path))
+            .collect();
+        assert_eq!(routes, &expected, "routes of {}", d.name);
+        routed.extend(expected);
+        let expected_others: BTreeSet<String> = match d.trigger {
+            Trigger::HttpAndEvents(_, events) => events
+                .iter()
+                .map(|e| match e {
+                    EventSource::TableStream => "DynamoDB".to_owned(),
+                    EventSource::Schedule => "ScheduleV2".to_owned(),
+                })
+                .collect(),
+            _ => BTreeSet::new(),
+        };
+        assert_eq!(others, &expected_others, "other events of {}", d.name);
+    }
+    // The OpenAPI document routes exactly what the template routes.
+    let spec: serde_json::Value = serde_json::from_str(groups_http::OPENAPI).expect("openapi");
+    let mut documented = BTreeSet::new();
+    for (path, item) in spec["paths"].as_object().expect("paths") {
+        for method in ["get", "post", "put", "patch", "delete"] {
+            if item.get(method).is_some() {
+                documented.insert(format!("{} {path}", method.to_uppercase()));
+            }
+        }
+    }
+    assert_eq!(routed, documented);
+    // The authorizer guards the API, cached by the Authorization header only.
+    let auth = &t["Resources"]["HttpApi"]["Properties"]["Auth"];
+    let authorizer = &auth["Authorizers"][auth["DefaultAuthorizer"].as_str().expect("default")];
+    assert!(s(&authorizer["FunctionArn"]).contains("AuthorizerFunction"));
+    assert_eq!(authorizer["AuthorizerPayloadFormatVersion"], "2.0");
+    assert_eq!(authorizer["EnableSimpleResponses"], true);
+    assert_eq!(
+        authorizer["Identity"]["Headers"],
+        serde_norway::from_str::<Value>("[Authorization]").expect("yaml")
+    );
+}
+
+#[test]
+fn the_template_table_is_the_table_the_code_creates() {
+    let t = template();
+    let table = &t["Resources"]["Table"]["Properties"];
+    let def = table_definition();
+    let keys = |schema: &Value| -> (String, String) {
+        let list = schema.as_sequence().expect("key schema");
+        let find = |kind: &str| {
+            list.iter()
+                .find(|k| k["KeyType"] == kind)
+                .map(|k| s(&k["AttributeName"]))
+                .unwrap_or_default()
+        };
+        (find("HASH"), find("RANGE"))
+    };
+    assert_eq!(
+        keys(&table["KeySchema"]),
+        (def.partition_key.to_owned(), def.sort_key.to_owned())
+    );
+    let indexes: BTreeMap<String, (String, String)> = table["GlobalSecondaryIndexes"]
+        .as_sequence()
+        .expect("indexes")
+        .iter()
+        .map(|i| {
+            assert_eq!(i["Projection"]["ProjectionType"], "ALL");
+            (s(&i["IndexName"]), keys(&i["KeySchema"]))
+        })
+        .collect();
+    let expected: BTreeMap<String, (String, String)> = def
+        .indexes
+        .iter()
+        .map(|i| {
+            (
+                i.name.to_owned(),
+                (i.partition_key.to_owned(), i.sort_key.to_owned()),
+            )
+        })
+        .collect();
+    assert_eq!(indexes, expected);
+    // Every key attribute is declared, as a string, and nothing else is.
+    let declared: BTreeSet<String> = table["AttributeDefinitions"]
+        .as_sequence()
+        .expect("attributes")
+        .iter()
+        .map(|a| {
+            assert_eq!(a["AttributeType"], "S");
+            s(&a["AttributeName"])
+        })
+        .collect();
+    let mut key_attributes: BTreeSet<String> = [def.partition_key, def.sort_key]
+        .iter()
+        .map(|k| (*k).to_owned())
+        .collect();
+    for i in &def.indexes {
+        key_attributes.insert(i.partition_key.to_owned());
+        key_attributes.insert(i.sort_key.to_owned());
+    }
+    assert_eq!(declared, key_attributes);
+    assert_eq!(table["BillingMode"], "PAY_PER_REQUEST");
+    assert_eq!(
+        table["StreamSpecification"]["StreamViewType"],
+        def.stream_view
+    );
+    assert_eq!(
+        table["PointInTimeRecoverySpecification"]["PointInTimeRecoveryEnabled"],
+        true
+    );
+    assert_eq!(table["DeletionProtectionEnabled"], true);
+    assert_eq!(table["SSESpecification"]["SSEEnabled"], true);
+}
