@@ -9,7 +9,7 @@ use crate::page::{Page, PageRequest};
 use crate::ports::{Store, UserQuery};
 use crate::role::Permission;
 use crate::rule::Rule;
-use crate::smart::{Members, PAGE, SetFacts, UserFacts, check_references};
+use crate::smart::{Members, PAGE, SetFacts, UserFacts, check_references, user_group_ids};
 use crate::user::User;
 use serde::Serialize;
 use std::collections::HashSet;
@@ -239,25 +239,7 @@ pub async fn explain<S: Store>(
         .as_ref()
         .ok_or_else(|| Error::Internal(format!("smart group {group_id} has no rule")))?;
     let rule = Rule::compile(json)?;
-    let mut groups = HashSet::new();
-    let mut cursor = None;
-    loop {
-        let page = store
-            .list_user_groups(
-                &caller.account_id,
-                user_id,
-                &PageRequest {
-                    limit: PAGE,
-                    cursor,
-                },
-            )
-            .await?;
-        groups.extend(page.items.into_iter().map(|m| m.group_id));
-        match page.next_cursor {
-            Some(c) => cursor = Some(c),
-            None => break,
-        }
-    }
+    let groups = user_group_ids(store, &caller.account_id, user_id).await?;
     let facts = UserFacts {
         now,
         user: user_id,

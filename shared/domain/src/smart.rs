@@ -531,6 +531,33 @@ impl Facts for UserFacts<'_> {
     }
 }
 
+/// Every group a user belongs to (one query per 200 groups).
+pub(crate) async fn user_group_ids<S: Store>(
+    store: &S,
+    account: &AccountId,
+    user: &UserId,
+) -> Result<HashSet<GroupId>> {
+    let mut groups = HashSet::new();
+    let mut cursor = None;
+    loop {
+        let page = store
+            .list_user_groups(
+                account,
+                user,
+                &PageRequest {
+                    limit: PAGE,
+                    cursor,
+                },
+            )
+            .await?;
+        groups.extend(page.items.into_iter().map(|m| m.group_id));
+        match page.next_cursor {
+            Some(c) => cursor = Some(c),
+            None => return Ok(groups),
+        }
+    }
+}
+
 /// Brings one user's smart-group memberships in line with the rules (and removes a deleted
 /// user from every group). Reads the account's rules in one query and the user's groups in
 /// one; writes only the memberships that change, in dependency order.
@@ -552,26 +579,7 @@ pub async fn evaluate_user<S: Store>(
         })
         .collect();
     let user = ev.store.get_user(ev.account, user_id).await?;
-    let mut groups: HashSet<GroupId> = HashSet::new();
-    let mut cursor = None;
-    loop {
-        let page = ev
-            .store
-            .list_user_groups(
-                ev.account,
-                user_id,
-                &PageRequest {
-                    limit: PAGE,
-                    cursor,
-                },
-            )
-            .await?;
-        groups.extend(page.items.into_iter().map(|m| m.group_id));
-        match page.next_cursor {
-            Some(c) => cursor = Some(c),
-            None => break,
-        }
-    }
+    let mut groups = user_group_ids(ev.store, ev.account, user_id).await?;
     let smart_ids: HashSet<GroupId> = smart.iter().map(|s| s.group.id.clone()).collect();
     let mut outcome = UserOutcome::default();
     for layer in layers(smart) {
@@ -645,6 +653,18 @@ pub struct RefreshCheckpoint {
     held: Vec<GroupId>,
 }
 
+impl RefreshCheckpoint {
+    /// The checkpoint of a pass stopped after `user`, with what its runs found so far.
+    fn stopped_at(mut self, user: UserId, runs: &[Run]) -> Self {
+        self.after_user = Some(user);
+        self.tallies = runs
+            .iter()
+            .map(|r| (r.smart.group.id.clone(), r.tally))
+            .collect();
+        self
+    }
+}
+
 /// Refreshes every smart group of the account: per layer of dependencies, one counting pass
 /// over the users for the groups the guard could hold, then one applying pass for all the
 /// groups not held. Stops between pages when `out_of_time` says so and answers where to resume.
@@ -703,12 +723,7 @@ pub async fn refresh_account<S: Store>(
                     )
                     .await?
             {
-                state.after_user = Some(stop);
-                state.tallies = runs
-                    .iter()
-                    .map(|r| (r.smart.group.id.clone(), r.tally))
-                    .collect();
-                return Ok(Some(state));
+                return Ok(Some(state.stopped_at(stop, &runs)));
             }
             layer = rest;
             for r in runs {
@@ -742,12 +757,7 @@ pub async fn refresh_account<S: Store>(
             )
             .await?
         {
-            state.after_user = Some(stop);
-            state.tallies = runs
-                .iter()
-                .map(|r| (r.smart.group.id.clone(), r.tally))
-                .collect();
-            return Ok(Some(state));
+            return Ok(Some(state.stopped_at(stop, &runs)));
         }
         for r in runs {
             // A refresh that changed nothing writes nothing (the last result still stands).
