@@ -384,6 +384,16 @@ async fn query_and_path_parameters_are_checked() {
             assert_eq!(reply.status, 404, "{path}: {}", reply.body);
         }
     }
+    // Found by schemathesis: a malformed id in a write route's path is a documented 404 too.
+    let reply = api
+        .as_user(
+            OWNER,
+            HttpCall::new("PUT", "/users/null%2Cnull")
+                .json(&json!({"email": "a@b.example", "firstName": "A", "lastName": "B"})),
+        )
+        .await;
+    assert_eq!(reply.status, 404);
+    assert_eq!(reply.problem_type(), "urn:groups:problem:not-found");
     // A cursor from one listing does not resume another.
     let page = api
         .as_user(OWNER, HttpCall::new("GET", "/groups?limit=1"))
