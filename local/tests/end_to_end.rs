@@ -51,6 +51,15 @@ struct Client {
 }
 
 impl Client {
+    async fn call_raw(&self, method: &str, path: &str, body: &str) -> HttpReply {
+        let auth = format!("Bearer {}", self.token);
+        let headers = [
+            ("Authorization", auth.as_str()),
+            ("Content-Type", "application/json"),
+        ];
+        send(self.port, method, path, &headers, Some(body)).await
+    }
+
     async fn call(
         &self,
         method: &str,
@@ -306,6 +315,15 @@ async fn scenario(server: &Server) {
         .call("DELETE", &format!("/groups/{smart_id}"), None, &[])
         .await;
     assert_eq!(removed.status, 204);
+
+    // A 10 MB body is refused whole with 413, before any function runs.
+    let huge = format!("{{\"title\": \"{}\"}}", "x".repeat(10 * 1024 * 1024));
+    let refused = admin.call_raw("POST", "/groups", &huge).await;
+    assert_eq!(refused.status, 413);
+    assert_eq!(
+        refused.header("content-type"),
+        Some("application/problem+json")
+    );
 
     // No token: 401. The spec is served. CORS answers the console's origin.
     let anonymous = send(server.port, "GET", "/groups", &[], None).await;

@@ -202,3 +202,37 @@ async fn the_answer_depends_on_the_token_only_never_on_the_route() {
     let bad = handle(&store, &config, event("GET /groups", "Bearer nope")).await;
     assert_eq!(bad.context, serde_json::json!({}));
 }
+
+/// The authorizer keeps no cache of its own: each answer reads the user's current role. A
+/// downgrade therefore reaches callers as soon as API Gateway's cached answer for their token
+/// expires: within `AuthorizerCacheTtl` seconds (a template parameter, 60 by default).
+#[tokio::test]
+async fn a_downgraded_role_is_seen_by_the_next_authorization() {
+    let (store, acme) = store().await;
+    let config = dev::config().expect("config");
+    let token = bearer("ann");
+    let before = authenticate(&store, &config, Some(&token))
+        .await
+        .expect("ann");
+    assert!(before.permissions.contains(Permission::GroupsDelete));
+    let mut ann = store
+        .get_user(&acme, &UserId::parse("id", "ann").expect("id"))
+        .await
+        .expect("get")
+        .expect("exists");
+    ann.role = RoleRef::Builtin(BuiltinRole::Learner);
+    store.put_user(&acme, &ann).await.expect("put");
+    let after = authenticate(&store, &config, Some(&token))
+        .await
+        .expect("still a user");
+    assert!(
+        after.permissions.is_empty(),
+        "the same token now carries a learner's (empty) permissions"
+    );
+    ann.status = UserStatus::Inactive;
+    store.put_user(&acme, &ann).await.expect("put");
+    assert_eq!(
+        authenticate(&store, &config, Some(&token)).await.err(),
+        Some(Refusal::InactiveUser)
+    );
+}

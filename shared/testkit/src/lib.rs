@@ -5,6 +5,7 @@
 //! `scripts/install-tools` installs, on a free port, and a watchdog stops it when the test
 //! process exits. Without either, the test fails and says how to get it: never a silent skip.
 
+pub mod faults;
 pub mod http;
 
 use groups_store::dynamo::{create_table, local_client};
