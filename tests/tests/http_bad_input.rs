@@ -436,6 +436,14 @@ async fn if_match_guards_updates() {
     let reply = api.as_user(OWNER, edit(Some("\"1\""), "SMM 3")).await;
     assert_eq!(reply.status, 412, "a lost update");
     assert_eq!(reply.problem_type(), "urn:groups:problem:version-mismatch");
+    // Titles that read the same are the same title: full-width and ligature forms too.
+    let reply = api
+        .as_user(
+            OWNER,
+            HttpCall::new("POST", "/groups").json(&json!({"title": "ＩＮＴＥＲＮＳ"})),
+        )
+        .await;
+    assert_eq!(reply.status, 409, "{}", reply.body);
     let reply = api.as_user(OWNER, edit(Some("W/\"2\""), "interns")).await;
     assert_eq!(reply.status, 409, "title taken, case-insensitively");
     assert_eq!(reply.body["field"], "title");

@@ -36,10 +36,12 @@ pub fn check_title(value: &str) -> Result<String> {
     clean_line("title", value, MAX_TITLE_CHARS)
 }
 
-/// The case-insensitive identity of a title: what must be unique per account, and the order of
-/// "Title ↑". Unicode simple lower-casing, no other folding (see the README).
+/// The identity of a title: what must be unique per account, and the order of "Title ↑".
+/// Compatibility-normalised (NFKC: full-width `Ａ` is `A`, `ﬁ` is `fi`) and lower-cased, so
+/// titles that read the same are the same. The title itself is kept as typed.
 pub fn title_key(title: &str) -> String {
-    title.to_lowercase()
+    use unicode_normalization::UnicodeNormalization;
+    title.nfkc().collect::<String>().to_lowercase()
 }
 
 pub fn check_description(value: &str) -> Result<String> {
@@ -183,11 +185,18 @@ mod tests {
         assert!(check_title(&"a".repeat(201)).is_err());
         assert!(check_title("a\u{1b}[31m").is_err());
         assert_eq!(title_key("Direct SALES"), title_key("direct sales"));
-        assert_ne!(
-            title_key("Ａ"),
-            title_key("A"),
-            "full-width letters stay distinct"
+        assert_eq!(
+            title_key("Ａdmins"),
+            title_key("admins"),
+            "full-width letters are their plain forms"
         );
+        assert_eq!(title_key("Ofﬁce"), title_key("OFFICE"), "ligatures unfold");
+        assert_eq!(
+            title_key("Cafe\u{301}"),
+            title_key("Café"),
+            "combining accents compose"
+        );
+        assert_ne!(title_key("Cafe"), title_key("Café"), "accents still count");
     }
 
     #[test]
