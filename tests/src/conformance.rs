@@ -751,3 +751,94 @@ pub async fn departments_and_roles_round_trip<S: Store>(store: Arc<S>) {
         None
     );
 }
+
+pub async fn checkpoints_and_rule_history_round_trip<S: Store>(store: Arc<S>) {
+    let state =
+        serde_json::json!({"layer": 1, "afterUser": "u0042", "tallies": {"grp-a": {"joined": 3}}});
+    assert_eq!(store.load_checkpoint("refresh").await.expect("load"), None);
+    store
+        .save_checkpoint("refresh", Some(&state))
+        .await
+        .expect("save");
+    assert_eq!(
+        store.load_checkpoint("refresh").await.expect("load"),
+        Some(state)
+    );
+    store.save_checkpoint("refresh", None).await.expect("clear");
+    assert_eq!(store.load_checkpoint("refresh").await.expect("load"), None);
+    // Each saved rule is kept, newest first, across pages.
+    let acc = account();
+    let admin = admin(&acc);
+    let rule = |n: u64| serde_json::json!({"attr": "profile.level", "op": "gte", "value": n});
+    let smart = NewGroup {
+        kind: GroupKind::Smart,
+        rule: Some(rule(1)),
+        ..new_group("Levels")
+    };
+    let g = service::create_group(&*store, &admin, smart, now())
+        .await
+        .expect("create");
+    for n in 2..=4 {
+        let current = store
+            .get_group(&acc, &g.id)
+            .await
+            .expect("get")
+            .expect("exists");
+        let patch = GroupPatch {
+            rule: Some(rule(n)),
+            ..GroupPatch::default()
+        };
+        service::update_group(&*store, &admin, &g.id, current.version, patch, now())
+            .await
+            .expect("update");
+    }
+    let first = store
+        .list_rule_versions(&acc, &g.id, &PageRequest::first(3))
+        .await
+        .expect("versions");
+    assert_eq!(
+        first.items.iter().map(|v| v.version).collect::<Vec<_>>(),
+        [4, 3, 2]
+    );
+    let rest = store
+        .list_rule_versions(
+            &acc,
+            &g.id,
+            &PageRequest::new(Some(3), first.next_cursor).expect("page"),
+        )
+        .await
+        .expect("versions");
+    assert_eq!(
+        rest.items
+            .iter()
+            .map(|v| (v.version, v.rule.clone()))
+            .collect::<Vec<_>>(),
+        [(1, rule(1))]
+    );
+    assert_eq!(rest.next_cursor, None);
+    // The smart group is listed for its account, and the account among those with smart groups.
+    let smart_groups = store.account_smart_groups(&acc).await.expect("smart");
+    assert_eq!(
+        smart_groups
+            .iter()
+            .map(|g| g.title.as_str())
+            .collect::<Vec<_>>(),
+        ["Levels"]
+    );
+    let mut accounts = Vec::new();
+    let mut cursor = None;
+    loop {
+        let page = store
+            .smart_group_accounts(&PageRequest::new(Some(1), cursor).expect("page"))
+            .await
+            .expect("accounts");
+        accounts.extend(page.items);
+        match page.next_cursor {
+            Some(c) => cursor = Some(c),
+            None => break,
+        }
+    }
+    assert!(accounts.contains(&acc));
+    let distinct: HashSet<_> = accounts.iter().collect();
+    assert_eq!(distinct.len(), accounts.len(), "each account once");
+}

@@ -42,4 +42,5 @@ conformance!(
     list_filters_by_kind_title_and_scope,
     users_by_department_only_and_nested,
     departments_and_roles_round_trip,
+    checkpoints_and_rule_history_round_trip,
 );

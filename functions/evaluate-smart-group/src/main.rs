@@ -8,8 +8,11 @@ use serde_json::Value;
 async fn main() -> Result<(), Error> {
     lambda_runtime::tracing::init_default_subscriber();
     let guard = evaluate_smart_group::guard_from_env();
-    let events = std::sync::Arc::new(groups_events::EventBridgeSink::from_env().await?);
-    let ctx = groups_http::Ctx::with_events(groups_store::DynamoStore::from_env().await?, events);
+    // One SDK configuration for both clients.
+    let config = aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await;
+    let events = std::sync::Arc::new(groups_events::EventBridgeSink::from_config(&config)?);
+    let ctx =
+        groups_http::Ctx::with_events(groups_store::DynamoStore::from_config(&config)?, events);
     lambda_runtime::run(service_fn(|event: LambdaEvent<Value>| {
         let ctx = &ctx;
         async move {

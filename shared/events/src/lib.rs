@@ -26,12 +26,11 @@ impl EventBridgeSink {
         }
     }
 
-    /// Credentials and region from the environment; the bus from `EVENT_BUS_NAME`.
-    pub async fn from_env() -> Result<Self> {
+    /// Credentials and region from the shared SDK configuration; the bus from `EVENT_BUS_NAME`.
+    pub fn from_config(config: &aws_config::SdkConfig) -> Result<Self> {
         let bus = std::env::var("EVENT_BUS_NAME")
             .map_err(|_| Error::Internal("EVENT_BUS_NAME is not set".into()))?;
-        let config = aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await;
-        Ok(Self::new(Client::new(&config), bus))
+        Ok(Self::new(Client::new(config), bus))
     }
 
     async fn put(&self, events: &[MembershipEvent]) -> Result<()> {

@@ -71,10 +71,14 @@ impl DynamoStore {
     /// The store a Lambda function uses: credentials and region from the environment, the
     /// table from `TABLE_NAME`, and `DYNAMODB_ENDPOINT` when set (DynamoDB Local).
     pub async fn from_env() -> Result<Self> {
+        Self::from_config(&aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await)
+    }
+
+    /// Like [`from_env`](Self::from_env), sharing an already loaded SDK configuration.
+    pub fn from_config(shared: &aws_config::SdkConfig) -> Result<Self> {
         let table = std::env::var("TABLE_NAME")
             .map_err(|_| Error::Internal("TABLE_NAME is not set".into()))?;
-        let shared = aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await;
-        let mut config = aws_sdk_dynamodb::config::Builder::from(&shared);
+        let mut config = aws_sdk_dynamodb::config::Builder::from(shared);
         if let Ok(endpoint) = std::env::var("DYNAMODB_ENDPOINT") {
             config = config.endpoint_url(endpoint);
         }
