@@ -193,30 +193,6 @@ pub async fn concurrent_adds_keep_an_exact_count<S: Store + 'static>(store: Arc<
     assert_eq!(stored.member_count, 60);
 }
 
-async fn all_members<S: Store>(
-    store: &S,
-    acc: &groups_domain::AccountId,
-    group: &groups_domain::GroupId,
-) -> Vec<UserId> {
-    let mut out = Vec::new();
-    let mut cursor = None;
-    loop {
-        let page = store
-            .list_members(
-                acc,
-                group,
-                &PageRequest::new(Some(7), cursor).expect("page"),
-            )
-            .await
-            .expect("members");
-        out.extend(page.items.into_iter().map(|m| m.user_id));
-        match page.next_cursor {
-            Some(c) => cursor = Some(c),
-            None => return out,
-        }
-    }
-}
-
 pub async fn concurrent_creates_of_one_title_let_exactly_one_win<S: Store + 'static>(
     store: Arc<S>,
 ) {

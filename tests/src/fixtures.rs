@@ -107,3 +107,28 @@ pub async fn create<S: Store>(store: &S, caller: &Caller, title: &str) -> Group 
         .await
         .expect("create group")
 }
+
+/// Every member of a group, following cursors (pages of 7, to exercise them).
+pub async fn all_members<S: Store>(
+    store: &S,
+    account: &AccountId,
+    group: &groups_domain::GroupId,
+) -> Vec<UserId> {
+    let mut out = Vec::new();
+    let mut cursor = None;
+    loop {
+        let page = store
+            .list_members(
+                account,
+                group,
+                &groups_domain::PageRequest::new(Some(7), cursor).expect("page"),
+            )
+            .await
+            .expect("members");
+        out.extend(page.items.into_iter().map(|m| m.user_id));
+        match page.next_cursor {
+            Some(c) => cursor = Some(c),
+            None => return out,
+        }
+    }
+}

@@ -7,42 +7,18 @@ use groups_domain::events::RecordedEvents;
 use groups_domain::service::{self, NewGroup};
 use groups_domain::smart::{self, Evaluator, Guard};
 use groups_domain::{
-    BuiltinRole, Caller, DirectoryStore, Error, GroupId, GroupKind, GroupQuery, GroupStore,
-    PageRequest, RoleRef, Scope, UserId, UserStatus,
+    BuiltinRole, Caller, DirectoryStore, Error, GroupKind, GroupQuery, GroupStore, PageRequest,
+    RoleRef, Scope, UserId, UserStatus,
 };
 use groups_http::event::HttpCall;
 use groups_http::{Ctx, Route};
 use groups_store::DynamoStore;
 use groups_store::dynamo::local_client;
 use groups_testkit::{dynamodb_endpoint, faults, fresh_dynamo_store};
-use groups_tests::fixtures::{self, account, admin, user, user_id};
+use groups_tests::fixtures::{self, account, admin, all_members, user, user_id};
 use serde_json::json;
 use std::collections::{BTreeSet, HashSet};
 use std::sync::Arc;
-
-async fn all_members(
-    store: &DynamoStore,
-    acc: &groups_domain::AccountId,
-    group: &GroupId,
-) -> Vec<UserId> {
-    let mut out = Vec::new();
-    let mut cursor = None;
-    loop {
-        let page = store
-            .list_members(
-                acc,
-                group,
-                &PageRequest::new(Some(200), cursor).expect("page"),
-            )
-            .await
-            .expect("members");
-        out.extend(page.items.into_iter().map(|m| m.user_id));
-        match page.next_cursor {
-            Some(c) => cursor = Some(c),
-            None => return out,
-        }
-    }
-}
 
 /// Tolerates only the failure retries may run out into.
 fn tolerate<T>(result: Result<T, Error>, unavailable: &std::sync::atomic::AtomicU64) -> Option<T> {

@@ -124,75 +124,40 @@ fn equals_any(operand: &Operand, value: &Value<'_>) -> bool {
 
 const EQUALITY_KINDS: [Kind; 4] = [Kind::Text, Kind::Status, Kind::Department, Kind::Dynamic];
 
-struct Eq;
-impl Operator for Eq {
-    fn name(&self) -> &'static str {
-        "eq"
-    }
-    fn accepts(&self, kind: Kind) -> bool {
-        EQUALITY_KINDS.contains(&kind)
-    }
-    fn compile(&self, kind: Kind, value: Option<&Json>) -> Result<Operand, String> {
-        equality_operand(kind, &[required(value)?])
-    }
-    fn test(&self, operand: &Operand, value: &Value<'_>, _: &dyn Facts) -> bool {
-        equals_any(operand, value)
-    }
+/// An equality operator: one value (`eq`, `ne`) or a list (`in`, `notIn`), negated or not.
+/// A negated one holds for a missing attribute.
+macro_rules! equality_operator {
+    ($type:ident, $name:literal, list: $list:literal, negated: $negated:literal) => {
+        struct $type;
+        impl Operator for $type {
+            fn name(&self) -> &'static str {
+                $name
+            }
+            fn accepts(&self, kind: Kind) -> bool {
+                EQUALITY_KINDS.contains(&kind)
+            }
+            fn compile(&self, kind: Kind, value: Option<&Json>) -> Result<Operand, String> {
+                let value = required(value)?;
+                if $list {
+                    equality_operand(kind, &list_values(value)?)
+                } else {
+                    equality_operand(kind, &[value])
+                }
+            }
+            fn on_missing(&self) -> bool {
+                $negated
+            }
+            fn test(&self, operand: &Operand, value: &Value<'_>, _: &dyn Facts) -> bool {
+                equals_any(operand, value) != $negated
+            }
+        }
+    };
 }
 
-struct Ne;
-impl Operator for Ne {
-    fn name(&self) -> &'static str {
-        "ne"
-    }
-    fn accepts(&self, kind: Kind) -> bool {
-        EQUALITY_KINDS.contains(&kind)
-    }
-    fn compile(&self, kind: Kind, value: Option<&Json>) -> Result<Operand, String> {
-        equality_operand(kind, &[required(value)?])
-    }
-    fn on_missing(&self) -> bool {
-        true
-    }
-    fn test(&self, operand: &Operand, value: &Value<'_>, _: &dyn Facts) -> bool {
-        !equals_any(operand, value)
-    }
-}
-
-struct In;
-impl Operator for In {
-    fn name(&self) -> &'static str {
-        "in"
-    }
-    fn accepts(&self, kind: Kind) -> bool {
-        EQUALITY_KINDS.contains(&kind)
-    }
-    fn compile(&self, kind: Kind, value: Option<&Json>) -> Result<Operand, String> {
-        equality_operand(kind, &list_values(required(value)?)?)
-    }
-    fn test(&self, operand: &Operand, value: &Value<'_>, _: &dyn Facts) -> bool {
-        equals_any(operand, value)
-    }
-}
-
-struct NotIn;
-impl Operator for NotIn {
-    fn name(&self) -> &'static str {
-        "notIn"
-    }
-    fn accepts(&self, kind: Kind) -> bool {
-        EQUALITY_KINDS.contains(&kind)
-    }
-    fn compile(&self, kind: Kind, value: Option<&Json>) -> Result<Operand, String> {
-        equality_operand(kind, &list_values(required(value)?)?)
-    }
-    fn on_missing(&self) -> bool {
-        true
-    }
-    fn test(&self, operand: &Operand, value: &Value<'_>, _: &dyn Facts) -> bool {
-        !equals_any(operand, value)
-    }
-}
+equality_operator!(Eq, "eq", list: false, negated: false);
+equality_operator!(Ne, "ne", list: false, negated: true);
+equality_operator!(In, "in", list: true, negated: false);
+equality_operator!(NotIn, "notIn", list: true, negated: true);
 
 fn text_operand(value: Option<&Json>) -> Result<Operand, String> {
     let needle = one_text(required(value)?)?;

@@ -62,13 +62,7 @@ impl DirectoryStore for DynamoStore {
         let pk = keys::account(account);
         let items = self
             .query_collect(usize::MAX, None, |start| {
-                self.client
-                    .query()
-                    .table_name(&self.table)
-                    .key_condition_expression("PK = :pk AND begins_with(SK, :prefix)")
-                    .expression_attribute_values(":pk", string(&pk))
-                    .expression_attribute_values(":prefix", string(keys::DEPARTMENT_PREFIX))
-                    .consistent_read(true)
+                self.partition_query(&pk, keys::DEPARTMENT_PREFIX)
                     .set_exclusive_start_key(start)
             })
             .await?;
@@ -129,13 +123,7 @@ impl DirectoryStore for DynamoStore {
             let items = self
                 .query_collect(want, start, |start| {
                     let q = self
-                        .client
-                        .query()
-                        .table_name(&self.table)
-                        .key_condition_expression("PK = :pk AND begins_with(SK, :prefix)")
-                        .expression_attribute_values(":pk", string(&pk))
-                        .expression_attribute_values(":prefix", string(keys::USER_PREFIX))
-                        .consistent_read(true)
+                        .partition_query(&pk, keys::USER_PREFIX)
                         .set_exclusive_start_key(start);
                     filters.apply(q, want)
                 })

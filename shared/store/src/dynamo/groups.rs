@@ -535,13 +535,7 @@ impl GroupStore for DynamoStore {
         };
         let items = self
             .query_collect(page.limit as usize + 1, start, |start| {
-                self.client
-                    .query()
-                    .table_name(&self.table)
-                    .key_condition_expression("PK = :pk AND begins_with(SK, :prefix)")
-                    .expression_attribute_values(":pk", string(&pk))
-                    .expression_attribute_values(":prefix", string(keys::MEMBER_PREFIX))
-                    .consistent_read(true)
+                self.partition_query(&pk, keys::MEMBER_PREFIX)
                     .limit(page.limit as i32 + 1)
                     .set_exclusive_start_key(start)
             })
@@ -742,14 +736,8 @@ impl GroupStore for DynamoStore {
             .map(|c| key(pk.clone(), format!("{}{c}", keys::RULE_VERSION_PREFIX)));
         let items = self
             .query_collect(page.limit as usize + 1, start, |start| {
-                self.client
-                    .query()
-                    .table_name(&self.table)
-                    .key_condition_expression("PK = :pk AND begins_with(SK, :prefix)")
-                    .expression_attribute_values(":pk", string(&pk))
-                    .expression_attribute_values(":prefix", string(keys::RULE_VERSION_PREFIX))
+                self.partition_query(&pk, keys::RULE_VERSION_PREFIX)
                     .scan_index_forward(false)
-                    .consistent_read(true)
                     .limit(page.limit as i32 + 1)
                     .set_exclusive_start_key(start)
             })

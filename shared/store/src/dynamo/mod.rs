@@ -167,6 +167,17 @@ impl DynamoStore {
         }
     }
 
+    /// A consistent query of the items of partition `pk` whose sort key starts with `prefix`.
+    pub(crate) fn partition_query(&self, pk: &str, prefix: &str) -> QueryFluentBuilder {
+        self.client
+            .query()
+            .table_name(&self.table)
+            .key_condition_expression("PK = :pk AND begins_with(SK, :prefix)")
+            .expression_attribute_values(":pk", items::string(pk))
+            .expression_attribute_values(":prefix", items::string(prefix))
+            .consistent_read(true)
+    }
+
     /// Reads up to 100 keys in one BatchGetItem, retrying unprocessed keys with backoff.
     pub(crate) async fn batch_get(&self, keys: Vec<RawItem>) -> Result<Vec<RawItem>> {
         let mut found = Vec::with_capacity(keys.len());
