@@ -375,37 +375,28 @@ fn date_kind(kind: Kind) -> bool {
     matches!(kind, Kind::Date | Kind::Dynamic)
 }
 
-struct Before;
-impl Operator for Before {
-    fn name(&self) -> &'static str {
-        "before"
-    }
-    fn accepts(&self, kind: Kind) -> bool {
-        date_kind(kind)
-    }
-    fn compile(&self, _: Kind, value: Option<&Json>) -> Result<Operand, String> {
-        date_operand(value)
-    }
-    fn test(&self, operand: &Operand, value: &Value<'_>, _: &dyn Facts) -> bool {
-        matches!((value, operand.date), (Value::Date(d), Some(bound)) if *d < bound)
-    }
+macro_rules! date_comparison {
+    ($type:ident, $name:literal, $cmp:tt) => {
+        struct $type;
+        impl Operator for $type {
+            fn name(&self) -> &'static str {
+                $name
+            }
+            fn accepts(&self, kind: Kind) -> bool {
+                date_kind(kind)
+            }
+            fn compile(&self, _: Kind, value: Option<&Json>) -> Result<Operand, String> {
+                date_operand(value)
+            }
+            fn test(&self, operand: &Operand, value: &Value<'_>, _: &dyn Facts) -> bool {
+                matches!((value, operand.date), (Value::Date(d), Some(bound)) if *d $cmp bound)
+            }
+        }
+    };
 }
 
-struct After;
-impl Operator for After {
-    fn name(&self) -> &'static str {
-        "after"
-    }
-    fn accepts(&self, kind: Kind) -> bool {
-        date_kind(kind)
-    }
-    fn compile(&self, _: Kind, value: Option<&Json>) -> Result<Operand, String> {
-        date_operand(value)
-    }
-    fn test(&self, operand: &Operand, value: &Value<'_>, _: &dyn Facts) -> bool {
-        matches!((value, operand.date), (Value::Date(d), Some(bound)) if *d > bound)
-    }
-}
+date_comparison!(Before, "before", <);
+date_comparison!(After, "after", >);
 
 /// `now − N days ≤ t ≤ now`.
 struct WithinLastDays;
