@@ -1,6 +1,7 @@
 //! The local server `groups-local`: every HTTP function behind one axum server, called with the
 //! same API Gateway v2 events and the real authorizer; a seeded demo account; dev tokens.
 
+pub mod console;
 pub mod registry;
 pub mod seed;
 pub mod server;

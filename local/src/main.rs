@@ -1,4 +1,5 @@
-//! `groups-local [--port N] [--dynamodb-endpoint URL --table NAME] [--allow-origin ORIGIN]...`
+//! `groups-local [--port N] [--dynamodb-endpoint URL --table NAME] [--allow-origin ORIGIN]...
+//! [--console-dir DIR]`
 //!
 //! Serves the whole API on 127.0.0.1. The store is in memory unless `--dynamodb-endpoint`
 //! points at DynamoDB (Local or AWS); the table is created when missing.
@@ -20,6 +21,7 @@ struct Args {
     dynamodb_endpoint: Option<String>,
     table: String,
     allowed_origins: Vec<String>,
+    console_dir: Option<std::path::PathBuf>,
 }
 
 fn parse_args() -> Result<Args, String> {
@@ -29,6 +31,7 @@ fn parse_args() -> Result<Args, String> {
         dynamodb_endpoint: None,
         table: "groups-local".into(),
         allowed_origins: Vec::new(),
+        console_dir: None,
     };
     let mut it = std::env::args().skip(1);
     while let Some(flag) = it.next() {
@@ -42,6 +45,7 @@ fn parse_args() -> Result<Args, String> {
             "--dynamodb-endpoint" => args.dynamodb_endpoint = Some(value()?),
             "--table" => args.table = value()?,
             "--allow-origin" => args.allowed_origins.push(value()?),
+            "--console-dir" => args.console_dir = Some(value()?.into()),
             "--refresh-every" => {
                 args.refresh_every = value()?
                     .parse()
@@ -77,12 +81,16 @@ async fn serve<S: Store + 'static>(
     for (role, token) in &tokens {
         println!("  {role}: {}", token.as_str().unwrap_or_default());
     }
-    let app = Arc::new(server::App::new(
+    let mut app = server::App::new(
         Ctx::new(store),
         authorizer::dev::config()?,
         tokens,
         args.allowed_origins.clone(),
-    ));
+    );
+    if let Some(dir) = &args.console_dir {
+        app.console = groups_local::console::Source::Directory(dir.clone());
+    }
+    let app = Arc::new(app);
     let guard = evaluate_smart_group::guard_from_env();
     server::spawn_stream(app.clone(), changes, guard);
     server::spawn_schedule(

@@ -27,6 +27,8 @@ pub struct App<S> {
     pub tokens: Map<String, Value>,
     /// Origins allowed to call from a browser; `*` allows any.
     pub allowed_origins: Vec<String>,
+    /// Where the admin console's files come from.
+    pub console: crate::console::Source,
 }
 
 impl<S: Store + 'static> App<S> {
@@ -42,6 +44,7 @@ impl<S: Store + 'static> App<S> {
             auth,
             tokens,
             allowed_origins,
+            console: crate::console::Source::default(),
         }
     }
 }
@@ -159,6 +162,11 @@ async fn route<S: Store + 'static>(app: &App<S>, request: AxumRequest) -> AxumRe
         }
         (&Method::GET, "/dev/tokens") => return json_response(&Value::Object(app.tokens.clone())),
         (&Method::OPTIONS, _) => return preflight(),
+        (&Method::GET, path) => {
+            if let Some(page) = crate::console::serve(&app.console, path) {
+                return page;
+            }
+        }
         _ => {}
     }
     let mut call = HttpCall::new(method.as_str(), &path);
