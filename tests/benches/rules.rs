@@ -6,90 +6,19 @@
 use cel::{Context, Program, Value as Cel};
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use groups_domain::rule::{Facts, Rule};
-use groups_domain::{
-    DepartmentId, DepartmentPath, GroupId, ProfileValue, RoleRef, User, UserId, UserStatus,
-};
+use groups_domain::{GroupId, ProfileValue, User, UserId, UserStatus};
+use groups_tests::generated::{COUNTRIES, Population, SKILLS};
 use serde_json::{Value, json};
-use std::collections::{BTreeMap, HashMap};
+use std::collections::HashMap;
 use std::hint::black_box;
+use time::OffsetDateTime;
 use time::macros::datetime;
-use time::{Duration, OffsetDateTime};
 
 const USERS: usize = 100_000;
 const NOW: OffsetDateTime = datetime!(2026-11-26 12:00 UTC);
 
-struct Rng(u64);
-impl Rng {
-    fn below(&mut self, n: usize) -> usize {
-        self.0 ^= self.0 << 13;
-        self.0 ^= self.0 >> 7;
-        self.0 ^= self.0 << 17;
-        (self.0 % n as u64) as usize
-    }
-}
-
-const PATHS: [&[&str]; 6] = [
-    &["root", "sales"],
-    &["root", "sales", "emea"],
-    &["root", "sales", "apac"],
-    &["root", "hr"],
-    &["root", "hr", "interns"],
-    &["root", "eng"],
-];
-const COUNTRIES: [&str; 5] = ["de", "fr", "us", "jp", "br"];
-const SKILLS: [&str; 4] = ["excel", "crm", "sql", "design"];
-
 fn users() -> Vec<User> {
-    let mut rng = Rng(0x9E37_79B9_7F4A_7C15);
-    (0..USERS)
-        .map(|n| {
-            let path = PATHS[rng.below(PATHS.len())];
-            let mut profile = BTreeMap::new();
-            profile.insert(
-                "country".to_owned(),
-                ProfileValue::Text(COUNTRIES[rng.below(5)].to_uppercase()),
-            );
-            profile.insert(
-                "level".to_owned(),
-                ProfileValue::Number(rng.below(6) as f64),
-            );
-            profile.insert(
-                "skills".to_owned(),
-                ProfileValue::List(
-                    (0..rng.below(3))
-                        .map(|_| SKILLS[rng.below(4)].to_owned())
-                        .collect(),
-                ),
-            );
-            User {
-                id: UserId::parse("id", format!("u{n}")).expect("id"),
-                email: format!(
-                    "user{n}@{}",
-                    if n % 3 == 0 { "acme.io" } else { "example.com" }
-                ),
-                first_name: "F".into(),
-                last_name: "L".into(),
-                department: Some(
-                    DepartmentPath::new(
-                        path.iter()
-                            .map(|d| DepartmentId::parse("d", *d).expect("id"))
-                            .collect(),
-                    )
-                    .expect("path"),
-                ),
-                role: RoleRef::parse("role", "learner").expect("role"),
-                status: if rng.below(10) == 0 {
-                    UserStatus::Inactive
-                } else {
-                    UserStatus::Active
-                },
-                job_title: "Specialist".into(),
-                created_at: NOW - Duration::hours(rng.below(24 * 400) as i64),
-                profile,
-                managed_department_ids: vec![],
-            }
-        })
-        .collect()
+    Population::new(NOW).take(USERS).collect()
 }
 
 /// One condition, as our rule JSON and as the equivalent CEL.

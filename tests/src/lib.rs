@@ -5,4 +5,5 @@ pub mod api;
 pub mod conformance;
 pub mod feed;
 pub mod fixtures;
+pub mod generated;
 pub mod reference;

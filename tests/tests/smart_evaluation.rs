@@ -251,6 +251,27 @@ async fn evaluation_reads_rules_once_per_user_change_and_users_once_per_refresh(
         "no writes: {ops:?}"
     );
 
+    // Changes are written in full batches across pages, not a few per page: 400 joins over
+    // three pages of users are ceil(400 / 99) = 5 transactions.
+    let extras = smart_group(
+        &api,
+        "Elsewhere",
+        json!({"attr": "email", "op": "endsWith", "value": "elsewhere.example"}),
+    )
+    .await;
+    counter.reset();
+    let done = smart::evaluate_group(&ev, &extras).await.expect("evaluate");
+    assert_eq!(done.joined, 400, "{done:?}");
+    let ops = counter.by_operation();
+    assert_eq!(ops.get("TransactWriteItems"), Some(&5), "{ops:?}");
+    assert_eq!(
+        fixtures::all_members(api.store(), &api.account, &extras)
+            .await
+            .len(),
+        400
+    );
+    groups.push(extras);
+
     // A refresh stopped after its first page resumes from the checkpoint and finishes.
     let stop_after_first = std::sync::atomic::AtomicBool::new(false);
     let out_of_time = || stop_after_first.swap(true, std::sync::atomic::Ordering::SeqCst);
@@ -270,6 +291,11 @@ async fn evaluation_reads_rules_once_per_user_change_and_users_once_per_refresh(
             .await
             .expect("get")
             .expect("exists");
-        assert_eq!(stored.member_count, members(&api, g).await.len() as u64);
+        assert_eq!(
+            stored.member_count,
+            fixtures::all_members(api.store(), &api.account, g)
+                .await
+                .len() as u64
+        );
     }
 }

@@ -261,7 +261,27 @@ struct Run {
     smart: Smart,
     members: Members,
     tally: Tally,
+    /// Changes found but not yet written: gathered across pages so that a write carries up
+    /// to [`WRITE_BATCH`] memberships instead of the few one page finds.
+    joins: Vec<UserId>,
+    leaves: Vec<UserId>,
 }
+
+impl Run {
+    fn new(smart: Smart, members: Members, tally: Tally) -> Self {
+        Self {
+            smart,
+            members,
+            tally,
+            joins: Vec::new(),
+            leaves: Vec::new(),
+        }
+    }
+}
+
+/// Memberships gathered per group before a pass writes them (a transaction holds 100 items,
+/// one of them the group's count).
+const WRITE_BATCH: usize = 99;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 enum Mode {
@@ -321,6 +341,31 @@ impl<S: Store> Evaluator<'_, S> {
             self.events.publish(&events).await?;
         }
         Ok(())
+    }
+
+    /// Writes the gathered changes that fill whole batches; the rest waits for more.
+    async fn write_full_batches(&self, run: &mut Run) -> Result<()> {
+        while run.joins.len() >= WRITE_BATCH {
+            let joins: Vec<UserId> = run.joins.drain(..WRITE_BATCH).collect();
+            self.apply(&run.smart.group.id, joins, vec![], &mut run.tally)
+                .await?;
+        }
+        while run.leaves.len() >= WRITE_BATCH {
+            let leaves: Vec<UserId> = run.leaves.drain(..WRITE_BATCH).collect();
+            self.apply(&run.smart.group.id, vec![], leaves, &mut run.tally)
+                .await?;
+        }
+        Ok(())
+    }
+
+    /// Writes all of a run's gathered changes.
+    async fn flush(&self, run: &mut Run) -> Result<()> {
+        let (joins, leaves) = (
+            std::mem::take(&mut run.joins),
+            std::mem::take(&mut run.leaves),
+        );
+        self.apply(&run.smart.group.id, joins, leaves, &mut run.tally)
+            .await
     }
 
     /// One pass over the account's users (from `after`) for every run. Returns the user to
@@ -408,18 +453,26 @@ impl<S: Store> Evaluator<'_, S> {
                         run.tally.joined += joins.len() as u64;
                         run.tally.left += leaves.len() as u64;
                     }
-                    Mode::Apply => self.apply(&group, joins, leaves, &mut run.tally).await?,
-                }
-            }
-            match page.next_cursor {
-                None => return Ok(None),
-                Some(next) => {
-                    if out_of_time() {
-                        return Ok(ids.last().cloned());
+                    Mode::Apply => {
+                        run.joins.extend(joins);
+                        run.leaves.extend(leaves);
+                        self.write_full_batches(run).await?;
                     }
-                    cursor = Some(next);
                 }
             }
+            let stop = match page.next_cursor {
+                Some(next) if !out_of_time() => {
+                    cursor = Some(next);
+                    continue;
+                }
+                Some(_) => ids.last().cloned(),
+                None => None,
+            };
+            // Leaving the pass (done, or stopped for a checkpoint): nothing stays unwritten.
+            for run in runs.iter_mut() {
+                self.flush(run).await?;
+            }
+            return Ok(stop);
         }
     }
 
@@ -480,11 +533,11 @@ pub async fn evaluate_group<S: Store>(
     let members = group.member_count;
     let never = || false;
     if !base.confirmed && ev.guard.could_hold(members) {
-        let mut runs = vec![Run {
-            smart: Smart::new(group.clone())?,
-            members: Members::new(),
-            tally: Tally::default(),
-        }];
+        let mut runs = vec![Run::new(
+            Smart::new(group.clone())?,
+            Members::new(),
+            Tally::default(),
+        )];
         ev.pass(&mut runs, Mode::Count, None, &never).await?;
         let tally = runs[0].tally;
         if ev.guard.holds(members, tally.left) {
@@ -498,11 +551,11 @@ pub async fn evaluate_group<S: Store>(
             return Ok(held);
         }
     }
-    let mut runs = vec![Run {
-        smart: Smart::new(group)?,
-        members: Members::new(),
-        tally: Tally::default(),
-    }];
+    let mut runs = vec![Run::new(
+        Smart::new(group)?,
+        Members::new(),
+        Tally::default(),
+    )];
     ev.pass(&mut runs, Mode::Apply, None, &never).await?;
     let done = ev.finished(&running, EvaluationStatus::Done, runs[0].tally, 0);
     ev.record(group_id, &done).await?;
@@ -532,7 +585,7 @@ impl Facts for UserFacts<'_> {
 }
 
 /// Every group a user belongs to (one query per 200 groups).
-pub(crate) async fn user_group_ids<S: Store>(
+pub async fn user_group_ids<S: Store>(
     store: &S,
     account: &AccountId,
     user: &UserId,
@@ -793,9 +846,9 @@ fn run(smart: Smart, state: &RefreshCheckpoint) -> Run {
         .get(&smart.group.id)
         .copied()
         .unwrap_or_default();
-    Run {
-        members: Members::starting_after(state.after_user.as_ref()),
+    Run::new(
         smart,
+        Members::starting_after(state.after_user.as_ref()),
         tally,
-    }
+    )
 }

@@ -89,7 +89,11 @@ fn start_dynamodb_local() -> String {
 /// A new table on DynamoDB Local, so each test is isolated and tests run in parallel.
 /// The returned counter sees every call the store makes after creation.
 pub async fn fresh_dynamo_store() -> (DynamoStore, CallCounter) {
-    let counter = CallCounter::new();
+    fresh_dynamo_store_counted(CallCounter::new()).await
+}
+
+/// [`fresh_dynamo_store`] counting with `counter` (e.g. one that sums consumed capacity).
+pub async fn fresh_dynamo_store_counted(counter: CallCounter) -> (DynamoStore, CallCounter) {
     let client = local_client(dynamodb_endpoint(), Some(&counter));
     let table = format!("groups-test-{}", uuid::Uuid::new_v4().simple());
     let deadline = Instant::now() + Duration::from_secs(60);

@@ -1,19 +1,61 @@
 //! Counts DynamoDB calls per operation through an SDK interceptor, so tests can assert round
-//! trips exactly and benchmarks can report them. One count per HTTP attempt.
+//! trips exactly and benchmarks can report them. One count per HTTP attempt. With
+//! [`CallCounter::with_capacity`] it also asks every call for its consumed capacity
+//! (`ReturnConsumedCapacity=TOTAL`) and adds it up, without the store's code knowing.
 
-use aws_sdk_dynamodb::config::interceptors::BeforeTransmitInterceptorContextRef;
+use aws_sdk_dynamodb::config::interceptors::{
+    AfterDeserializationInterceptorContextRef, BeforeSerializationInterceptorContextMut,
+    BeforeTransmitInterceptorContextRef,
+};
 use aws_sdk_dynamodb::config::{ConfigBag, Intercept, RuntimeComponents};
+use aws_sdk_dynamodb::operation::{
+    batch_get_item::{BatchGetItemInput, BatchGetItemOutput},
+    batch_write_item::{BatchWriteItemInput, BatchWriteItemOutput},
+    delete_item::{DeleteItemInput, DeleteItemOutput},
+    get_item::{GetItemInput, GetItemOutput},
+    put_item::{PutItemInput, PutItemOutput},
+    query::{QueryInput, QueryOutput},
+    scan::{ScanInput, ScanOutput},
+    transact_get_items::{TransactGetItemsInput, TransactGetItemsOutput},
+    transact_write_items::{TransactWriteItemsInput, TransactWriteItemsOutput},
+    update_item::{UpdateItemInput, UpdateItemOutput},
+};
+use aws_sdk_dynamodb::types::{ConsumedCapacity, ReturnConsumedCapacity};
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
+
+/// Capacity units consumed, summed over calls.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct Capacity {
+    pub read: f64,
+    pub write: f64,
+}
 
 #[derive(Debug, Clone, Default)]
 pub struct CallCounter {
     calls: Arc<Mutex<Vec<String>>>,
+    capacity: Option<Arc<Mutex<Capacity>>>,
 }
 
 impl CallCounter {
     pub fn new() -> Self {
         Self::default()
+    }
+
+    /// A counter that also sums the capacity every call consumed.
+    pub fn with_capacity() -> Self {
+        Self {
+            calls: Arc::default(),
+            capacity: Some(Arc::default()),
+        }
+    }
+
+    /// Capacity consumed since the last reset (zero unless built [`Self::with_capacity`]).
+    pub fn capacity(&self) -> Capacity {
+        self.capacity
+            .as_ref()
+            .map(|c| *c.lock().unwrap_or_else(|e| e.into_inner()))
+            .unwrap_or_default()
     }
 
     fn calls(&self) -> std::sync::MutexGuard<'_, Vec<String>> {
@@ -23,6 +65,24 @@ impl CallCounter {
     /// Forgets what was counted so far.
     pub fn reset(&self) {
         self.calls().clear();
+        if let Some(capacity) = &self.capacity {
+            *capacity.lock().unwrap_or_else(|e| e.into_inner()) = Capacity::default();
+        }
+    }
+
+    /// Adds what one call consumed; reads and writes are told apart by the call, since
+    /// `TOTAL` reports only `CapacityUnits`.
+    fn add<'a>(&self, consumed: impl IntoIterator<Item = &'a ConsumedCapacity>, is_write: bool) {
+        let Some(capacity) = &self.capacity else {
+            return;
+        };
+        let units: f64 = consumed.into_iter().filter_map(|c| c.capacity_units).sum();
+        let mut total = capacity.lock().unwrap_or_else(|e| e.into_inner());
+        if is_write {
+            total.write += units;
+        } else {
+            total.read += units;
+        }
     }
 
     /// Every call since the last reset, in order, by operation name (e.g. `Query`).
@@ -46,6 +106,84 @@ impl CallCounter {
 impl Intercept for CallCounter {
     fn name(&self) -> &'static str {
         "CallCounter"
+    }
+
+    fn modify_before_serialization(
+        &self,
+        context: &mut BeforeSerializationInterceptorContextMut<'_>,
+        _components: &RuntimeComponents,
+        _cfg: &mut ConfigBag,
+    ) -> Result<(), aws_sdk_dynamodb::error::BoxError> {
+        if self.capacity.is_none() {
+            return Ok(());
+        }
+        let input = context.input_mut();
+        macro_rules! ask {
+            ($($input:ty),*) => {
+                $(if let Some(i) = input.downcast_mut::<$input>() {
+                    i.return_consumed_capacity = Some(ReturnConsumedCapacity::Total);
+                    return Ok(());
+                })*
+            };
+        }
+        ask!(
+            GetItemInput,
+            PutItemInput,
+            UpdateItemInput,
+            DeleteItemInput,
+            QueryInput,
+            ScanInput,
+            BatchGetItemInput,
+            BatchWriteItemInput,
+            TransactGetItemsInput,
+            TransactWriteItemsInput
+        );
+        Ok(())
+    }
+
+    fn read_after_deserialization(
+        &self,
+        context: &AfterDeserializationInterceptorContextRef<'_>,
+        _components: &RuntimeComponents,
+        _cfg: &mut ConfigBag,
+    ) -> Result<(), aws_sdk_dynamodb::error::BoxError> {
+        if self.capacity.is_none() {
+            return Ok(());
+        }
+        let Ok(output) = context.output_or_error() else {
+            return Ok(());
+        };
+        macro_rules! one {
+            ($($output:ty => $write:expr),*) => {
+                $(if let Some(o) = output.downcast_ref::<$output>() {
+                    self.add(o.consumed_capacity(), $write);
+                    return Ok(());
+                })*
+            };
+        }
+        macro_rules! many {
+            ($($output:ty => $write:expr),*) => {
+                $(if let Some(o) = output.downcast_ref::<$output>() {
+                    self.add(o.consumed_capacity(), $write);
+                    return Ok(());
+                })*
+            };
+        }
+        one!(
+            GetItemOutput => false,
+            QueryOutput => false,
+            ScanOutput => false,
+            PutItemOutput => true,
+            UpdateItemOutput => true,
+            DeleteItemOutput => true
+        );
+        many!(
+            BatchGetItemOutput => false,
+            TransactGetItemsOutput => false,
+            BatchWriteItemOutput => true,
+            TransactWriteItemsOutput => true
+        );
+        Ok(())
     }
 
     fn read_before_transmit(

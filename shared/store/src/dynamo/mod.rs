@@ -12,7 +12,7 @@ mod retry;
 pub mod stream;
 pub mod table;
 
-pub use counter::CallCounter;
+pub use counter::{CallCounter, Capacity};
 pub use table::{TableDefinition, create_table, table_definition};
 
 use aws_sdk_dynamodb::Client;
