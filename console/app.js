@@ -104,7 +104,7 @@
     return rtf.format(Math.round(s / 86400), 'day');
   }
   function initials(name) {
-    return String(name || '?').split(/\s+/).filter(Boolean).slice(0, 2).map((p) => p[0].toUpperCase()).join('') || '?';
+    return String(name || '?').split(/\s+/).filter((p) => /^\p{L}/u.test(p)).slice(0, 2).map((p) => p[0].toUpperCase()).join('') || '?';
   }
 
   // ---------------------------------------------------------------- session and permissions
@@ -902,7 +902,7 @@
     switch (ev.status) {
       case 'queued': return 'Waiting to evaluate…';
       case 'running': return `Evaluating… ${plural(ev.evaluated || 0, 'user')} checked so far.`;
-      case 'done': return `Up to date. Evaluated ${fmtAgo(ev.finishedAt || ev.requestedAt)}: ${counts}.`;
+      case 'done': return `Evaluated ${fmtAgo(ev.finishedAt || ev.requestedAt)}: ${counts}.`;
       case 'held': return `Held for confirmation: applying it would remove ${plural(ev.held || 0, 'member')}${ev.joined ? ` and add ${ev.joined}` : ''}.`;
       case 'failed': return 'The last evaluation failed. Try again.';
       default: return `Evaluation: ${ev.status}`;

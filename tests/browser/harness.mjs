@@ -200,12 +200,13 @@ export function seedUsers() {
       department,
       status: n % 13 === 0 ? 'inactive' : 'active',
       jobTitle: department === 'interns' ? 'Intern' : 'Specialist',
+      createdDaysAgo: (n * 9) % 400,
       profile: { country: COUNTRIES[n % COUNTRIES.length], level: (n % 5) + 1, skills: n % 2 === 0 ? ['excel', 'crm'] : ['design'] },
     });
   }
   for (const [id, firstName, department] of [['owner', 'Olivia', 'acme'], ['admin', 'Adam', 'acme'],
     ['dept-admin', 'Dana', 'sales'], ['learner', 'Leo', 'engineering'], ['trainer', 'Tara', 'marketing']]) {
-    users.push({ id, firstName, lastName: 'Demo', email: `${id}@acme.example`, department, status: 'active', jobTitle: 'Administrator', profile: {} });
+    users.push({ id, firstName, lastName: 'Demo', email: `${id}@acme.example`, department, status: 'active', jobTitle: 'Administrator', createdDaysAgo: 365, profile: {} });
   }
   return users;
 }

@@ -212,7 +212,8 @@ it('re-evaluates now with visible progress', async (page) => {
   await page.unroute(`**/groups/${group.id}`);
   assert.equal(await page.getByRole('progressbar').count(), 0);
   const inactive = users.filter((u) => u.status === 'inactive').length;
-  assert.match(await page.locator('#evaluation-status').textContent(), /Up to date/);
+  assert.match(await page.locator('#evaluation').textContent(), /Up to date/);
+  assert.match(await page.locator('#evaluation-status').textContent(), /Evaluated .*: \d+ users checked, 0 joined, 0 left/);
   assert.equal(await page.locator('#member-count').textContent(), String(inactive));
 });
 
@@ -256,4 +257,56 @@ it('shows a Department Administrator a preview within their departments', async 
   const expected = users.filter((u) => inSubtree(u.department, 'sales') && u.status === 'active');
   await eventually(async () => assert.equal(await page.locator('#preview-matching').textContent(), String(expected.length)));
   assert.equal(await page.getByLabel('Department', { exact: true }).inputValue(), 'sales');
+});
+
+it('offers value inputs that fit the attribute: departments, statuses, dates, relative dates', async (page) => {
+  await signIn(page, 'owner');
+  await page.goto(`${BASE_URL}/#/groups/new-smart`);
+  await page.locator('#preview[data-state="ready"]').waitFor();
+  const c = cond(page, 1);
+  const value = c.getByLabel('Value');
+  // Department: one department, or several for "is any of".
+  assert.equal(await value.evaluate((el) => el.tagName), 'SELECT');
+  await c.getByLabel('Operator').selectOption('in');
+  assert.equal(await value.evaluate((el) => el.multiple), true);
+  await value.selectOption(['marketing', 'interns']);
+  const both = users.filter((u) => ['marketing', 'interns'].includes(u.department));
+  await eventually(async () => assert.equal(await page.locator('#preview-matching').textContent(), String(both.length)));
+  // Status: active / inactive.
+  await c.getByLabel('Attribute').selectOption('status');
+  assert.deepEqual(await value.locator('option').allTextContents(), ['active', 'inactive']);
+  await value.selectOption('inactive');
+  await eventually(async () => assert.equal(await page.locator('#preview-matching').textContent(),
+    String(users.filter((u) => u.status === 'inactive').length)));
+  // Created: a date picker for before/after, a number of days for the relative operators.
+  await c.getByLabel('Attribute').selectOption('createdAt');
+  await c.getByLabel('Operator').selectOption('after');
+  assert.equal(await value.getAttribute('type'), 'date');
+  await c.getByLabel('Operator').selectOption('withinLastDays');
+  assert.equal(await value.getAttribute('type'), 'number');
+  assert.equal(await c.locator('.rb-suffix').textContent(), 'days');
+  await value.fill('30');
+  const recent = users.filter((u) => u.createdDaysAgo <= 30);
+  assert.ok(recent.length > 0);
+  await eventually(async () => assert.equal(await page.locator('#preview-matching').textContent(), String(recent.length)));
+  await c.getByLabel('Operator').selectOption('moreThanDaysAgo');
+  assert.equal(await c.locator('.rb-suffix').textContent(), 'days ago');
+  // "is set" needs no value.
+  await c.getByLabel('Operator').selectOption('exists');
+  assert.equal(await c.getByLabel('Value').count(), 0);
+  // A list profile field: "includes".
+  await c.getByLabel('Attribute').selectOption('profile.skills');
+  assert.equal(await c.getByLabel('Operator').inputValue(), 'exists', 'an operator that still applies is kept');
+  await c.getByLabel('Operator').selectOption('contains');
+  assert.equal(await c.getByLabel('Operator').locator('option:checked').textContent(), 'includes');
+  await c.getByLabel('Value').fill('excel');
+  await eventually(async () => assert.equal(await page.locator('#preview-matching').textContent(),
+    String(users.filter((u) => (u.profile.skills || []).includes('excel')).length)));
+  // Any other profile field by name.
+  await c.getByLabel('Attribute').selectOption('profile.*');
+  await c.getByLabel('Profile field name').fill('country');
+  await c.getByLabel('Operator').selectOption('in');
+  await c.getByLabel('Value').fill('JP, BR');
+  await eventually(async () => assert.equal(await page.locator('#preview-matching').textContent(),
+    String(users.filter((u) => ['JP', 'BR'].includes(u.profile.country)).length)));
 });
