@@ -125,3 +125,40 @@ async fn each_request_makes_the_fewest_calls() {
         "a small filtered listing fits one Query"
     );
 }
+
+#[tokio::test]
+async fn importing_users_writes_25_a_call_and_reports_consumed_capacity() {
+    let counter = CallCounter::with_capacity();
+    let (store, counter) = groups_testkit::fresh_dynamo_store_counted(counter).await;
+    let acc = account();
+    seed_departments(&store, &acc).await;
+    let users: Vec<_> = (0..60)
+        .map(|n| user(n, Some(path(&["root", "sales"]))))
+        .collect();
+    counter.reset();
+    store.import_users(&acc, &users).await.expect("import");
+    assert_eq!(calls(&counter), only("BatchWriteItem", 3));
+    for u in &users {
+        let stored = groups_domain::DirectoryStore::get_user(&store, &acc, &u.id)
+            .await
+            .expect("get");
+        assert_eq!(stored.as_ref(), Some(u));
+    }
+    // The same items as put_user: the department index finds every imported user.
+    let query = groups_domain::ports::UserQuery {
+        department: Some((path(&["root", "sales"]), true)),
+        page: PageRequest::first(100),
+        ..Default::default()
+    };
+    let page = groups_domain::DirectoryStore::list_users(&store, &acc, &Scope::Account, &query)
+        .await
+        .expect("list");
+    assert_eq!(page.items.len(), 60);
+    // Capacity is summed per call: strongly consistent reads of small items cost one unit each.
+    counter.reset();
+    groups_domain::DirectoryStore::get_user(&store, &acc, &users[0].id)
+        .await
+        .expect("get");
+    let capacity = counter.capacity();
+    assert_eq!((capacity.read, capacity.write), (1.0, 0.0));
+}

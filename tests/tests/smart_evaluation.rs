@@ -270,7 +270,56 @@ async fn evaluation_reads_rules_once_per_user_change_and_users_once_per_refresh(
             .len(),
         400
     );
-    groups.push(extras);
+    groups.push(extras.clone());
+
+    // Nothing changed, and one group is large enough for the guard to count first: still one
+    // pass over the users (the small groups are applied while the large one is counted, and
+    // a counted group without changes needs no second pass).
+    counter.reset();
+    let stopped = smart::refresh_account(&ev, None, &|| false)
+        .await
+        .expect("refresh");
+    assert!(stopped.is_none());
+    let ops = counter.by_operation();
+    let elsewhere_pages = 2;
+    assert_eq!(
+        ops.get("Query"),
+        Some(&(1 + 3 + (groups.len() - 1) + elsewhere_pages)),
+        "{ops:?}"
+    );
+    assert!(
+        !ops.contains_key("TransactWriteItems") && !ops.contains_key("UpdateItem"),
+        "no writes: {ops:?}"
+    );
+
+    // The large group changes (a tenth of it leaves, under the guard's limit): the first pass
+    // counts it, a second pass applies it.
+    for n in 100..140 {
+        let mut user: User = fixtures::user(n, None);
+        user.email = format!("moved{n}@moved.example");
+        api.store()
+            .put_user(&api.account, &user)
+            .await
+            .expect("put");
+    }
+    counter.reset();
+    let stopped = smart::refresh_account(&ev, None, &|| false)
+        .await
+        .expect("refresh");
+    assert!(stopped.is_none());
+    let ops = counter.by_operation();
+    let stored = api
+        .store()
+        .get_group(&api.account, &extras)
+        .await
+        .expect("get")
+        .expect("exists");
+    assert_eq!(stored.member_count, 360);
+    assert_eq!(
+        ops.get("Query"),
+        Some(&(1 + 3 + (groups.len() - 1) + elsewhere_pages + 3 + elsewhere_pages)),
+        "the second pass reads the users again, for the large group only: {ops:?}"
+    );
 
     // A refresh stopped after its first page resumes from the checkpoint and finishes.
     let stop_after_first = std::sync::atomic::AtomicBool::new(false);

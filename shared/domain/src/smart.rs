@@ -261,6 +261,8 @@ struct Run {
     smart: Smart,
     members: Members,
     tally: Tally,
+    /// Count only (the guard's look ahead) or apply.
+    mode: Mode,
     /// Changes found but not yet written: gathered across pages so that a write carries up
     /// to [`WRITE_BATCH`] memberships instead of the few one page finds.
     joins: Vec<UserId>,
@@ -268,11 +270,12 @@ struct Run {
 }
 
 impl Run {
-    fn new(smart: Smart, members: Members, tally: Tally) -> Self {
+    fn new(smart: Smart, members: Members, tally: Tally, mode: Mode) -> Self {
         Self {
             smart,
             members,
             tally,
+            mode,
             joins: Vec::new(),
             leaves: Vec::new(),
         }
@@ -373,7 +376,6 @@ impl<S: Store> Evaluator<'_, S> {
     async fn pass(
         &self,
         runs: &mut [Run],
-        mode: Mode,
         after: Option<UserId>,
         out_of_time: &(dyn Fn() -> bool + Sync),
     ) -> Result<Option<UserId>> {
@@ -448,7 +450,7 @@ impl<S: Store> Evaluator<'_, S> {
                         run.members.fetch(self.store, self.account, &group).await?;
                     }
                 }
-                match mode {
+                match run.mode {
                     Mode::Count => {
                         run.tally.joined += joins.len() as u64;
                         run.tally.left += leaves.len() as u64;
@@ -474,6 +476,29 @@ impl<S: Store> Evaluator<'_, S> {
             }
             return Ok(stop);
         }
+    }
+
+    /// Records a finished run, unless it changed nothing and the last result still stands
+    /// (a refresh that changes nothing writes nothing).
+    async fn record_done(&self, run: &Run) -> Result<()> {
+        let unchanged = run.tally.joined == 0
+            && run.tally.left == 0
+            && run
+                .smart
+                .group
+                .evaluation
+                .as_ref()
+                .is_some_and(|e| e.status == EvaluationStatus::Done);
+        if unchanged {
+            return Ok(());
+        }
+        let done = self.finished(
+            &Evaluation::queued(self.now, false),
+            EvaluationStatus::Done,
+            run.tally,
+            0,
+        );
+        self.record(&run.smart.group.id, &done).await
     }
 
     async fn record(&self, group: &GroupId, evaluation: &Evaluation) -> Result<()> {
@@ -537,8 +562,9 @@ pub async fn evaluate_group<S: Store>(
             Smart::new(group.clone())?,
             Members::new(),
             Tally::default(),
+            Mode::Count,
         )];
-        ev.pass(&mut runs, Mode::Count, None, &never).await?;
+        ev.pass(&mut runs, None, &never).await?;
         let tally = runs[0].tally;
         if ev.guard.holds(members, tally.left) {
             let held = ev.finished(
@@ -555,8 +581,9 @@ pub async fn evaluate_group<S: Store>(
         Smart::new(group)?,
         Members::new(),
         Tally::default(),
+        Mode::Apply,
     )];
-    ev.pass(&mut runs, Mode::Apply, None, &never).await?;
+    ev.pass(&mut runs, None, &never).await?;
     let done = ev.finished(&running, EvaluationStatus::Done, runs[0].tally, 0);
     ev.record(group_id, &done).await?;
     Ok(done)
@@ -704,6 +731,12 @@ pub struct RefreshCheckpoint {
     tallies: BTreeMap<GroupId, Tally>,
     /// Groups the guard held in this refresh.
     held: Vec<GroupId>,
+    /// Groups the first pass only counts (large enough to be held); the rest it applies.
+    #[serde(default)]
+    counting: Vec<GroupId>,
+    /// Counted groups with changes the guard let through: the second pass applies them.
+    #[serde(default)]
+    second_pass: Vec<GroupId>,
 }
 
 impl RefreshCheckpoint {
@@ -718,9 +751,11 @@ impl RefreshCheckpoint {
     }
 }
 
-/// Refreshes every smart group of the account: per layer of dependencies, one counting pass
-/// over the users for the groups the guard could hold, then one applying pass for all the
-/// groups not held. Stops between pages when `out_of_time` says so and answers where to resume.
+/// Refreshes every smart group of the account, per layer of dependencies. The first pass over
+/// the users applies every group too small to be held and counts the others (the guard's look
+/// ahead); only counted groups with changes the guard lets through need a second pass. So a
+/// refresh that changes nothing, or changes only small groups, reads the users once. Stops
+/// between pages when `out_of_time` says so and answers where to resume.
 pub async fn refresh_account<S: Store>(
     ev: &Evaluator<'_, S>,
     resume: Option<RefreshCheckpoint>,
@@ -739,108 +774,116 @@ pub async fn refresh_account<S: Store>(
         })
         .filter_map(|g| Smart::new(g).ok())
         .collect();
-    let mut state = resume.unwrap_or(RefreshCheckpoint {
-        layer: 0,
+    let fresh = |layer| RefreshCheckpoint {
+        layer,
         mode: Mode::Count,
         after_user: None,
         tallies: BTreeMap::new(),
         held: Vec::new(),
-    });
+        counting: Vec::new(),
+        second_pass: Vec::new(),
+    };
+    let mut state = resume.unwrap_or_else(|| fresh(0));
     for (index, layer) in layers(smart).into_iter().enumerate().skip(state.layer) {
         if index != state.layer {
-            state = RefreshCheckpoint {
-                layer: index,
-                mode: Mode::Count,
-                after_user: None,
-                tallies: BTreeMap::new(),
-                held: Vec::new(),
-            };
+            state = fresh(index);
         }
-        let sizes: HashMap<GroupId, u64> = layer
-            .iter()
-            .map(|s| (s.group.id.clone(), s.group.member_count))
-            .collect();
-        let mut layer: Vec<Smart> = layer;
         if state.mode == Mode::Count {
-            let (watched, rest): (Vec<Smart>, Vec<Smart>) = layer
+            if state.after_user.is_none() {
+                state.counting = layer
+                    .iter()
+                    .filter(|s| ev.guard.could_hold(s.group.member_count))
+                    .map(|s| s.group.id.clone())
+                    .collect();
+            }
+            let mut runs: Vec<Run> = layer
                 .into_iter()
-                .partition(|s| ev.guard.could_hold(s.group.member_count));
-            let mut runs: Vec<Run> = watched.into_iter().map(|s| run(s, &state)).collect();
-            if !runs.is_empty()
-                && let Some(stop) = ev
-                    .pass(
-                        &mut runs,
-                        Mode::Count,
-                        state.after_user.clone(),
-                        out_of_time,
-                    )
-                    .await?
+                .map(|s| {
+                    let mode = if state.counting.contains(&s.group.id) {
+                        Mode::Count
+                    } else {
+                        Mode::Apply
+                    };
+                    run(s, &state, mode)
+                })
+                .collect();
+            if let Some(stop) = ev
+                .pass(&mut runs, state.after_user.clone(), out_of_time)
+                .await?
             {
                 return Ok(Some(state.stopped_at(stop, &runs)));
             }
-            layer = rest;
+            let mut second = Vec::new();
             for r in runs {
                 let id = r.smart.group.id.clone();
-                if ev.guard.holds(sizes[&id], r.tally.left) {
-                    let held = ev.finished(
-                        &Evaluation::queued(ev.now, false),
-                        EvaluationStatus::Held,
-                        Tally { left: 0, ..r.tally },
-                        r.tally.left,
-                    );
-                    ev.record(&id, &held).await?;
-                    state.held.push(id);
-                } else {
-                    layer.push(r.smart);
+                let changed = r.tally.joined > 0 || r.tally.left > 0;
+                match r.mode {
+                    Mode::Apply => ev.record_done(&r).await?,
+                    Mode::Count if ev.guard.holds(r.smart.group.member_count, r.tally.left) => {
+                        let held = ev.finished(
+                            &Evaluation::queued(ev.now, false),
+                            EvaluationStatus::Held,
+                            Tally { left: 0, ..r.tally },
+                            r.tally.left,
+                        );
+                        ev.record(&id, &held).await?;
+                        state.held.push(id);
+                    }
+                    Mode::Count if changed => {
+                        state.second_pass.push(id);
+                        second.push(r.smart);
+                    }
+                    Mode::Count => ev.record_done(&r).await?,
                 }
             }
             state.mode = Mode::Apply;
             state.after_user = None;
             state.tallies.clear();
+            if let Some(stop) = second_pass(ev, second, &state, out_of_time).await? {
+                return Ok(Some(stop));
+            }
         } else {
-            layer.retain(|s| !state.held.contains(&s.group.id));
-        }
-        let mut runs: Vec<Run> = layer.into_iter().map(|s| run(s, &state)).collect();
-        if let Some(stop) = ev
-            .pass(
-                &mut runs,
-                Mode::Apply,
-                state.after_user.clone(),
-                out_of_time,
-            )
-            .await?
-        {
-            return Ok(Some(state.stopped_at(stop, &runs)));
-        }
-        for r in runs {
-            // A refresh that changed nothing writes nothing (the last result still stands).
-            let unchanged = r.tally.joined == 0
-                && r.tally.left == 0
-                && r.smart
-                    .group
-                    .evaluation
-                    .as_ref()
-                    .is_some_and(|e| e.status == EvaluationStatus::Done);
-            if !unchanged {
-                let done = ev.finished(
-                    &Evaluation::queued(ev.now, false),
-                    EvaluationStatus::Done,
-                    r.tally,
-                    0,
-                );
-                ev.record(&r.smart.group.id, &done).await?;
+            let layer: Vec<Smart> = layer
+                .into_iter()
+                .filter(|s| state.second_pass.contains(&s.group.id))
+                .collect();
+            if let Some(stop) = second_pass(ev, layer, &state, out_of_time).await? {
+                return Ok(Some(stop));
             }
         }
-        state.layer = index + 1;
-        state.mode = Mode::Count;
-        state.after_user = None;
-        state.held.clear();
+        state = fresh(index + 1);
+    }
+    Ok(None)
+}
+
+/// Applies the counted groups the guard let through; a checkpoint if it had to stop.
+async fn second_pass<S: Store>(
+    ev: &Evaluator<'_, S>,
+    layer: Vec<Smart>,
+    state: &RefreshCheckpoint,
+    out_of_time: &(dyn Fn() -> bool + Sync),
+) -> Result<Option<RefreshCheckpoint>> {
+    if layer.is_empty() {
+        return Ok(None);
+    }
+    let mut runs: Vec<Run> = layer
+        .into_iter()
+        .map(|s| run(s, state, Mode::Apply))
+        .collect();
+    if let Some(stop) = ev
+        .pass(&mut runs, state.after_user.clone(), out_of_time)
+        .await?
+    {
+        return Ok(Some(state.clone().stopped_at(stop, &runs)));
+    }
+    for r in &runs {
+        ev.record_done(r).await?;
     }
     Ok(None)
 }
 
 /// A run resuming from a checkpoint: its members are read after the resume point.
-fn run(smart: Smart, state: &RefreshCheckpoint) -> Run {
+fn run(smart: Smart, state: &RefreshCheckpoint, mode: Mode) -> Run {
     let tally = state
         .tallies
         .get(&smart.group.id)
@@ -850,5 +893,6 @@ fn run(smart: Smart, state: &RefreshCheckpoint) -> Run {
         smart,
         Members::starting_after(state.after_user.as_ref()),
         tally,
+        mode,
     )
 }

@@ -222,7 +222,7 @@ impl DynamoStore {
     /// Deletes up to 25 keys in one BatchWriteItem, retrying unprocessed items with backoff.
     pub(crate) async fn batch_delete(&self, keys: Vec<RawItem>) -> Result<()> {
         use aws_sdk_dynamodb::types::{DeleteRequest, WriteRequest};
-        let mut pending = keys
+        let requests = keys
             .into_iter()
             .map(|key| {
                 DeleteRequest::builder()
@@ -232,6 +232,15 @@ impl DynamoStore {
                     .map_err(|e| Error::Internal(e.to_string()))
             })
             .collect::<Result<Vec<_>>>()?;
+        self.batch_write(requests).await
+    }
+
+    /// One BatchWriteItem of up to 25 requests, retrying what DynamoDB leaves unprocessed.
+    pub(crate) async fn batch_write(
+        &self,
+        requests: Vec<aws_sdk_dynamodb::types::WriteRequest>,
+    ) -> Result<()> {
+        let mut pending = requests;
         for attempt in 0..retry::MAX_ATTEMPTS {
             if pending.is_empty() {
                 return Ok(());
