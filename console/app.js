@@ -167,6 +167,11 @@
     if (!key) return 'Signed in';
     return `${key[0].toUpperCase()}${key.slice(1)} (custom role)`;
   }
+  /** The role's name for sentences ("Your role (Trainer) can't …"). */
+  function roleName(key = roleKey()) {
+    if (BUILTIN[key]) return BUILTIN[key].label;
+    return key ? `${key[0].toUpperCase()}${key.slice(1)}` : 'unknown';
+  }
   /** Whether the signed-in role may do something. Unknown (custom) roles are allowed until a 403 says no. */
   function can(perm) {
     if (!S.session) return false;
@@ -249,7 +254,7 @@
     if (err.status === 403) {
       const m = /missing permission ([a-z:]+)/.exec(detail);
       const what = m && PERM_TEXT[m[1]];
-      detail = what ? `Your role (${roleLabel()}) can't ${what}. (${detail})` : `Your role (${roleLabel()}) can't do this. ${detail}`;
+      detail = what ? `Your role (${roleName()}) can't ${what}. (${detail})` : `Your role (${roleName()}) can't do this. ${detail}`;
     }
     if (String(p.type || '').endsWith(':version-mismatch')) detail = `${detail}. Reload to see the latest version, then apply your change again.`;
     return detail;
@@ -704,7 +709,7 @@
           delBtn),
         h('div', { class: 'table-wrap' }, table),
         h('div', { class: 'pager' }, pageLabel, sizeSel, prev, next)),
-      !canCreate && can('groups:view') ? h('p', { class: 'muted small' }, `Your role (${roleLabel()}) can view groups but not create them.`) : null);
+      !canCreate && can('groups:view') ? h('p', { class: 'muted small' }, `Your role (${roleName()}) can view groups but not create them.`) : null);
 
     let items = [];
     let loadSeq = 0;
@@ -774,7 +779,7 @@
         table.setAttribute('aria-busy', 'false');
         items = [];
         fill(tbody, h('tr', { class: 'empty-row' }, h('td', { colspan: canDelete ? 4 : 3 },
-          err.status === 403 ? `Your role (${roleLabel()}) can't view groups. Sign out and pick another role.` : 'The groups could not be loaded.')));
+          err.status === 403 ? `Your role (${roleName()}) can't view groups. Sign out and pick another role.` : 'The groups could not be loaded.')));
         prev.disabled = true;
         next.disabled = true;
         pageLabel.textContent = '';
@@ -1174,7 +1179,7 @@
       smart ? h('div', { class: 'notice info' }, icon('info'), h('span', null,
         'Members of a smart group follow its rule: they can’t be added or removed by hand. ',
         h('a', { href: `#/groups/${encodeURIComponent(ctx.id)}/rule` }, 'Edit the rule'), ' to change who is in it, or use “Why?” to see why someone is a member.')) : null,
-      !smart && !can('groups:members') ? h('p', { class: 'muted small' }, `Your role (${roleLabel()}) can view members but not change them.`) : null,
+      !smart && !can('groups:members') ? h('p', { class: 'muted small' }, `Your role (${roleName()}) can view members but not change them.`) : null,
       h('section', { class: 'card', 'aria-labelledby': 'members-h' },
         h('div', { class: 'card-head' }, h('h2', { id: 'members-h' }, 'Members'), h('span', { class: 'spacer' }), selInfo, removeBtn, addBtn),
         h('div', { class: 'table-wrap' }, table),
@@ -2068,7 +2073,8 @@
     const canEdit = can('groups:edit');
     const draft = S.ruleDraft && S.ruleDraft.groupId === ctx.id ? S.ruleDraft : null;
     S.ruleDraft = null;
-    const saved = JSON.stringify(ctx.group.rule);
+    // Compared as the builder writes it: a bare condition is saved as "all of" that condition.
+    const saved = JSON.stringify(toWire(rootFromWire(ctx.group.rule)).rule);
     const preview = PreviewPanel({ groupId: ctx.id });
     const previewLater = debounce(() => preview.run(builder), 400);
     const save = canEdit ? h('button', { type: 'button', class: 'btn btn-primary', id: 'save-rule', disabled: !draft }, 'Save rule') : null;
