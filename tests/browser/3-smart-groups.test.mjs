@@ -136,6 +136,11 @@ it('edits a rule with a preview of joins and leaves, saves it with If-Match, and
   assert.equal(await page.locator('#preview-joins').textContent(), '+0');
   assert.equal(await page.locator('#preview-leaves').textContent(), '−0');
   assert.equal(await page.getByRole('button', { name: 'Save rule' }).isDisabled(), true);
+  // Adding a condition makes the rule unsaved; removing it again does not.
+  await page.locator('#rule-builder > .rb-group > .rb-foot').getByRole('button', { name: 'Add condition' }).click();
+  assert.equal(await page.getByRole('button', { name: 'Save rule' }).isEnabled(), true);
+  await cond(page, 2).getByRole('button', { name: 'Remove condition' }).click();
+  assert.equal(await page.getByRole('button', { name: 'Save rule' }).isDisabled(), true);
 
   await page.locator('#rule-builder > .rb-group > .rb-foot').getByRole('button', { name: 'Add condition' }).click();
   await cond(page, 2).getByLabel('Attribute').selectOption('profile.level');
