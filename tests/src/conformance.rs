@@ -659,6 +659,12 @@ pub async fn users_by_department_only_and_nested<S: Store>(store: Arc<S>) {
         .await
         .expect("list");
     assert_eq!(ids(found), [user_id(3)]);
+    // The id is searchable too (samples and imports name users by id).
+    let found = store
+        .list_users(&acc, &all, &search("U0004"))
+        .await
+        .expect("list");
+    assert_eq!(ids(found), [user_id(4)]);
     let found = store
         .list_users(&acc, &all, &search("first"))
         .await

@@ -313,6 +313,9 @@ async fn bad_input_on_every_write_route_is_refused_and_writes_nothing() {
         ("POST", "/smart-groups/preview".into(), json!({"rule": {"attr": "x", "op": "eq", "value": 1}}).to_string(), "application/json", 400, Some("rule/attr")),
         ("POST", "/smart-groups/preview".into(), json!({"rule": {"not": {"not": {"attr": "email", "op": "matches", "value": "("}}}}).to_string(), "application/json", 400, Some("rule/not/not/value")),
         ("POST", "/smart-groups/preview".into(), json!({"rule": {}, "scope": "all"}).to_string(), "application/json", 400, Some("scope")),
+        ("POST", "/groups".into(), json!({"title": "Ghost", "kind": "smart", "rule": {"all": [{"attr": "status", "op": "eq", "value": "active"}, {"attr": "group", "op": "memberOf", "value": "grp-00000000000000000000000000000000"}]}}).to_string(), "application/json", 400, Some("rule/all/1/value")),
+        ("POST", "/groups".into(), json!({"title": "Nowhere", "kind": "smart", "rule": {"any": [{"attr": "department", "op": "inSubtree", "value": "nope"}]}}).to_string(), "application/json", 400, Some("rule/any/0/value")),
+        ("POST", "/smart-groups/preview".into(), json!({"rule": {"attr": "department", "op": "in", "value": ["sales", "nope"]}}).to_string(), "application/json", 400, Some("rule/value")),
         ("POST", format!("/groups/{g}/evaluate"), json!({"confirm": "yes"}).to_string(), "application/json", 400, Some("confirm")),
         ("POST", "/groups".into(), json!({"title": "Deep", "kind": "smart", "rule": (0..9).fold(json!({"attr": "email", "op": "exists"}), |r, _| json!({"not": r}))}).to_string(), "application/json", 400, Some("rule/not/not/not/not/not/not/not/not")),
     ];

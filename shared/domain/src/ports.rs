@@ -63,11 +63,12 @@ pub struct UserQuery {
     pub page: PageRequest,
 }
 
-/// What a user's text search looks in.
+/// What a user's text search looks in: the id too, so ids from elsewhere (a preview's sample,
+/// an import) can be looked up.
 pub fn user_search_key(user: &User) -> String {
     format!(
-        "{} {} {} {}",
-        user.first_name, user.last_name, user.email, user.job_title
+        "{} {} {} {} {}",
+        user.id, user.first_name, user.last_name, user.email, user.job_title
     )
     .to_lowercase()
 }

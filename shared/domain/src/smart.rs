@@ -15,7 +15,7 @@ use crate::group::{Evaluation, EvaluationStatus, Group, GroupKind, Membership, M
 use crate::ids::{AccountId, GroupId, UserId};
 use crate::page::PageRequest;
 use crate::ports::{Store, UserQuery};
-use crate::rule::{Facts, Rule};
+use crate::rule::{Facts, Reference, Rule};
 use crate::user::User;
 use crate::{Error, Result, Scope};
 use serde::{Deserialize, Serialize};
@@ -134,33 +134,51 @@ fn layers(groups: Vec<Smart>) -> Vec<Vec<Smart>> {
     out
 }
 
-/// Rejects a rule that would make group membership conditions form a cycle, or that names a
-/// group that does not exist.
+/// Rejects a rule that names a department or a group that does not exist, or whose group
+/// membership conditions would form a cycle. Errors point at the condition (`rule/all/1/value`).
 pub async fn check_references<S: Store>(
     store: &S,
     account: &AccountId,
     group: &GroupId,
     rule: &Rule,
 ) -> Result<()> {
+    let references = rule.references();
+    if references
+        .iter()
+        .any(|r| matches!(r, Reference::Department { .. }))
+    {
+        let tree = store.departments(account).await?;
+        for r in references {
+            if let Reference::Department { id, pointer } = r
+                && tree.get(id).is_none()
+            {
+                return Err(Error::validation(
+                    format!("rule{pointer}"),
+                    format!("department {id} does not exist"),
+                ));
+            }
+        }
+    }
     let referenced = rule.referenced_groups();
     if referenced.is_empty() {
         return Ok(());
     }
     let found = store.get_groups(account, referenced).await?;
-    if let Some(missing) = referenced
-        .iter()
-        .find(|r| !found.iter().any(|g| &g.id == *r))
-    {
-        return Err(Error::validation(
-            "rule",
-            format!("group {missing} does not exist"),
-        ));
-    }
-    if referenced.contains(group) {
-        return Err(Error::validation(
-            "rule",
-            "a group's rule cannot reference the group itself",
-        ));
+    for r in references {
+        if let Reference::Group { id, pointer } = r {
+            if id == group {
+                return Err(Error::validation(
+                    format!("rule{pointer}"),
+                    "a group's rule cannot reference the group itself",
+                ));
+            }
+            if !found.iter().any(|g| &g.id == id) {
+                return Err(Error::validation(
+                    format!("rule{pointer}"),
+                    format!("group {id} does not exist"),
+                ));
+            }
+        }
     }
     // Follow references from the referenced smart groups; reaching `group` closes a cycle.
     let smart: HashMap<GroupId, Vec<GroupId>> = store

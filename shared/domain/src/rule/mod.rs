@@ -8,9 +8,9 @@ pub mod text;
 
 use crate::department::DepartmentPath;
 use crate::error::{Error, Result};
-use crate::ids::{GroupId, UserId};
+use crate::ids::{DepartmentId, GroupId, UserId};
 use crate::user::User;
-use attributes::{ATTRIBUTES, Attribute};
+use attributes::{ATTRIBUTES, Attribute, Kind};
 use operators::{OPERATORS, Operand, Operator};
 use serde_json::{Map, Value as Json, json};
 use time::OffsetDateTime;
@@ -58,6 +58,7 @@ enum Node {
 pub struct Rule {
     root: Node,
     groups: Vec<GroupId>,
+    references: Vec<Reference>,
 }
 
 impl std::fmt::Debug for Rule {
@@ -75,6 +76,15 @@ fn invalid(pointer: &str, message: impl Into<String>) -> Error {
 struct Compiler {
     conditions: usize,
     groups: Vec<GroupId>,
+    references: Vec<Reference>,
+}
+
+/// A group or department a rule names, and where: the JSON Pointer of the condition's value,
+/// so an error about it points at that condition.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Reference {
+    Group { id: GroupId, pointer: String },
+    Department { id: DepartmentId, pointer: String },
 }
 
 impl Compiler {
@@ -164,10 +174,25 @@ impl Compiler {
         let operand = operator
             .compile(attribute.kind(), map.get("value"))
             .map_err(|m| invalid(&format!("{pointer}/value"), m))?;
-        if let Some(group) = &operand.group
-            && !self.groups.contains(group)
-        {
-            self.groups.push(group.clone());
+        let value_pointer = format!("{pointer}/value");
+        if let Some(group) = &operand.group {
+            if !self.groups.contains(group) {
+                self.groups.push(group.clone());
+            }
+            self.references.push(Reference::Group {
+                id: group.clone(),
+                pointer: value_pointer.clone(),
+            });
+        }
+        if attribute.kind() == Kind::Department {
+            for id in &operand.ids {
+                if let Ok(id) = DepartmentId::parse("value", id.clone()) {
+                    self.references.push(Reference::Department {
+                        id,
+                        pointer: value_pointer.clone(),
+                    });
+                }
+            }
         }
         Ok(Condition {
             attribute,
@@ -204,17 +229,24 @@ impl Rule {
         let mut compiler = Compiler {
             conditions: 0,
             groups: Vec::new(),
+            references: Vec::new(),
         };
         let root = compiler.node(json, "", 0)?;
         Ok(Rule {
             root,
             groups: compiler.groups,
+            references: compiler.references,
         })
     }
 
     /// The groups the rule's membership conditions reference.
     pub fn referenced_groups(&self) -> &[GroupId] {
         &self.groups
+    }
+
+    /// Every group and department the rule names, with where, in the rule's order.
+    pub fn references(&self) -> &[Reference] {
+        &self.references
     }
 
     pub fn matches(&self, user: &User, facts: &dyn Facts) -> bool {
