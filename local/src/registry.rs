@@ -38,6 +38,7 @@ pub fn functions<S: Store + 'static>() -> Vec<Function<S>> {
         function!(list_users),
         function!(user_groups),
         function!(list_departments),
+        function!(get_me),
         function!(evaluate_smart_group),
         function!(preview_rule),
         function!(explain_membership),

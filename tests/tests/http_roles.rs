@@ -355,3 +355,56 @@ async fn a_department_admin_lists_only_their_groups() {
     assert_eq!(reply.body["outOfScope"], json!(["u04"]));
     assert_eq!(reply.body["added"], json!(["u09"]));
 }
+
+#[tokio::test]
+async fn every_caller_learns_their_role_permissions_and_scope_from_me() {
+    let api = Api::seeded(MemoryStore::new()).await;
+    let custom = api
+        .custom_user(
+            "viewer",
+            PermissionSet::of(&[Permission::GroupsView, Permission::UsersView]),
+        )
+        .await;
+    let cases = [
+        (OWNER, "owner", PermissionSet::all(), None),
+        (
+            ADMIN,
+            "admin",
+            PermissionSet::all().without(Permission::OwnerManage),
+            None,
+        ),
+        (
+            DEPT_ADMIN,
+            "departmentAdmin",
+            BuiltinRole::DepartmentAdmin.permissions(),
+            Some(json!(["sales"])),
+        ),
+        (LEARNER, "learner", PermissionSet::of(&[]), None),
+        (
+            custom.as_str(),
+            "role-viewer",
+            PermissionSet::of(&[Permission::GroupsView, Permission::UsersView]),
+            None,
+        ),
+    ];
+    for (user, role, permissions, departments) in cases {
+        let reply = api.as_user(user, HttpCall::new("GET", "/me")).await;
+        assert_eq!(reply.status, 200, "{user}: {}", reply.body);
+        assert_eq!(reply.body["userId"], json!(user));
+        assert_eq!(reply.body["accountId"], json!(api.account.to_string()));
+        assert_eq!(reply.body["role"], json!(role), "{user}");
+        assert_eq!(reply.body["permissions"], json!(permissions), "{user}");
+        assert_eq!(
+            reply.body.get("departmentIds").cloned(),
+            departments,
+            "{user}"
+        );
+        assert_eq!(reply.body["user"]["id"], json!(user));
+    }
+    let anonymous = api.call(HttpCall::new("GET", "/me")).await;
+    assert_eq!(anonymous.status, 401);
+    let extra = api
+        .as_user(ADMIN, HttpCall::new("GET", "/me?debug=1"))
+        .await;
+    assert_eq!(extra.status, 400);
+}

@@ -1,8 +1,8 @@
 //! The JSON shapes of the API (camelCase). Request bodies deny unknown fields.
 
 use groups_domain::{
-    Department, Group, GroupKind, Membership, MembershipSource, Page, ProfileValue, Result, User,
-    UserStatus,
+    Department, Group, GroupKind, Membership, MembershipSource, Page, PermissionSet, ProfileValue,
+    Result, User, UserStatus,
 };
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -53,6 +53,23 @@ impl From<Group> for GroupDto {
             evaluation: g.evaluation,
         }
     }
+}
+
+/// `GET /me`: the caller, their role and what it allows where.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct MeDto {
+    pub account_id: String,
+    pub user_id: String,
+    /// A built-in role's name, or a custom role's id.
+    pub role: String,
+    pub permissions: PermissionSet,
+    /// The departments the permissions are limited to (with their subtrees); absent when they
+    /// apply to the whole account.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub department_ids: Option<Vec<String>>,
+    /// The caller's directory record, when they have one.
+    pub user: Option<UserDto>,
 }
 
 #[derive(Debug, Serialize)]
