@@ -59,19 +59,24 @@ fn calls_text(calls: &BTreeMap<String, usize>) -> String {
 
 fn row(name: &str, counter: &CallCounter, took: std::time::Duration) {
     let calls = counter.by_operation();
-    let Capacity { read, write } = counter.capacity();
+    let capacity = counter.capacity();
     println!(
-        "| {name} | {} | {} | {read:.1} | {write:.1} | {:.0} ms |",
+        "| {name} | {} | {} | {:.1} | {:.1} | {} | {:.0} ms |",
         counter.total(),
         calls_text(&calls),
+        capacity.read,
+        capacity.write,
+        capacity.aws_write_units(),
         took.as_secs_f64() * 1000.0
     );
 }
 
 fn header(title: &str) {
     println!("\n### {title}\n");
-    println!("| operation | calls | by operation | read units | write units | on DynamoDB Local |");
-    println!("|---|---|---|---|---|---|");
+    println!(
+        "| operation | calls | by operation | read units | write units | write units on AWS | on DynamoDB Local |"
+    );
+    println!("|---|---|---|---|---|---|---|");
 }
 
 async fn seed_departments(store: &DynamoStore, account: &AccountId) {
@@ -415,11 +420,13 @@ async fn child(task: &str) {
         .map(|(op, n)| format!("{op}={n}"))
         .collect();
     println!(
-        "RESULT {} {} {} {} {}",
+        "RESULT {} {} {} {} {} {} {}",
         millis,
         peak_kib(),
         capacity.read,
         capacity.write,
+        capacity.items_written,
+        capacity.transact_items,
         calls.join(",")
     );
 }
@@ -454,7 +461,7 @@ fn run_child(task: &str, table: &str, account: &AccountId, group: Option<&GroupI
             .expect("a number")
     };
     let calls = fields
-        .get(4)
+        .get(6)
         .unwrap_or(&"")
         .split(',')
         .filter_map(|kv| kv.split_once('='))
@@ -465,6 +472,8 @@ fn run_child(task: &str, table: &str, account: &AccountId, group: Option<&GroupI
         capacity: Capacity {
             read: number(2),
             write: number(3),
+            items_written: number(4) as u64,
+            transact_items: number(5) as u64,
         },
         millis: number(0) as u128,
         peak_kib: number(1) as u64,
@@ -473,13 +482,14 @@ fn run_child(task: &str, table: &str, account: &AccountId, group: Option<&GroupI
 
 fn measured_row(name: &str, m: &Measured) {
     println!(
-        "| {name} | {:.1} s | {} MiB | {} | {} | {:.0} | {:.0} | {} |",
+        "| {name} | {:.1} s | {} MiB | {} | {} | {:.0} | {:.0} | {} | {} |",
         m.millis as f64 / 1000.0,
         m.peak_kib / 1024,
         m.reads(),
         m.writes(),
         m.capacity.read,
         m.capacity.write,
+        m.capacity.aws_write_units(),
         calls_text(&m.calls)
     );
 }
@@ -499,8 +509,10 @@ async fn scale(users: usize) {
     let groups = smart_groups(&store, &account, SMART_GROUPS).await;
     let table = store.table().to_owned();
     println!("\n### Full refresh: {users} users × {SMART_GROUPS} smart groups\n");
-    println!("| run | wall | peak memory | reads | writes | read units | write units | calls |");
-    println!("|---|---|---|---|---|---|---|---|");
+    println!(
+        "| run | wall | peak memory | reads | writes | read units | write units | write units on AWS | calls |"
+    );
+    println!("|---|---|---|---|---|---|---|---|---|");
     let first = run_child("refresh", &table, &account, None);
     measured_row("first refresh (memberships written)", &first);
     let again = run_child("refresh", &table, &account, None);

@@ -315,3 +315,72 @@ it('offers value inputs that fit the attribute: departments, statuses, dates, re
   await eventually(async () => assert.equal(await page.locator('#preview-matching').textContent(),
     String(users.filter((u) => ['JP', 'BR'].includes(u.profile.country)).length)));
 });
+
+it('marks the condition that names a department that does not exist, in the preview and on save', async (page) => {
+  // The console's department list has one the API does not know, as if it was removed after the
+  // page read the list: the API refuses the rule with the condition's value as the field.
+  await page.route((url) => url.pathname === '/departments', async (route) => {
+    const res = await route.fetch();
+    const body = await res.json();
+    body.items.push({ id: 'closed-office', name: 'Closed Office', parentId: 'acme' });
+    await route.fulfill({ response: res, json: body });
+  });
+  const title = unique('Missing department');
+  await signIn(page, 'owner');
+  await page.goto(`${BASE_URL}/#/groups/new-smart`);
+  await page.locator('#preview[data-state="ready"]').waitFor();
+  await page.getByLabel('Title').fill(title);
+  await cond(page, 1).getByLabel('Attribute').selectOption('status');
+  await cond(page, 1).getByLabel('Value').selectOption('active');
+  await page.locator('#rule-builder > .rb-group > .rb-foot').getByRole('button', { name: 'Add condition' }).click();
+  await cond(page, 2).getByLabel('Attribute').selectOption('department');
+  await cond(page, 2).getByLabel('Operator').selectOption('inSubtree');
+  await cond(page, 2).getByLabel('Value').selectOption('closed-office');
+  // The preview's refusal is marked on condition 2, not on the rule or condition 1.
+  await eventually(async () => assert.equal(await page.locator('#preview').getAttribute('data-state'), 'error'));
+  assert.match(await page.locator('#preview').textContent(), /Field: rule\/all\/1\/value/);
+  await eventually(async () => assert.match(await cond(page, 2).locator('.rb-error').textContent(),
+    /The department “Closed Office” does not exist \(any more\)/));
+  assert.equal(await cond(page, 2).getByLabel('Value').getAttribute('aria-invalid'), 'true');
+  assert.equal(await cond(page, 1).locator('.rb-error').count(), 0);
+  // Saving is refused the same way, and nothing is created.
+  const created = page.waitForResponse((r) => new URL(r.url()).pathname === '/groups' && r.request().method() === 'POST');
+  await page.getByRole('button', { name: 'Create smart group' }).click();
+  const res = await created;
+  assert.equal(res.status(), 400);
+  assert.equal((await res.json()).field, 'rule/all/1/value');
+  const alert = page.locator('#smart-form [role="alert"]');
+  await eventually(async () => assert.match(await alert.textContent(), /department closed-office does not exist.*Field: rule\/all\/1\/value/s));
+  await eventually(async () => assert.equal(await cond(page, 2).locator('.rb-error').count(), 1));
+  await screenshot(page, 'rule-missing-department');
+  assert.equal((await api('owner', 'GET', `/groups?q=${encodeURIComponent(title)}`)).body.items.length, 0);
+  // Picking a real department clears the mark and the group can be created.
+  await cond(page, 2).getByLabel('Value').selectOption('hr');
+  assert.equal(await cond(page, 2).locator('.rb-error').count(), 0);
+  await eventually(async () => assert.equal(await page.locator('#preview').getAttribute('data-state'), 'ready'));
+  await page.getByRole('button', { name: 'Create smart group' }).click();
+  await page.getByRole('heading', { name: title, level: 1 }).waitFor();
+});
+
+it('marks the condition that names a group deleted meanwhile', async (page) => {
+  const doomed = await createGroup({ title: unique('Soon deleted') });
+  const title = unique('Members of a deleted group');
+  await signIn(page, 'owner');
+  await page.goto(`${BASE_URL}/#/groups/new-smart`);
+  await page.locator('#preview[data-state="ready"]').waitFor();
+  await page.getByLabel('Title').fill(title);
+  await page.locator('#rule-builder > .rb-group > .rb-foot').getByRole('button', { name: 'Add group' }).click();
+  await cond(page, 2).getByLabel('Attribute').selectOption('group');
+  await cond(page, 2).getByLabel('Operator').selectOption('memberOf');
+  await cond(page, 2).getByLabel('Value').selectOption(doomed.id);
+  await eventually(async () => assert.equal(await page.locator('#preview').getAttribute('data-state'), 'ready'));
+  // Someone deletes the group while the rule is being built; saving is refused at the condition.
+  assert.equal((await api('owner', 'DELETE', `/groups/${doomed.id}`)).status, 204);
+  await page.getByRole('button', { name: 'Create smart group' }).click();
+  await eventually(async () => assert.match(await page.locator('#smart-form [role="alert"]').textContent(), /Field: rule\/all\/1\/any\/0\/value/));
+  await eventually(async () => assert.match(await cond(page, 2).locator('.rb-error').textContent(),
+    new RegExp(`The group “${doomed.title}” does not exist \\(any more\\): it may have been deleted`)));
+  assert.equal(await cond(page, 2).getByLabel('Value').getAttribute('aria-invalid'), 'true');
+  assert.equal(await cond(page, 1).locator('.rb-error').count(), 0);
+  assert.equal((await api('owner', 'GET', `/groups?q=${encodeURIComponent(title)}`)).body.items.length, 0);
+});

@@ -137,7 +137,18 @@ async fn importing_users_writes_25_a_call_and_reports_consumed_capacity() {
         .collect();
     counter.reset();
     store.import_users(&acc, &users).await.expect("import");
+    let written = counter.capacity();
+    assert_eq!((written.items_written, written.transact_items), (60, 0));
+    assert_eq!(written.aws_write_units(), 60);
     assert_eq!(calls(&counter), only("BatchWriteItem", 3));
+    // A transaction's items count twice on AWS: a group created with its title marker.
+    let admin = admin(&acc);
+    create(&store, &admin, "Imported").await;
+    let created = counter.capacity();
+    assert_eq!(created.items_written, 0);
+    assert!(created.transact_items >= 2, "{created:?}");
+    assert_eq!(created.aws_write_units(), 2 * created.transact_items);
+    counter.reset();
     for u in &users {
         let stored = groups_domain::DirectoryStore::get_user(&store, &acc, &u.id)
             .await

@@ -24,11 +24,23 @@ use aws_sdk_dynamodb::types::{ConsumedCapacity, ReturnConsumedCapacity};
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
 
-/// Capacity units consumed, summed over calls.
+/// Capacity units consumed, summed over calls, and the items the calls wrote.
 #[derive(Debug, Clone, Copy, Default, PartialEq)]
 pub struct Capacity {
     pub read: f64,
     pub write: f64,
+    /// Items written by PutItem, UpdateItem, DeleteItem and BatchWriteItem.
+    pub items_written: u64,
+    /// Items written inside TransactWriteItems (condition checks included).
+    pub transact_items: u64,
+}
+
+impl Capacity {
+    /// Write request units on AWS for items up to 1 KB: one per item, two per item in a
+    /// transaction (DynamoDB Local under-reports multi-item transactions).
+    pub fn aws_write_units(&self) -> u64 {
+        self.items_written + 2 * self.transact_items
+    }
 }
 
 #[derive(Debug, Clone, Default)]
@@ -118,6 +130,27 @@ impl Intercept for CallCounter {
             return Ok(());
         }
         let input = context.input_mut();
+        let (items, transact) = if let Some(i) = input.downcast_ref::<TransactWriteItemsInput>() {
+            (0, i.transact_items.as_ref().map_or(0, Vec::len))
+        } else if let Some(i) = input.downcast_ref::<BatchWriteItemInput>() {
+            let n = i
+                .request_items
+                .as_ref()
+                .map_or(0, |r| r.values().map(Vec::len).sum());
+            (n, 0)
+        } else if input.downcast_ref::<PutItemInput>().is_some()
+            || input.downcast_ref::<UpdateItemInput>().is_some()
+            || input.downcast_ref::<DeleteItemInput>().is_some()
+        {
+            (1, 0)
+        } else {
+            (0, 0)
+        };
+        if let Some(capacity) = &self.capacity {
+            let mut total = capacity.lock().unwrap_or_else(|e| e.into_inner());
+            total.items_written += items as u64;
+            total.transact_items += transact as u64;
+        }
         macro_rules! ask {
             ($($input:ty),*) => {
                 $(if let Some(i) = input.downcast_mut::<$input>() {
