@@ -110,30 +110,26 @@
   // ---------------------------------------------------------------- session and permissions
 
   const STORE_KEY = 'groups-console.session';
-  const ALL_PERMS = ['groups:view', 'groups:create', 'groups:edit', 'groups:delete', 'groups:members',
-    'users:view', 'users:manage'];
-  /** Built-in roles, as the API's role matrix defines them. Custom roles are learnt from 403s. */
-  const BUILTIN = {
-    owner: { label: 'Account Owner', desc: 'Everything, on the whole account', perms: ALL_PERMS },
-    admin: { label: 'Administrator', desc: 'Everything except managing the owner', perms: ALL_PERMS },
-    departmentAdmin: {
-      label: 'Department Administrator',
-      desc: 'Groups and members of the departments they manage, nested included',
-      perms: ['groups:view', 'groups:create', 'groups:edit', 'groups:delete', 'groups:members', 'users:view'],
-    },
-    learner: { label: 'Learner', desc: 'No access to group management', perms: [] },
+  /** Names and descriptions of the built-in roles (what they may do comes from GET /me). */
+  const ROLE_INFO = {
+    owner: { label: 'Account Owner', desc: 'Everything, on the whole account' },
+    admin: { label: 'Administrator', desc: 'Everything except managing the owner' },
+    departmentAdmin: { label: 'Department Administrator', desc: 'Groups and members of the departments they manage, nested included' },
+    learner: { label: 'Learner', desc: 'No access to group management' },
   };
   const PERM_TEXT = {
     'groups:view': 'view groups', 'groups:create': 'create groups', 'groups:edit': 'edit groups',
     'groups:delete': 'delete groups', 'groups:members': 'manage group members', 'users:view': 'view users',
+    'users:manage': 'manage users', 'roles:manage': 'manage roles', 'owner:manage': 'manage the account owner',
   };
 
   const S = {
-    session: null, // {roleKey, token, sub, acc, exp, denied: []}
-    me: null,
+    session: null, // {roleKey, token, sub, acc, exp}
+    me: null, // GET /me: {accountId, userId, role, permissions, departmentIds?, user}
     departments: null, // Map id -> {id, name, parentId}
     deptOrder: [], // [{id, name, depth}] in tree order
     users: new Map(), // id -> user, filled from every listing
+    unknownUsers: new Set(), // ids a directory search did not find (deleted, or outside the caller's scope)
     groups: new Map(), // id -> {title, kind}, filled from every listing
     profileFields: null, // Map name -> 'text'|'number'|'date'|'list'
     list: { q: '', sort: 'title', kind: '', limit: 25, cursors: [null], page: 0, selected: new Map() },
@@ -163,30 +159,34 @@
   }
   function roleKey() { return (S.me && S.me.role) || (S.session && S.session.roleKey) || ''; }
   function roleLabel(key = roleKey()) {
-    if (BUILTIN[key]) return BUILTIN[key].label;
+    if (ROLE_INFO[key]) return ROLE_INFO[key].label;
     if (!key) return 'Signed in';
     return `${key[0].toUpperCase()}${key.slice(1)} (custom role)`;
   }
   /** The role's name for sentences ("Your role (Trainer) can't …"). */
   function roleName(key = roleKey()) {
-    if (BUILTIN[key]) return BUILTIN[key].label;
+    if (ROLE_INFO[key]) return ROLE_INFO[key].label;
     return key ? `${key[0].toUpperCase()}${key.slice(1)}` : 'unknown';
   }
-  /** Whether the signed-in role may do something. Unknown (custom) roles are allowed until a 403 says no. */
+  /** Whether the signed-in caller may do something, as GET /me says (built-in and custom roles alike). */
   function can(perm) {
-    if (!S.session) return false;
-    if ((S.session.denied || []).includes(perm)) return false;
-    const b = BUILTIN[roleKey()];
-    return b ? b.perms.includes(perm) : true;
+    return Boolean(S.session && S.me && Array.isArray(S.me.permissions) && S.me.permissions.includes(perm));
   }
-  function deny(perm) {
-    if (!S.session || !perm) return;
-    S.session.denied = Array.from(new Set([...(S.session.denied || []), perm]));
-    saveSession();
-  }
+  /** The departments (with their subtrees) the caller's permissions are limited to; [] for the whole account. */
   function scopedDepartments() {
-    return (S.me && Array.isArray(S.me.managedDepartmentIds) && roleKey() !== 'owner' && roleKey() !== 'admin')
-      ? S.me.managedDepartmentIds : [];
+    return (S.me && Array.isArray(S.me.departmentIds)) ? S.me.departmentIds : [];
+  }
+  /** The signed-in user's name (from /me's directory record), or their id. */
+  function myName() {
+    const u = S.me && S.me.user;
+    const name = u ? `${u.firstName || ''} ${u.lastName || ''}`.trim() : '';
+    return name || (S.me && S.me.userId) || (S.session && S.session.sub) || '';
+  }
+  /** "view groups, manage group members and view users" (for the header and the sign-in page). */
+  function permSentence(perms) {
+    const words = perms.map((p) => PERM_TEXT[p] || p);
+    if (!words.length) return 'nothing in the console';
+    return words.length === 1 ? words[0] : `${words.slice(0, -1).join(', ')} and ${words[words.length - 1]}`;
   }
 
   // ---------------------------------------------------------------- API
@@ -201,7 +201,7 @@
   }
 
   /** Calls the API; resolves {data, etag}; rejects with ApiError (problem+json, or a network failure). */
-  async function api(method, path, { body, ifMatch, perm, signal } = {}) {
+  async function api(method, path, { body, ifMatch, signal, keepSession = false } = {}) {
     const headers = { Accept: 'application/json, application/problem+json' };
     if (S.session) headers.Authorization = `Bearer ${S.session.token}`;
     if (body !== undefined) headers['Content-Type'] = 'application/json';
@@ -222,8 +222,7 @@
     if (!res.ok) {
       const problem = data && typeof data === 'object' && !Array.isArray(data)
         ? data : { title: `${res.status} ${res.statusText || 'Error'}`, detail: text.slice(0, 300) || 'The server answered with an error.' };
-      if (res.status === 403 && perm) { deny(perm); refreshChrome(); }
-      if (res.status === 401 && S.session) {
+      if (res.status === 401 && S.session && !keepSession) {
         const message = problem.detail || 'Your session has expired.';
         setTimeout(() => signOut(`You were signed out: ${message} Pick a role to sign in again.`), 0);
       }
@@ -320,6 +319,7 @@
 
   async function ensureDepartments() {
     if (S.departments) return;
+    if (!can('groups:view') && !can('users:view')) { S.departments = new Map(); S.deptOrder = []; return; }
     const items = await pageAll('/departments');
     S.departments = new Map(items.map((d) => [d.id, d]));
     const children = new Map();
@@ -360,7 +360,7 @@
     S.profileFields = new Map();
     if (!can('users:view')) return;
     try {
-      const { data } = await api('GET', '/users?limit=200', { perm: 'users:view' });
+      const { data } = await api('GET', '/users?limit=200');
       for (const u of data.items) {
         remember(u);
         for (const [k, v] of Object.entries(u.profile || {})) {
@@ -383,17 +383,23 @@
     return items;
   }
 
-  /** Names for user ids (preview samples): reads the directory a page at a time until all are known. */
+  /**
+   * Names for user ids (preview samples): each id not known yet is looked up with the directory
+   * search (which matches ids), a few at a time and at most 60 per call. Ids the search does not
+   * find (deleted, or outside the caller's departments) are remembered and show as ids.
+   */
   async function resolveUsers(ids) {
-    const missing = () => ids.filter((id) => !S.users.has(id));
-    if (!missing().length || !can('users:view')) return;
-    let cursor = null;
-    for (let i = 0; i < 10 && missing().length; i++) {
-      const { data } = await api('GET', `/users?limit=200${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`);
-      data.items.forEach(remember);
-      cursor = data.nextCursor;
-      if (!cursor) break;
-    }
+    if (!can('users:view')) return;
+    const queue = Array.from(new Set(ids)).filter((id) => id && !S.users.has(id) && !S.unknownUsers.has(id)).slice(0, 60);
+    const worker = async () => {
+      while (queue.length) {
+        const id = queue.shift();
+        const { data } = await api('GET', `/users${qs({ q: id, limit: 20 })}`);
+        data.items.forEach(remember);
+        if (!S.users.has(id)) S.unknownUsers.add(id);
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(4, queue.length) }, worker));
   }
 
   // ---------------------------------------------------------------- dialogs
@@ -475,13 +481,20 @@
     const who = $('#whoami');
     if (!who) return;
     if (!S.session) { fill(who); return; }
-    const name = S.me ? `${S.me.firstName} ${S.me.lastName}`.trim() : S.session.sub;
-    fill(who, 
-      h('div', { class: 'who' },
+    const name = myName();
+    const scope = scopedDepartments();
+    const where = scope.length ? scope.map(deptName).join(', ') : '';
+    const access = S.me
+      ? `${roleLabel()}: may ${permSentence(S.me.permissions)}${where ? ` in ${where} and the departments under it` : ''}.`
+      : roleLabel();
+    fill(who,
+      h('div', { class: 'who', title: access },
         h('span', { class: 'avatar', 'aria-hidden': 'true' }, initials(name)),
         h('span', { class: 'who-text' },
           h('span', { class: 'who-name', id: 'who-name' }, name),
-          h('span', { class: 'who-role', id: 'who-role' }, roleLabel()))),
+          h('span', { class: 'who-role-line' },
+            h('span', { class: 'who-role', id: 'who-role' }, roleLabel()),
+            where ? h('span', { class: 'who-scope', id: 'who-scope' }, ` · ${where}`) : null))),
       h('button', { type: 'button', class: 'btn btn-sm', onclick: () => signOut() }, 'Sign out'));
   }
 
@@ -491,6 +504,7 @@
     S.departments = null;
     S.profileFields = null;
     S.users.clear();
+    S.unknownUsers.clear();
     S.groups.clear();
     S.list = { q: '', sort: 'title', kind: '', limit: 25, cursors: [null], page: 0, selected: new Map() };
     saveSession();
@@ -503,23 +517,28 @@
   async function startSession(roleKey, token) {
     const claims = decodeJwt(token);
     if (!claims || !claims.sub) throw new Error('That is not a bearer token (a JWT).');
-    S.session = { roleKey, token, sub: claims.sub, acc: claims.acc, exp: claims.exp, denied: [] };
+    S.session = { roleKey, token, sub: claims.sub, acc: claims.acc, exp: claims.exp };
+    try {
+      await loadMe({ keepSession: true });
+    } catch (err) {
+      S.session = null;
+      S.me = null;
+      refreshChrome();
+      throw err;
+    }
     saveSession();
-    await loadMe();
   }
 
-  async function loadMe() {
+  /** GET /me: who is signed in, their role, what it may do and where. Drives every action offered. */
+  async function loadMe({ keepSession = false } = {}) {
     S.me = null;
-    if (can('users:view')) {
-      try {
-        const { data } = await api('GET', `/users${qs({ q: S.session.sub, limit: 50 })}`, { perm: 'users:view' });
-        data.items.forEach(remember);
-        S.me = data.items.find((u) => u.id === S.session.sub) || null;
-      } catch (e) {
-        if (e.status !== 403) console.warn('who am I', e);
-      }
-    }
-    if (S.me && !S.session.roleKey) { S.session.roleKey = S.me.role; saveSession(); }
+    S.departments = null;
+    const { data } = await api('GET', '/me', { keepSession });
+    S.me = data && typeof data === 'object' ? data : null;
+    if (!S.me || !Array.isArray(S.me.permissions)) throw new ApiError(0, { title: 'Unexpected answer', detail: 'GET /me did not say what this role may do.' });
+    if (S.me.user) remember(S.me.user);
+    S.session.roleKey = S.me.role;
+    await ensureDepartments().catch(() => { S.departments = null; });
     refreshChrome();
   }
 
@@ -546,10 +565,14 @@
       return signinPage(seq);
     }
     if (parts[0] === 'signin') return signinPage(seq);
+    if (!S.me) return whoAmIFailedPage(seq);
     if (!parts.length) { location.replace('#/groups'); return undefined; }
     if (parts[0] === 'groups') {
+      if (!can('groups:view')) return notAllowedPage('Groups', 'view groups');
       if (parts.length === 1) return groupsPage(seq);
-      if (parts[1] === 'new-smart' && parts.length === 2) return smartCreatePage(seq);
+      if (parts[1] === 'new-smart' && parts.length === 2) {
+        return can('groups:create') ? smartCreatePage(seq) : notAllowedPage('New smart group', 'create groups');
+      }
       const tab = parts[2] || 'members';
       if (['members', 'rule', 'history'].includes(tab) && parts.length <= 3) return groupPage(seq, parts[1], tab);
     }
@@ -562,6 +585,35 @@
   function focusHeading() {
     const h1 = $('#view h1');
     if (h1) { h1.setAttribute('tabindex', '-1'); h1.focus({ preventScroll: true }); }
+  }
+
+  /** What a role may not do, said before any call is refused (GET /me lists the permissions). */
+  function notAllowedPage(title, what) {
+    setTitle(title);
+    const others = S.me.permissions.filter((p) => PERM_TEXT[p]);
+    render(h('div', { class: 'page-head' }, h('div', { class: 'titles' }, h('h1', null, title))),
+      h('div', { class: 'card card-body', id: 'not-allowed' },
+        h('div', { class: 'notice warn' }, icon('warn'), h('span', null,
+          h('strong', null, `Your role (${roleName()}) can't ${what}. `),
+          others.length ? `It may ${permSentence(others)}.` : 'It has no access to group management.')),
+        h('p', { class: 'muted' }, can('groups:view') && title !== 'Groups'
+          ? h('a', { href: '#/groups' }, 'Back to Groups')
+          : 'Ask an administrator for access, or sign out and pick another role.')));
+    focusHeading();
+  }
+
+  /** GET /me failed (network, server): nothing can be offered until it answers. */
+  function whoAmIFailedPage(seq) {
+    setTitle('Signed in');
+    render(h('div', { class: 'card card-body' },
+      h('h1', null, 'Your permissions could not be loaded'),
+      h('p', { class: 'muted' }, 'The console offers only what your role may do, and could not find out what that is. Retry, or sign out.')));
+    showError(S.meError || new ApiError(0, { title: 'Something went wrong', detail: 'GET /me did not answer.' }), {
+      retry: async () => {
+        try { S.meError = null; await loadMe(); } catch (err) { S.meError = err; }
+        if (alive(seq)) route();
+      },
+    });
   }
 
   function notFoundPage() {
@@ -621,12 +673,13 @@
     const order = ['owner', 'admin', 'departmentAdmin', 'trainer', 'learner'];
     const keys = Object.keys(tokens).sort((a, b) => (order.indexOf(a) + 99 * (order.indexOf(a) < 0)) - (order.indexOf(b) + 99 * (order.indexOf(b) < 0)));
     fill(list, ...keys.map((key) => {
-      const info = BUILTIN[key];
+      const info = ROLE_INFO[key];
       const label = info ? info.label : roleLabel(key);
-      const desc = info ? info.desc : 'A custom role: its permissions show as you use the console';
+      const descEl = h('span', { class: 'role-desc' }, info ? info.desc : 'A custom role of the account');
+      if (!info) describeCustomRole(tokens[key], descEl);
       const btn = h('button', { type: 'button', class: 'role-btn', 'data-role': key },
         h('span', { class: 'avatar', 'aria-hidden': 'true' }, initials(label)),
-        h('span', null, h('span', { class: 'role-title' }, label), h('span', { class: 'role-desc' }, desc)),
+        h('span', null, h('span', { class: 'role-title' }, label), descEl),
         h('span', { class: 'chev', 'aria-hidden': 'true' }, '›'));
       btn.addEventListener('click', async () => {
         btn.disabled = true;
@@ -643,11 +696,23 @@
     focusHeading();
   }
 
+  /** A custom role's line on the sign-in page, from GET /me with its demo token. */
+  async function describeCustomRole(token, el) {
+    try {
+      const res = await fetch('/me', { headers: { Authorization: `Bearer ${token}`, Accept: 'application/json' }, cache: 'no-store' });
+      if (!res.ok) return;
+      const me = await res.json();
+      const perms = (me.permissions || []).filter((p) => PERM_TEXT[p]);
+      const scope = Array.isArray(me.departmentIds) ? ', in their departments' : '';
+      el.textContent = `A custom role: may ${permSentence(perms)}${perms.length ? scope : ''}`;
+    } catch { /* keep the generic line */ }
+  }
+
   function finishSignin() {
     S.list = { q: '', sort: 'title', kind: '', limit: 25, cursors: [null], page: 0, selected: new Map() };
     const target = S.afterSignin && !S.afterSignin.startsWith('#/signin') ? S.afterSignin : '#/groups';
     S.afterSignin = null;
-    toast(`Signed in as ${S.me ? `${S.me.firstName} ${S.me.lastName}` : S.session.sub} (${roleLabel()}).`);
+    toast(`Signed in as ${myName()} (${roleLabel()}).`);
     if (location.hash === target) route(); else location.hash = target;
   }
 
@@ -756,7 +821,7 @@
       updateSortHeader();
       try {
         const { data } = await api('GET', `/groups${qs({ sort: L.sort, q: L.q.trim(), kind: L.kind, limit: L.limit, cursor: L.cursors[L.page] })}`,
-          { perm: 'groups:view', signal: controller.signal });
+          { signal: controller.signal });
         if (my !== loadSeq || !alive(seq)) return;
         clearError();
         items = data.items;
@@ -823,7 +888,7 @@
         });
         if (!ok || !alive(seq)) return;
         try {
-          const { data } = await api('DELETE', '/groups', { body: { groupIds: ids }, perm: 'groups:delete' });
+          const { data } = await api('DELETE', '/groups', { body: { groupIds: ids } });
           data.deleted.forEach((id) => S.groups.delete(id));
           const gone = data.notFound.length ? ` ${plural(data.notFound.length, 'group was', 'groups were')} already gone.` : '';
           toast(`Deleted ${plural(data.deleted.length, 'group')}.${gone}`);
@@ -884,7 +949,7 @@
       if (dept.sel.value) body.ownerDepartmentId = dept.sel.value;
       create.disabled = true;
       try {
-        const { data } = await api('POST', '/groups', { body, perm: 'groups:create' });
+        const { data } = await api('POST', '/groups', { body });
         rememberGroup(data);
         d.close();
         toast(`Group “${data.title}” created.`);
@@ -921,7 +986,7 @@
     let etag;
     try {
       const [res] = await Promise.all([
-        api('GET', `/groups/${encodeURIComponent(id)}`, { perm: 'groups:view' }),
+        api('GET', `/groups/${encodeURIComponent(id)}`),
         ensureDepartments().catch((e) => { if (e.status !== 403) throw e; }),
       ]);
       group = res.data;
@@ -961,7 +1026,7 @@
         setTitle(g.title);
       },
       async reload() {
-        const { data, etag: tag } = await api('GET', `/groups/${encodeURIComponent(id)}`, { perm: 'groups:view' });
+        const { data, etag: tag } = await api('GET', `/groups/${encodeURIComponent(id)}`);
         if (alive(seq)) ctx.setGroup(data, tag);
         return data;
       },
@@ -1028,7 +1093,7 @@
       if (!Object.keys(body).length) { d.close(); return; }
       save.disabled = true;
       try {
-        const { data, etag } = await api('PATCH', `/groups/${encodeURIComponent(ctx.id)}`, { body, ifMatch: ctx.etag, perm: 'groups:edit' });
+        const { data, etag } = await api('PATCH', `/groups/${encodeURIComponent(ctx.id)}`, { body, ifMatch: ctx.etag });
         ctx.setGroup(data, etag);
         d.close();
         toast('Group details saved.');
@@ -1050,7 +1115,7 @@
     });
     if (!ok) return;
     try {
-      await api('DELETE', `/groups/${encodeURIComponent(ctx.id)}`, { perm: 'groups:delete' });
+      await api('DELETE', `/groups/${encodeURIComponent(ctx.id)}`);
       S.groups.delete(ctx.id);
       toast(`Group “${ctx.group.title}” deleted.`);
       location.hash = '#/groups';
@@ -1078,7 +1143,7 @@
         reviewBtn.disabled = true;
         fill(review, h('p', { class: 'muted' }, 'Computing the pending change…'));
         try {
-          const { data } = await api('POST', '/smart-groups/preview', { body: { rule: ctx.group.rule, groupId: ctx.id }, perm: 'groups:view' });
+          const { data } = await api('POST', '/smart-groups/preview', { body: { rule: ctx.group.rule, groupId: ctx.id } });
           await resolveUsers([...data.leaveSample, ...data.joinSample]).catch(() => {});
           fill(review, 
             h('p', null, `${plural(data.leaves, 'member')} would leave and ${plural(data.joins, 'user')} would join.`),
@@ -1113,7 +1178,7 @@
     const btn = box.querySelector('#evaluate-now');
     if (btn) btn.disabled = true;
     try {
-      const { data } = await api('POST', `/groups/${encodeURIComponent(ctx.id)}/evaluate`, { body, perm: 'groups:edit' });
+      const { data } = await api('POST', `/groups/${encodeURIComponent(ctx.id)}/evaluate`, { body });
       ctx.group = { ...ctx.group, evaluation: data };
       renderEvaluation(ctx, box, { polling: true });
       toast(body.confirm ? 'Confirmed: applying the held evaluation.' : 'Re-evaluation started.');
@@ -1217,7 +1282,7 @@
     async function load() {
       table.setAttribute('aria-busy', 'true');
       try {
-        const { data } = await api('GET', `/groups/${encodeURIComponent(ctx.id)}/members${qs({ limit, cursor: state.cursors[state.page] })}`, { perm: 'groups:view' });
+        const { data } = await api('GET', `/groups/${encodeURIComponent(ctx.id)}/members${qs({ limit, cursor: state.cursors[state.page] })}`);
         if (!alive(ctx.seq)) return;
         state.items = data.items;
         data.items.forEach((m) => remember(m.user));
@@ -1264,7 +1329,7 @@
         });
         if (!ok) return;
         try {
-          const { data } = await api('DELETE', `/groups/${encodeURIComponent(ctx.id)}/members`, { body: { userIds: ids }, perm: 'groups:members' });
+          const { data } = await api('DELETE', `/groups/${encodeURIComponent(ctx.id)}/members`, { body: { userIds: ids } });
           const extra = [];
           if (data.notMembers.length) extra.push(`${data.notMembers.length} had already left`);
           if (data.outOfScope.length) extra.push(`${data.outOfScope.length} outside your departments were kept`);
@@ -1343,7 +1408,7 @@
       const ul = cursor ? listBox.querySelector('ul') : h('ul');
       if (!cursor) fill(listBox, h('p', { class: 'picker-empty' }, 'Loading users…'));
       try {
-        const { data } = await api('GET', `/users${qs({ q: search.value.trim(), departmentId: dept.value, nested: dept.value ? String(nested.checked) : undefined, limit: 50, cursor })}`, { perm: 'users:view' });
+        const { data } = await api('GET', `/users${qs({ q: search.value.trim(), departmentId: dept.value, nested: dept.value ? String(nested.checked) : undefined, limit: 50, cursor })}`);
         if (my !== seq) return;
         clearError(d.alert);
         ul.append(...data.items.map(itemFor));
@@ -1371,7 +1436,7 @@
       const ids = Array.from(selected.keys());
       addBtn.disabled = true;
       try {
-        const { data } = await api('POST', `/groups/${encodeURIComponent(ctx.id)}/members`, { body: { userIds: ids }, perm: 'groups:members' });
+        const { data } = await api('POST', `/groups/${encodeURIComponent(ctx.id)}/members`, { body: { userIds: ids } });
         const extra = [];
         if (data.alreadyMembers.length) extra.push(`${plural(data.alreadyMembers.length, 'was', 'were')} already in the group`);
         if (data.outOfScope.length) extra.push(`${data.outOfScope.length} outside your departments were skipped`);
@@ -1396,7 +1461,7 @@
     close.addEventListener('click', () => d.close());
     try {
       const [{ data }] = await Promise.all([
-        api('GET', `/groups/${encodeURIComponent(ctx.id)}/members/${encodeURIComponent(userId)}/explain`, { perm: 'groups:view' }),
+        api('GET', `/groups/${encodeURIComponent(ctx.id)}/members/${encodeURIComponent(userId)}/explain`),
         S.groups.size > 1 ? null : loadGroupIndex().catch(() => {}),
         ensureProfileFields().catch(() => {}),
       ]);
@@ -1644,6 +1709,22 @@
     }
     return h('li', null, h('div', { class: 'node' }, verdict(n.result),
       h('span', null, describeCond(n), h('span', { class: 'actual' }, ` — their value: ${describeActual(n.attr, n.actual)}`))));
+  }
+
+  /** The message marked on a condition for an API error; names missing departments and groups. */
+  function ruleProblemText(problem) {
+    const detail = String(problem.detail || '');
+    let m = /^department (\S+) does not exist/.exec(detail);
+    if (m) {
+      const known = S.departments && S.departments.get(m[1]);
+      return `The department ${known ? `“${known.name}”` : m[1]} does not exist (any more). Pick another department.`;
+    }
+    m = /^group (\S+) does not exist/.exec(detail);
+    if (m) {
+      const known = S.groups.get(m[1]);
+      return `The group ${known ? `“${known.title}”` : m[1]} does not exist (any more): it may have been deleted. Pick another group.`;
+    }
+    return detail || friendlyTitle(new ApiError(400, problem));
   }
 
   // ---------------------------------------------------------------- rule builder
@@ -1905,7 +1986,7 @@
           if ((field === p || field.startsWith(`${p}/`)) && (!best || p.length > best[0].length)) best = [p, node];
         }
         if (!best) return false;
-        markInPlace(best[1], err.problem.detail || 'Invalid');
+        markInPlace(best[1], ruleProblemText(err.problem));
         return true;
       },
       /** Shows the first incomplete condition's message next to it and focuses it. */
@@ -1951,7 +2032,7 @@
       try {
         const req = { rule };
         if (groupId) req.groupId = groupId;
-        const { data } = await api('POST', '/smart-groups/preview', { body: req, perm: 'groups:view', signal: controller.signal });
+        const { data } = await api('POST', '/smart-groups/preview', { body: req, signal: controller.signal });
         await resolveUsers([...data.sample, ...data.joinSample, ...data.leaveSample]).catch(() => {});
         if (my !== seq) return;
         fill(body, 
@@ -2048,7 +2129,7 @@
       if (dept.sel.value) body.ownerDepartmentId = dept.sel.value;
       create.disabled = true;
       try {
-        const { data } = await api('POST', '/groups', { body, perm: 'groups:create' });
+        const { data } = await api('POST', '/groups', { body });
         rememberGroup(data);
         toast(`Smart group “${data.title}” created. Evaluating its members…`);
         location.hash = `#/groups/${encodeURIComponent(data.id)}`;
@@ -2106,7 +2187,7 @@
         if (problems.length) { builder.showIncomplete(problems); return; }
         save.disabled = true;
         try {
-          const { data, etag } = await api('PATCH', `/groups/${encodeURIComponent(ctx.id)}`, { body: { rule }, ifMatch: ctx.etag, perm: 'groups:edit' });
+          const { data, etag } = await api('PATCH', `/groups/${encodeURIComponent(ctx.id)}`, { body: { rule }, ifMatch: ctx.etag });
           ctx.setGroup(data, etag);
           toast('Rule saved. Re-evaluating the members…');
           location.hash = `#/groups/${encodeURIComponent(ctx.id)}`;
@@ -2135,7 +2216,7 @@
     try { await loadGroupIndex(); await ensureProfileFields(); } catch { /* names fall back to ids */ }
     async function load(cursor) {
       try {
-        const { data } = await api('GET', `/groups/${encodeURIComponent(ctx.id)}/rule-versions${qs({ limit: 20, cursor })}`, { perm: 'groups:view' });
+        const { data } = await api('GET', `/groups/${encodeURIComponent(ctx.id)}/rule-versions${qs({ limit: 20, cursor })}`);
         if (!alive(ctx.seq)) return;
         const firstPage = !cursor;
         list.append(...data.items.map((v, i) => {
@@ -2178,7 +2259,7 @@
       showError(e.reason);
     });
     refreshChrome();
-    const boot = S.session ? loadMe() : Promise.resolve();
+    const boot = S.session ? loadMe().catch((err) => { S.meError = err; }) : Promise.resolve();
     boot.finally(() => route());
   }
 
