@@ -1,6 +1,7 @@
 // The Groups page: sign-in, the table as in the console's screen, sorting, searching, paging,
 // creating, the duplicate-title error, bulk delete, roles, and API errors shown as messages.
 import assert from 'node:assert/strict';
+import { readdirSync } from 'node:fs';
 import { after, before } from 'node:test';
 import {
   BASE_URL, allGroups, api, browserTest, createGroup, eventually, groupsReady, launchBrowser, row,
@@ -11,6 +12,36 @@ let browser;
 before(async () => { browser = await launchBrowser(); });
 after(async () => { if (browser) await browser.close(); });
 const it = (name, fn) => browserTest(name, fn, () => browser);
+
+it('loads every file of the console (its ES modules, the stylesheet) without a failure', async (page) => {
+  const problems = [];
+  const loaded = new Map(); // file name -> content type
+  page.on('response', (res) => {
+    const m = /\/console\/([^/?#]+)/.exec(new URL(res.url()).pathname);
+    if (!m) return;
+    if (res.status() >= 400) problems.push(`${res.status()} ${res.url()}`);
+    loaded.set(m[1], res.headers()['content-type'] || '');
+  });
+  page.on('requestfailed', (req) => {
+    if (req.url().includes('/console/')) problems.push(`failed ${req.url()}: ${req.failure() && req.failure().errorText}`);
+  });
+  page.on('console', (msg) => {
+    if (msg.type() === 'error') problems.push(`console: ${msg.text()} (${msg.location().url || 'no location'})`);
+  });
+  // A module that throws, or imports a name another does not export, stops the console: said here.
+  page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
+  try {
+    await signIn(page, 'owner');
+    await groupsReady(page);
+  } finally {
+    assert.deepEqual(problems, [], 'nothing failed to load'); // (rather than a timeout, when one did)
+  }
+  const files = readdirSync(new URL('../../console/', import.meta.url)).filter((f) => f !== 'index.html');
+  assert.deepEqual([...loaded.keys()].sort(), files.sort(), 'every console file is loaded, and nothing else under /console/');
+  for (const [file, type] of loaded) {
+    if (file.endsWith('.js')) assert.match(type, /^text\/javascript/, `${file} is served as JavaScript (a module needs it)`);
+  }
+});
 
 it('signs in by picking a demo role, shows who you are, and signs out', async (page) => {
   await page.goto(`${BASE_URL}/`);

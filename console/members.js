@@ -1,0 +1,164 @@
+// A group's members: the table, paging, removal, and why a smart group's member matches.
+
+import { fill, h, icon, toast } from './dom.js';
+import { fmtDate, initials, plural } from './format.js';
+import { alive, S } from './state.js';
+import { can, roleName } from './session.js';
+import { api, qs, showError } from './api.js';
+import { deptName, ensureProfileFields, loadGroupIndex, remember, userName } from './directory.js';
+import { confirmDialog, openDialog } from './dialogs.js';
+import { addUsersDialog } from './add-users-dialog.js';
+import { explainNode } from './rule-language.js';
+
+export async function membersSection(ctx, content) {
+  const smart = ctx.group.kind === 'smart';
+  const canManage = !smart && can('groups:members');
+  const limit = 20;
+  const state = { cursors: [null], page: 0, selected: new Set(), items: [] };
+  const addBtn = canManage ? h('button', { type: 'button', class: 'btn btn-primary btn-sm', id: 'add-users' }, icon('plus'), 'Add users') : null;
+  const removeBtn = canManage ? h('button', { type: 'button', class: 'btn btn-sm', id: 'remove-users', disabled: true }, 'Remove selected') : null;
+  const selInfo = h('span', { class: 'selection-info', 'aria-live': 'polite' });
+  const selectAll = h('input', { type: 'checkbox', id: 'select-all-members', 'aria-label': 'Select all members on this page' });
+  const tbody = h('tbody');
+  const table = h('table', { id: 'members-table', 'aria-label': 'Members', 'aria-busy': 'true' },
+    h('thead', null, h('tr', null,
+      canManage ? h('th', { scope: 'col', class: 'col-check' }, selectAll) : null,
+      h('th', { scope: 'col' }, 'Name'),
+      h('th', { scope: 'col', class: 'col-dept' }, 'Department'),
+      h('th', { scope: 'col', class: 'col-source' }, 'Source'),
+      h('th', { scope: 'col', class: 'col-added' }, 'Added'),
+      smart ? h('th', { scope: 'col', class: 'col-actions' }, h('span', { class: 'sr-only' }, 'Explanation')) : null)),
+    tbody);
+  const prev = h('button', { type: 'button', class: 'btn btn-sm', id: 'members-prev' }, '‹ Previous');
+  const next = h('button', { type: 'button', class: 'btn btn-sm', id: 'members-next' }, 'Next ›');
+  const pageLabel = h('span', { class: 'page-label' });
+  const cols = 4 + (canManage ? 1 : 0) + (smart ? 1 : 0);
+
+  fill(content, 
+    smart ? h('div', { class: 'notice info' }, icon('info'), h('span', null,
+      'Members of a smart group follow its rule: they can’t be added or removed by hand. ',
+      h('a', { href: `#/groups/${encodeURIComponent(ctx.id)}/rule` }, 'Edit the rule'), ' to change who is in it, or use “Why?” to see why someone is a member.')) : null,
+    !smart && !can('groups:members') ? h('p', { class: 'muted small' }, `Your role (${roleName()}) can view members but not change them.`) : null,
+    h('section', { class: 'card', 'aria-labelledby': 'members-h' },
+      h('div', { class: 'card-head' }, h('h2', { id: 'members-h' }, 'Members'), h('span', { class: 'spacer' }), selInfo, removeBtn, addBtn),
+      h('div', { class: 'table-wrap' }, table),
+      h('div', { class: 'pager' }, pageLabel, prev, next)));
+
+  function updateSelection() {
+    const n = state.selected.size;
+    if (removeBtn) removeBtn.disabled = n === 0;
+    selInfo.textContent = n ? `${plural(n, 'member')} selected` : '';
+    const onPage = state.items.filter((m) => state.selected.has(m.userId)).length;
+    selectAll.checked = state.items.length > 0 && onPage === state.items.length;
+    selectAll.indeterminate = onPage > 0 && onPage < state.items.length;
+    selectAll.disabled = state.items.length === 0;
+  }
+  function rowFor(m) {
+    const u = m.user || S.users.get(m.userId);
+    const name = u ? `${u.firstName} ${u.lastName}`.trim() : m.userId;
+    const box = h('input', { type: 'checkbox', 'aria-label': `Select ${name}`, checked: state.selected.has(m.userId) });
+    box.addEventListener('change', () => {
+      if (box.checked) state.selected.add(m.userId); else state.selected.delete(m.userId);
+      updateSelection();
+    });
+    const why = smart ? h('button', { type: 'button', class: 'btn btn-sm', 'aria-label': `Why is ${name} a member?` }, 'Why?') : null;
+    if (why) why.addEventListener('click', () => explainDialog(ctx, m.userId, name));
+    return h('tr', { 'data-user': m.userId },
+      canManage ? h('td', { class: 'col-check' }, box) : null,
+      h('th', { scope: 'row' }, h('div', { class: 'person' },
+        h('span', { class: 'avatar', 'aria-hidden': 'true' }, initials(name)),
+        h('div', null, h('div', { class: 'person-name' }, name), u ? h('div', { class: 'person-mail' }, u.email) : null))),
+      h('td', { class: 'col-dept' }, u && u.departmentId ? deptName(u.departmentId) : '—'),
+      h('td', { class: 'col-source' }, m.source === 'rule' ? h('span', { class: 'badge badge-smart' }, 'Rule') : h('span', { class: 'badge' }, 'Manual')),
+      h('td', { class: 'col-added' }, fmtDate(m.addedAt, false)),
+      smart ? h('td', { class: 'col-actions' }, why) : null);
+  }
+  async function load() {
+    table.setAttribute('aria-busy', 'true');
+    try {
+      const { data } = await api('GET', `/groups/${encodeURIComponent(ctx.id)}/members${qs({ limit, cursor: state.cursors[state.page] })}`);
+      if (!alive(ctx.seq)) return;
+      state.items = data.items;
+      data.items.forEach((m) => remember(m.user));
+      state.next = data.nextCursor;
+      fill(tbody, ...(data.items.length ? data.items.map(rowFor)
+        : [h('tr', { class: 'empty-row' }, h('td', { colspan: cols }, smart ? 'No one matches the rule yet.' : 'No members yet. Use “Add users” to add some.'))]));
+      prev.disabled = state.page === 0;
+      next.disabled = !state.next;
+      pageLabel.textContent = `Page ${state.page + 1}`;
+      updateSelection();
+    } catch (err) {
+      if (!alive(ctx.seq)) return;
+      fill(tbody, h('tr', { class: 'empty-row' }, h('td', { colspan: cols }, 'The members could not be loaded.')));
+      showError(err, { retry: load });
+    } finally {
+      table.setAttribute('aria-busy', 'false');
+    }
+  }
+  ctx.reloadMembers = () => { state.selected.clear(); return load(); };
+  ctx.onEvaluated = () => { state.cursors = [null]; state.page = 0; load(); };
+  prev.addEventListener('click', () => { if (state.page > 0) { state.page--; state.selected.clear(); load(); } });
+  next.addEventListener('click', () => {
+    if (!state.next) return;
+    state.cursors[state.page + 1] = state.next;
+    state.cursors.length = state.page + 2;
+    state.page++;
+    state.selected.clear();
+    load();
+  });
+  selectAll.addEventListener('change', () => {
+    for (const m of state.items) { if (selectAll.checked) state.selected.add(m.userId); else state.selected.delete(m.userId); }
+    for (const box of tbody.querySelectorAll('input[type=checkbox]')) box.checked = selectAll.checked;
+    updateSelection();
+  });
+  if (addBtn) addBtn.addEventListener('click', () => addUsersDialog(ctx));
+  if (removeBtn) {
+    removeBtn.addEventListener('click', async () => {
+      const ids = Array.from(state.selected);
+      const ok = await confirmDialog({
+        title: `Remove ${plural(ids.length, 'member')}?`,
+        message: `${ids.slice(0, 5).map(userName).join(', ')}${ids.length > 5 ? ` and ${ids.length - 5} more` : ''} will leave “${ctx.group.title}”. They stay in the directory.`,
+        confirmLabel: 'Remove',
+        danger: true,
+      });
+      if (!ok) return;
+      try {
+        const { data } = await api('DELETE', `/groups/${encodeURIComponent(ctx.id)}/members`, { body: { userIds: ids } });
+        const extra = [];
+        if (data.notMembers.length) extra.push(`${data.notMembers.length} had already left`);
+        if (data.outOfScope.length) extra.push(`${data.outOfScope.length} outside your departments were kept`);
+        toast(`Removed ${plural(data.removed.length, 'member')}.${extra.length ? ` ${extra.join('; ')}.` : ''}`);
+        state.selected.clear();
+        await ctx.reload();
+        if (state.items.length <= data.removed.length && state.page > 0) state.page--;
+        await load();
+      } catch (err) { showError(err); }
+    });
+  }
+  await load();
+}
+
+async function explainDialog(ctx, userId, name) {
+  const body = h('div', { id: 'explanation' }, h('p', { class: 'muted' }, 'Working it out…'));
+  const close = h('button', { type: 'button', class: 'btn' }, 'Close');
+  const d = openDialog({ title: `Why is ${name} in “${ctx.group.title}”?`, wide: true, content: body, actions: [close], initialFocus: close });
+  close.addEventListener('click', () => d.close());
+  try {
+    const [{ data }] = await Promise.all([
+      api('GET', `/groups/${encodeURIComponent(ctx.id)}/members/${encodeURIComponent(userId)}/explain`),
+      S.groups.size > 1 ? null : loadGroupIndex().catch(() => {}),
+      ensureProfileFields().catch(() => {}),
+    ]);
+    const summary = data.matches
+      ? (data.member ? `${name} matches the rule and is a member.` : `${name} matches the rule but is not a member yet: the next evaluation adds them.`)
+      : (data.member ? `${name} no longer matches the rule: the next evaluation removes them.` : `${name} does not match the rule.`);
+    fill(body, 
+      h('div', { class: `notice ${data.matches ? 'ok' : 'warn'}` }, icon(data.matches ? 'check' : 'warn'), h('span', { id: 'explain-summary' }, summary)),
+      data.inGroupScope === false ? h('p', { class: 'notice warn' }, icon('warn'), h('span', null, `${name} is outside the group's department, so the rule does not apply to them.`)) : null,
+      h('h3', null, 'How each condition evaluated'),
+      h('ul', { class: 'rule-tree', 'aria-label': 'Rule evaluation' }, explainNode(data.rule)));
+  } catch (err) {
+    fill(body);
+    showError(err, { region: d.alert });
+  }
+}

@@ -1,0 +1,112 @@
+// A smart group's Rule tab (edit and save, with a preview) and Rule history tab.
+
+import { debounce, fill, h, toast } from './dom.js';
+import { fmtDate } from './format.js';
+import { alive, S } from './state.js';
+import { can } from './session.js';
+import { api, clearError, qs, showError } from './api.js';
+import { ensureProfileFields, loadGroupIndex } from './directory.js';
+import { route } from './router.js';
+import { rootFromWire, ruleTree, toWire } from './rule-language.js';
+import { builderDeps, RuleBuilder } from './rule-builder.js';
+import { PreviewPanel } from './preview.js';
+
+export async function ruleSection(ctx, content) {
+  fill(content, h('p', { class: 'loading-line' }, 'Loading the rule…'));
+  let groups;
+  try { groups = await builderDeps(); } catch (err) { showError(err, { retry: () => route() }); return; }
+  if (!alive(ctx.seq)) return;
+  const canEdit = can('groups:edit');
+  const draft = S.ruleDraft && S.ruleDraft.groupId === ctx.id ? S.ruleDraft : null;
+  S.ruleDraft = null;
+  // Compared as the builder writes it: a bare condition is saved as "all of" that condition.
+  const saved = JSON.stringify(toWire(rootFromWire(ctx.group.rule)).rule);
+  const preview = PreviewPanel({ groupId: ctx.id });
+  const previewLater = debounce(() => preview.run(builder), 400);
+  const save = canEdit ? h('button', { type: 'button', class: 'btn btn-primary', id: 'save-rule', disabled: !draft }, 'Save rule') : null;
+  const discard = canEdit ? h('button', { type: 'button', class: 'btn', id: 'discard-rule', disabled: !draft }, 'Discard changes') : null;
+  const dirtyNote = h('span', { class: 'muted small', 'aria-live': 'polite' }, draft ? draft.note : '');
+  const formAlert = h('div', { class: 'alert-region', role: 'alert' });
+  const onChange = () => {
+    const dirty = JSON.stringify(builder.result().rule) !== saved;
+    if (save) save.disabled = !dirty;
+    if (discard) discard.disabled = !dirty;
+    dirtyNote.textContent = dirty ? 'Unsaved changes: the preview shows what saving would do.' : '';
+    previewLater();
+  };
+  const builder = RuleBuilder({ rule: draft ? draft.rule : ctx.group.rule, groups, excludeGroupId: ctx.id, disabled: !canEdit, onChange });
+  fill(content, 
+    h('div', { class: 'rule-layout' },
+      h('section', { class: 'card', 'aria-labelledby': 'rule-h' },
+        h('div', { class: 'card-head' }, h('h2', { id: 'rule-h' }, 'Membership rule'),
+          canEdit ? null : h('span', { class: 'badge' }, 'Read only')),
+        h('div', { class: 'card-body' }, builder.el),
+        h('div', { class: 'card-foot' }, save, discard, dirtyNote)),
+      preview.el),
+    formAlert);
+  if (discard) discard.addEventListener('click', () => { builder.load(ctx.group.rule); clearError(formAlert); });
+  if (save) {
+    save.addEventListener('click', async () => {
+      clearError(formAlert);
+      const { rule, problems } = builder.result();
+      if (problems.length) { builder.showIncomplete(problems); return; }
+      save.disabled = true;
+      try {
+        const { data, etag } = await api('PATCH', `/groups/${encodeURIComponent(ctx.id)}`, { body: { rule }, ifMatch: ctx.etag });
+        ctx.setGroup(data, etag);
+        toast('Rule saved. Re-evaluating the members…');
+        location.hash = `#/groups/${encodeURIComponent(ctx.id)}`;
+      } catch (err) {
+        save.disabled = false;
+        const retry = err.status === 412 ? async () => {
+          S.ruleDraft = { groupId: ctx.id, rule, note: 'Your unsaved rule was kept over the latest version: review it and save again.' };
+          route();
+        } : undefined;
+        showError(err, { region: formAlert, retry });
+        builder.showProblem(err);
+      }
+    });
+  }
+  preview.run(builder);
+}
+
+
+export async function historySection(ctx, content) {
+  const list = h('ol', { class: 'versions', id: 'rule-versions' });
+  const more = h('div', { class: 'pager' });
+  fill(content, h('section', { class: 'card', 'aria-labelledby': 'hist-h' },
+    h('div', { class: 'card-head' }, h('h2', { id: 'hist-h' }, 'Rule history'), h('span', { class: 'muted small' }, 'Every saved rule, newest first.')),
+    list, more));
+  try { await loadGroupIndex(); await ensureProfileFields(); } catch { /* names fall back to ids */ }
+  async function load(cursor) {
+    try {
+      const { data } = await api('GET', `/groups/${encodeURIComponent(ctx.id)}/rule-versions${qs({ limit: 20, cursor })}`);
+      if (!alive(ctx.seq)) return;
+      const firstPage = !cursor;
+      list.append(...data.items.map((v, i) => {
+        const current = firstPage && i === 0;
+        const restore = can('groups:edit') && !current ? h('button', { type: 'button', class: 'btn btn-sm' }, 'Load into editor') : null;
+        if (restore) {
+          restore.addEventListener('click', () => {
+            S.ruleDraft = { groupId: ctx.id, rule: v.rule, note: `Loaded version ${v.version}: save to restore it.` };
+            location.hash = `#/groups/${encodeURIComponent(ctx.id)}/rule`;
+          });
+        }
+        return h('li', null,
+          h('div', { class: 'v-main' },
+            h('div', null, h('strong', null, `Version ${v.version}`), ' ', current ? h('span', { class: 'badge badge-ok' }, 'Current') : null),
+            h('span', { class: 'muted small' }, `Saved ${fmtDate(v.savedAt)} by ${v.savedBy}`),
+            ruleTree(v.rule)),
+          restore);
+      }));
+      if (!list.children.length) list.append(h('li', { class: 'muted' }, 'No saved rules.'));
+      fill(more);
+      if (data.nextCursor) {
+        const b = h('button', { type: 'button', class: 'btn btn-sm' }, 'Older versions');
+        b.addEventListener('click', () => load(data.nextCursor));
+        more.append(b);
+      }
+    } catch (err) { showError(err, { retry: () => load(cursor) }); }
+  }
+  await load();
+}
