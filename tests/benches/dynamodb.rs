@@ -2,7 +2,8 @@
 //! path, and the scale of a full refresh (wall time, peak memory, writes when nothing changed).
 //!
 //! `cargo bench -p groups-tests --bench dynamodb` (DynamoDB Local is started when
-//! `DYNAMODB_ENDPOINT` is unset). `BENCH_SIZES=10000` runs the refresh at 10,000 users only.
+//! `DYNAMODB_ENDPOINT` is unset). `BENCH_SIZES=10000` runs the refresh at 10,000 users only;
+//! `BENCH_PARTS=scale` (or `ops`, `incremental`, comma-separated) runs only those parts.
 //! Each refresh runs in a child process of this binary, so its peak memory is its own.
 
 use groups_domain::events::{EventSink, MembershipEvent, Publishing};
@@ -19,7 +20,8 @@ use groups_store::dynamo::local_client;
 use groups_store::{CallCounter, DynamoStore};
 use groups_tests::api::Api;
 use groups_tests::fixtures;
-use groups_tests::generated::{DEPARTMENTS, Population, narrow_rule};
+use groups_tests::generated::{DEPARTMENTS, Population, narrow_rule, team_rule};
+use serde_json::Value as Json;
 use serde_json::{Value, json};
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -108,7 +110,12 @@ async fn seed_users(store: &DynamoStore, account: &AccountId, count: usize) {
     }
 }
 
-async fn smart_groups(store: &DynamoStore, account: &AccountId, count: usize) -> Vec<GroupId> {
+async fn smart_groups(
+    store: &DynamoStore,
+    account: &AccountId,
+    count: usize,
+    rule: fn(usize) -> Json,
+) -> Vec<GroupId> {
     let admin = fixtures::admin(account);
     let mut ids = Vec::new();
     for i in 0..count {
@@ -116,7 +123,7 @@ async fn smart_groups(store: &DynamoStore, account: &AccountId, count: usize) ->
             title: format!("Smart {i}"),
             description: String::new(),
             kind: GroupKind::Smart,
-            rule: Some(narrow_rule(i)),
+            rule: Some(rule(i)),
             owner_department_id: None,
         };
         let group = service::create_group(store, &admin, new, fixtures::now())
@@ -307,7 +314,7 @@ async fn incremental(groups: usize) {
     let account = fixtures::account();
     seed_departments(&store, &account).await;
     seed_users(&store, &account, 2_000).await;
-    smart_groups(&store, &account, groups).await;
+    smart_groups(&store, &account, groups, narrow_rule).await;
     let events = CountedEvents::default();
     let ev = evaluator(&store, &events, &account);
     smart::refresh_account(&ev, None, &|| false)
@@ -506,7 +513,7 @@ async fn scale(users: usize) {
         "seeded {users} users in {:.1} s",
         started.elapsed().as_secs_f64()
     );
-    let groups = smart_groups(&store, &account, SMART_GROUPS).await;
+    let groups = smart_groups(&store, &account, SMART_GROUPS, team_rule).await;
     let table = store.table().to_owned();
     println!("\n### Full refresh: {users} users × {SMART_GROUPS} smart groups\n");
     println!(
@@ -552,10 +559,19 @@ async fn main() {
         return child(&task).await;
     }
     println!("DynamoDB Local at {}", groups_testkit::dynamodb_endpoint());
-    api_operations().await;
-    header("Evaluation on a user's change (the stream handler; 2,000 users)");
-    incremental(10).await;
-    incremental(100).await;
+    // BENCH_PARTS picks parts (ops, incremental, scale); all by default.
+    let parts = std::env::var("BENCH_PARTS").unwrap_or_else(|_| "ops,incremental,scale".into());
+    if parts.contains("ops") {
+        api_operations().await;
+    }
+    if parts.contains("incremental") {
+        header("Evaluation on a user's change (the stream handler; 2,000 users)");
+        incremental(10).await;
+        incremental(100).await;
+    }
+    if !parts.contains("scale") {
+        return;
+    }
     let sizes = std::env::var("BENCH_SIZES").unwrap_or_else(|_| "10000,100000".into());
     for size in sizes.split(',').filter_map(|s| s.trim().parse().ok()) {
         scale(size).await;

@@ -137,3 +137,17 @@ pub fn narrow_rule(i: usize) -> Value {
     }
     json!({ "all": all })
 }
+
+/// A team rule for the refresh at scale: [`narrow_rule`] with one level instead of two and
+/// only the company's own mail domain, so each matches about 0.2% of the users (a team of
+/// 200 in 100,000): DynamoDB Local writes memberships at tens per second, and a full refresh
+/// of realistic teams is what the schedule runs.
+pub fn team_rule(i: usize) -> Value {
+    let subtree = ["sales", "hr", "eng", "emea", "apac"][i % 5];
+    json!({"all": [
+        {"attr": "department", "op": "inSubtree", "value": subtree},
+        {"attr": "profile.country", "op": "eq", "value": COUNTRIES[(i / 5) % 5]},
+        {"attr": "profile.level", "op": "eq", "value": (i % 6) as f64},
+        {"attr": "email", "op": "endsWith", "value": "acme.io"},
+    ]})
+}
