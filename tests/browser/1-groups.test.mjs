@@ -2,16 +2,12 @@
 // creating, the duplicate-title error, bulk delete, roles, and API errors shown as messages.
 import assert from 'node:assert/strict';
 import { readdirSync } from 'node:fs';
-import { after, before } from 'node:test';
 import {
-  BASE_URL, allGroups, api, browserTest, createGroup, eventually, groupsReady, launchBrowser, row,
-  screenshot, searchGroups, signIn, unique, visibleTitles,
+  allGroups, api, BASE_URL, browserSuite, createGroup, eventually, groupsReady, row, screenshot,
+  searchGroups, signIn, unique, visibleTitles,
 } from './harness.mjs';
 
-let browser;
-before(async () => { browser = await launchBrowser(); });
-after(async () => { if (browser) await browser.close(); });
-const it = (name, fn) => browserTest(name, fn, () => browser);
+const it = browserSuite();
 
 it('loads every file of the console (its ES modules, the stylesheet) without a failure', async (page) => {
   const problems = [];

@@ -1,16 +1,12 @@
 // The group page of a static group: members with paging, the add-users picker (department filter,
 // search), removing members, counts that follow, and editing details with If-Match.
 import assert from 'node:assert/strict';
-import { after, before } from 'node:test';
 import {
-  BASE_URL, api, browserTest, createGroup, eventually, fullName, groupsReady, inSubtree, launchBrowser, row,
+  api, BASE_URL, browserSuite, createGroup, eventually, fullName, groupsReady, inSubtree, row,
   screenshot, searchGroups, seedUsers, signIn, unique,
 } from './harness.mjs';
 
-let browser;
-before(async () => { browser = await launchBrowser(); });
-after(async () => { if (browser) await browser.close(); });
-const it = (name, fn) => browserTest(name, fn, () => browser);
+const it = browserSuite();
 
 const users = seedUsers();
 const pickerNames = (page) => page.locator('#picker-results .person-name').allTextContents();

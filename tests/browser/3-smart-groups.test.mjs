@@ -1,16 +1,12 @@
 // Smart groups: the rule builder (conditions, any/all groups, nesting), the live preview, saving,
 // re-evaluating with progress, "why", the guard's held evaluation, and the rule history.
 import assert from 'node:assert/strict';
-import { after, before } from 'node:test';
 import {
-  BASE_URL, api, browserTest, createGroup, eventually, fullName, groupsReady, inSubtree, launchBrowser, row,
+  api, BASE_URL, browserSuite, createGroup, eventually, fullName, groupsReady, inSubtree, row,
   screenshot, searchGroups, seedUsers, signIn, unique,
 } from './harness.mjs';
 
-let browser;
-before(async () => { browser = await launchBrowser(); });
-after(async () => { if (browser) await browser.close(); });
-const it = (name, fn) => browserTest(name, fn, () => browser);
+const it = browserSuite();
 
 const users = seedUsers();
 const cond = (page, n) => page.getByRole('group', { name: `Condition ${n}`, exact: true });

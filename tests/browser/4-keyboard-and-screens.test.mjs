@@ -1,15 +1,12 @@
 // Keyboard use and screen sizes: a whole flow without the mouse, visible focus, dialogs that focus
 // their first field and close on Escape, and the pages at 1280×800 and on a 390 px wide phone.
 import assert from 'node:assert/strict';
-import { after, before } from 'node:test';
 import {
-  BASE_URL, api, browserTest, createGroup, eventually, groupsReady, launchBrowser, screenshot, signIn, unique, visibleTitles,
+  api, BASE_URL, browserSuite, createGroup, eventually, groupsReady, screenshot, signIn, unique,
+  visibleTitles,
 } from './harness.mjs';
 
-let browser;
-before(async () => { browser = await launchBrowser(); });
-after(async () => { if (browser) await browser.close(); });
-const it = (name, fn) => browserTest(name, fn, () => browser);
+const it = browserSuite();
 
 /** Presses Tab until the focused element matches `predicate` (at most `max` times). */
 async function tabTo(page, describe, predicate, max = 40) {

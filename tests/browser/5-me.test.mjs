@@ -2,16 +2,12 @@
 // its permissions allow, a Learner is told they have no access without a refused call, a refusal
 // that still happens shows as a message; and preview samples are named by looking their ids up.
 import assert from 'node:assert/strict';
-import { after, before } from 'node:test';
 import {
-  BASE_URL, allGroups, api, browserTest, createGroup, eventually, fullName, groupsReady, inSubtree, launchBrowser,
+  allGroups, api, BASE_URL, browserSuite, createGroup, eventually, fullName, groupsReady, inSubtree,
   screenshot, seedUsers, signIn, unique, visibleTitles,
 } from './harness.mjs';
 
-let browser;
-before(async () => { browser = await launchBrowser(); });
-after(async () => { if (browser) await browser.close(); });
-const it = (name, fn) => browserTest(name, fn, () => browser);
+const it = browserSuite();
 
 const users = seedUsers();
 const PERM_WORDS = {

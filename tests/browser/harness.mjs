@@ -3,7 +3,7 @@
 // polling assertions and screenshots.
 import { chromium } from 'playwright-core';
 import assert from 'node:assert/strict';
-import { test } from 'node:test';
+import { after, before, test } from 'node:test';
 import { mkdtempSync, mkdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -54,6 +54,14 @@ export async function launchBrowser() {
  * A browser test: a fresh tab (so a fresh sessionStorage: signed out), failing on any uncaught page
  * error, with a screenshot of the page when it fails.
  */
+/** One browser for a file's tests: `const it = browserSuite();`, then `it(name, fn)`. */
+export function browserSuite() {
+  let browser;
+  before(async () => { browser = await launchBrowser(); });
+  after(async () => { if (browser) await browser.close(); });
+  return (name, fn) => browserTest(name, fn, () => browser);
+}
+
 export function browserTest(name, fn, getBrowser) {
   test(name, async () => {
     const { context } = getBrowser();

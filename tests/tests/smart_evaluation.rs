@@ -5,8 +5,8 @@ use groups_domain::events::RecordedEvents;
 use groups_domain::service::{self, GroupPatch, NewGroup};
 use groups_domain::smart::{self, Evaluator, Guard};
 use groups_domain::{
-    BuiltinRole, Caller, DirectoryStore, GroupId, GroupKind, GroupStore, Membership,
-    MembershipSource, PageRequest, RoleRef, Store, User, UserId,
+    BuiltinRole, Caller, GroupId, GroupKind, GroupStore, Membership, MembershipSource, PageRequest,
+    RoleRef, Store, User, UserId,
 };
 use groups_store::MemoryStore;
 use groups_testkit::fresh_dynamo_store;
@@ -169,19 +169,29 @@ async fn killed_and_rerun_an_evaluation_converges_on_dynamodb_local() {
     converges(Api::seeded(store).await).await;
 }
 
-#[tokio::test]
-async fn evaluation_reads_rules_once_per_user_change_and_users_once_per_refresh() {
-    let (store, counter) = fresh_dynamo_store().await;
-    let api = Api::seeded(store).await;
-    // 400 more users, in no group's reach: 445 users are three pages of 200.
-    for n in 100..500 {
+/// Users `numbers` (written again if they exist) with emails `<prefix><n>@<domain>`.
+async fn put_users_at<S: Store + 'static>(
+    api: &Api<S>,
+    numbers: std::ops::Range<usize>,
+    prefix: &str,
+    domain: &str,
+) {
+    for n in numbers {
         let mut user: User = fixtures::user(n, None);
-        user.email = format!("extra{n}@elsewhere.example");
+        user.email = format!("{prefix}{n}@{domain}");
         api.store()
             .put_user(&api.account, &user)
             .await
             .expect("put");
     }
+}
+
+#[tokio::test]
+async fn evaluation_reads_rules_once_per_user_change_and_users_once_per_refresh() {
+    let (store, counter) = fresh_dynamo_store().await;
+    let api = Api::seeded(store).await;
+    // 400 more users, in no group's reach: 445 users are three pages of 200.
+    put_users_at(&api, 100..500, "extra", "elsewhere.example").await;
     let events = RecordedEvents::default();
     let ev = Evaluator {
         store: api.store(),
@@ -294,14 +304,7 @@ async fn evaluation_reads_rules_once_per_user_change_and_users_once_per_refresh(
 
     // The large group changes (a tenth of it leaves, under the guard's limit): the first pass
     // counts it, a second pass applies it.
-    for n in 100..140 {
-        let mut user: User = fixtures::user(n, None);
-        user.email = format!("moved{n}@moved.example");
-        api.store()
-            .put_user(&api.account, &user)
-            .await
-            .expect("put");
-    }
+    put_users_at(&api, 100..140, "moved", "moved.example").await;
     counter.reset();
     let stopped = smart::refresh_account(&ev, None, &|| false)
         .await

@@ -127,7 +127,8 @@ pub trait DirectoryStore: Send + Sync {
         account: &AccountId,
         id: &UserId,
     ) -> impl Future<Output = Result<()>> + Send;
-    /// Those of `ids` that exist (one read per 100).
+    /// Those of `ids` that exist (one read per 100), for display: may miss a write of the
+    /// last moment (eventually consistent reads cost half).
     fn get_users(
         &self,
         account: &AccountId,

@@ -1,7 +1,7 @@
 //! Users, departments and custom roles.
 
 use super::items::{Item, RawItem, from_raw, string};
-use super::{DynamoStore, Filters, errors, key, keys, table};
+use super::{DynamoStore, Filters, Read, errors, key, keys, table};
 use crate::memory::{check_cursor_prefix, department_prefix};
 use groups_domain::ports::{UserQuery, sort_keys, user_search_key};
 use groups_domain::{
@@ -201,7 +201,8 @@ impl DirectoryStore for DynamoStore {
             .iter()
             .map(|id| key(pk.clone(), keys::user(id)))
             .collect();
-        self.batch_get_all(keys)
+        // Names for a members page: a moment's lag is fine, and costs half.
+        self.batch_get_all(keys, Read::MayLag)
             .await?
             .into_iter()
             .map(from_raw)

@@ -1,7 +1,7 @@
 //! Groups, title claims and memberships.
 
 use super::items::{Item, RawItem, from_raw, get_str, get_u64, number, string, to_value};
-use super::{Cancelled, DynamoStore, Filters, key, keys, table};
+use super::{Cancelled, DynamoStore, Filters, Read, key, keys, table};
 use aws_sdk_dynamodb::types::{
     Delete, Put, ReturnValuesOnConditionCheckFailure, TransactWriteItem, Update,
 };
@@ -435,7 +435,7 @@ impl GroupStore for DynamoStore {
             .iter()
             .map(|id| key(pk.clone(), keys::group(id)))
             .collect();
-        self.batch_get_all(keys)
+        self.batch_get_all(keys, Read::Latest)
             .await?
             .into_iter()
             .map(from_raw)
@@ -454,7 +454,7 @@ impl GroupStore for DynamoStore {
         let mut found_group = None;
         let mut found_users = Vec::with_capacity(users.len());
         for chunk in all_keys.chunks(KEYS_PER_BATCH_GET) {
-            for raw in self.batch_get(chunk.to_vec()).await? {
+            for raw in self.batch_get(chunk.to_vec(), Read::Latest).await? {
                 match get_str(&raw, table::SK) {
                     Some(sk) if sk.starts_with(keys::GROUP_PREFIX) => {
                         found_group = Some(from_raw(raw)?)
@@ -716,7 +716,7 @@ impl GroupStore for DynamoStore {
                     .map(move |u| key(keys::group_members(account, g), keys::member(u)))
             })
             .collect();
-        self.batch_get_all(keys)
+        self.batch_get_all(keys, Read::Latest)
             .await?
             .into_iter()
             .map(|raw| from_raw::<Membership>(raw).map(|m| (m.group_id, m.user_id)))

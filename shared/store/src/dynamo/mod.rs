@@ -179,11 +179,12 @@ impl DynamoStore {
     }
 
     /// Reads up to 100 keys in one BatchGetItem, retrying unprocessed keys with backoff.
-    pub(crate) async fn batch_get(&self, keys: Vec<RawItem>) -> Result<Vec<RawItem>> {
+    /// `Read::Latest` is strongly consistent; `Read::MayLag` costs half, for display.
+    pub(crate) async fn batch_get(&self, keys: Vec<RawItem>, read: Read) -> Result<Vec<RawItem>> {
         let mut found = Vec::with_capacity(keys.len());
         let mut pending = KeysAndAttributes::builder()
             .set_keys(Some(keys))
-            .consistent_read(true)
+            .consistent_read(read == Read::Latest)
             .build()
             .map_err(|e| Error::Internal(e.to_string()))?;
         for attempt in 0..retry::MAX_ATTEMPTS {
@@ -211,10 +212,14 @@ impl DynamoStore {
     }
 
     /// Reads any number of keys, 100 per BatchGetItem.
-    pub(crate) async fn batch_get_all(&self, keys: Vec<RawItem>) -> Result<Vec<RawItem>> {
+    pub(crate) async fn batch_get_all(
+        &self,
+        keys: Vec<RawItem>,
+        read: Read,
+    ) -> Result<Vec<RawItem>> {
         let mut found = Vec::with_capacity(keys.len());
         for chunk in keys.chunks(100) {
-            found.extend(self.batch_get(chunk.to_vec()).await?);
+            found.extend(self.batch_get(chunk.to_vec(), read).await?);
         }
         Ok(found)
     }
@@ -264,6 +269,15 @@ impl DynamoStore {
             "BatchWriteItem: items stayed unprocessed".into(),
         ))
     }
+}
+
+/// How fresh a read must be.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Read {
+    /// Sees every write acknowledged before it (strongly consistent).
+    Latest,
+    /// May miss a write of the last second; half the capacity. Only for display.
+    MayLag,
 }
 
 /// Filter expressions of a query, with their values.
