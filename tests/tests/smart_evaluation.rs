@@ -186,6 +186,19 @@ async fn put_users_at<S: Store + 'static>(
     }
 }
 
+/// The calls of one whole refresh of the account.
+async fn refresh_counted<S: Store>(
+    ev: &Evaluator<'_, S>,
+    counter: &groups_store::CallCounter,
+) -> std::collections::BTreeMap<String, usize> {
+    counter.reset();
+    let stopped = smart::refresh_account(ev, None, &|| false)
+        .await
+        .expect("refresh");
+    assert!(stopped.is_none(), "a refresh without a deadline finishes");
+    counter.by_operation()
+}
+
 #[tokio::test]
 async fn evaluation_reads_rules_once_per_user_change_and_users_once_per_refresh() {
     let (store, counter) = fresh_dynamo_store().await;
@@ -241,12 +254,7 @@ async fn evaluation_reads_rules_once_per_user_change_and_users_once_per_refresh(
 
     // A refresh with nothing to change: the users are read once (three pages) for all twelve
     // rules, each group's members once, and nothing is written.
-    counter.reset();
-    let stopped = smart::refresh_account(&ev, None, &|| false)
-        .await
-        .expect("refresh");
-    assert!(stopped.is_none());
-    let ops = counter.by_operation();
+    let ops = refresh_counted(&ev, &counter).await;
     // Every group has fewer than 100 members: one member page each, and no group large enough
     // for the guard's counting pass.
     let member_pages: usize = groups.len();
@@ -285,12 +293,7 @@ async fn evaluation_reads_rules_once_per_user_change_and_users_once_per_refresh(
     // Nothing changed, and one group is large enough for the guard to count first: still one
     // pass over the users (the small groups are applied while the large one is counted, and
     // a counted group without changes needs no second pass).
-    counter.reset();
-    let stopped = smart::refresh_account(&ev, None, &|| false)
-        .await
-        .expect("refresh");
-    assert!(stopped.is_none());
-    let ops = counter.by_operation();
+    let ops = refresh_counted(&ev, &counter).await;
     let elsewhere_pages = 2;
     assert_eq!(
         ops.get("Query"),
@@ -305,12 +308,7 @@ async fn evaluation_reads_rules_once_per_user_change_and_users_once_per_refresh(
     // The large group changes (a tenth of it leaves, under the guard's limit): the first pass
     // counts it, a second pass applies it.
     put_users_at(&api, 100..140, "moved", "moved.example").await;
-    counter.reset();
-    let stopped = smart::refresh_account(&ev, None, &|| false)
-        .await
-        .expect("refresh");
-    assert!(stopped.is_none());
-    let ops = counter.by_operation();
+    let ops = refresh_counted(&ev, &counter).await;
     let stored = api
         .store()
         .get_group(&api.account, &extras)
