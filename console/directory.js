@@ -8,6 +8,17 @@ import { api, qs } from './api.js';
 
 export function remember(user) { if (user && user.id) S.users.set(user.id, user); }
 export function rememberGroup(g) { if (g && g.id) S.groups.set(g.id, { title: g.title, kind: g.kind }); }
+
+/** POST /groups from the new-group forms' fields (empty description and department left out). */
+export async function createGroup({ kind, title, description, ownerDepartmentId, rule }) {
+  const body = { title: title.trim(), kind };
+  if (rule) body.rule = rule;
+  if (description.trim()) body.description = description.trim();
+  if (ownerDepartmentId) body.ownerDepartmentId = ownerDepartmentId;
+  const { data } = await api('POST', '/groups', { body });
+  rememberGroup(data);
+  return data;
+}
 export function userName(id) {
   const u = S.users.get(id);
   if (!u) return id;

@@ -5,7 +5,7 @@ import { plural } from './format.js';
 import { alive, S } from './state.js';
 import { can, roleName } from './session.js';
 import { api, clearError, friendlyTitle, qs, showError } from './api.js';
-import { deptName, ensureDepartments, ownerDepartmentField, rememberGroup } from './directory.js';
+import { createGroup, deptName, ensureDepartments, ownerDepartmentField, rememberGroup } from './directory.js';
 import { confirmDialog, openDialog, setFieldError } from './dialogs.js';
 
 export async function groupsPage(seq) {
@@ -215,13 +215,11 @@ async function newGroupDialog() {
     clearError(d.alert);
     setFieldError(title, '');
     if (!title.value.trim()) { setFieldError(title, 'Enter a title.'); title.focus(); return; }
-    const body = { title: title.value.trim(), kind: 'static' };
-    if (desc.value.trim()) body.description = desc.value.trim();
-    if (dept.sel.value) body.ownerDepartmentId = dept.sel.value;
     create.disabled = true;
     try {
-      const { data } = await api('POST', '/groups', { body });
-      rememberGroup(data);
+      const data = await createGroup({
+        kind: 'static', title: title.value, description: desc.value, ownerDepartmentId: dept.sel.value,
+      });
       d.close();
       toast(`Group “${data.title}” created.`);
       location.hash = `#/groups/${encodeURIComponent(data.id)}`;

@@ -3,8 +3,8 @@
 import { debounce, focusHeading, h, render, setTitle, toast } from './dom.js';
 import { alive, S } from './state.js';
 import { scopedDepartments } from './session.js';
-import { api, clearError, showError } from './api.js';
-import { ownerDepartmentField, rememberGroup } from './directory.js';
+import { clearError, showError } from './api.js';
+import { createGroup, ownerDepartmentField } from './directory.js';
 import { setFieldError } from './dialogs.js';
 import { route } from './router.js';
 import { builderDeps, RuleBuilder } from './rule-builder.js';
@@ -65,13 +65,11 @@ export async function smartCreatePage(seq) {
     if (!title.value.trim()) { setFieldError(title, 'Enter a title.'); title.focus(); return; }
     const { rule, problems } = builder.result();
     if (problems.length) { builder.showIncomplete(problems); return; }
-    const body = { title: title.value.trim(), kind: 'smart', rule };
-    if (desc.value.trim()) body.description = desc.value.trim();
-    if (dept.sel.value) body.ownerDepartmentId = dept.sel.value;
     create.disabled = true;
     try {
-      const { data } = await api('POST', '/groups', { body });
-      rememberGroup(data);
+      const data = await createGroup({
+        kind: 'smart', title: title.value, description: desc.value, ownerDepartmentId: dept.sel.value, rule,
+      });
       toast(`Smart group “${data.title}” created. Evaluating its members…`);
       location.hash = `#/groups/${encodeURIComponent(data.id)}`;
     } catch (err) {

@@ -322,6 +322,37 @@ async fn evaluation_reads_rules_once_per_user_change_and_users_once_per_refresh(
         "the second pass reads the users again, for the large group only: {ops:?}"
     );
 
+    // The 40 come back, and the refresh stops inside its second pass (the first pass asks
+    // twice, after pages one and two; the third ask is the second pass's first page): the
+    // checkpoint, stored and read back, resumes the second pass and the count ends exact.
+    put_users_at(&api, 100..140, "extra", "elsewhere.example").await;
+    let asked = std::sync::atomic::AtomicUsize::new(0);
+    let out_of_time = || asked.fetch_add(1, std::sync::atomic::Ordering::SeqCst) == 2;
+    let checkpoint = smart::refresh_account(&ev, None, &out_of_time)
+        .await
+        .expect("refresh")
+        .expect("stopped in the second pass");
+    let stored: smart::RefreshCheckpoint =
+        serde_json::from_value(serde_json::to_value(&checkpoint).expect("serialize"))
+            .expect("deserialize");
+    let done = smart::refresh_account(&ev, Some(stored), &|| false)
+        .await
+        .expect("resume");
+    assert!(done.is_none());
+    let stored = api
+        .store()
+        .get_group(&api.account, &extras)
+        .await
+        .expect("get")
+        .expect("exists");
+    assert_eq!(stored.member_count, 400);
+    assert_eq!(
+        fixtures::all_members(api.store(), &api.account, &extras)
+            .await
+            .len(),
+        400
+    );
+
     // A refresh stopped after its first page resumes from the checkpoint and finishes.
     let stop_after_first = std::sync::atomic::AtomicBool::new(false);
     let out_of_time = || stop_after_first.swap(true, std::sync::atomic::Ordering::SeqCst);
