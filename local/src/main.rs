@@ -103,24 +103,14 @@ async fn serve<S: Store + 'static>(
         .map_err(|e| e.to_string())
 }
 
-/// The in-memory store's change feed, as the stream emulation's channel.
-fn forward(mut feed: tokio::sync::broadcast::Receiver<Change>) -> mpsc::Receiver<Feed> {
+/// The in-memory store's change feed, as the stream emulation's channel. Neither drops a
+/// change: the feed is unbounded and the channel waits.
+fn forward(mut feed: tokio::sync::mpsc::UnboundedReceiver<Change>) -> mpsc::Receiver<Feed> {
     let (tx, rx) = mpsc::channel(4096);
     tokio::spawn(async move {
-        loop {
-            match feed.recv().await {
-                Ok(change) => {
-                    if tx.send(Feed::Change(change)).await.is_err() {
-                        return;
-                    }
-                }
-                Err(tokio::sync::broadcast::error::RecvError::Lagged(missed)) => {
-                    tracing::warn!(
-                        missed,
-                        "change feed lagged; the next scheduled refresh catches up"
-                    );
-                }
-                Err(_) => return,
+        while let Some(change) = feed.recv().await {
+            if tx.send(Feed::Change(change)).await.is_err() {
+                return;
             }
         }
     });

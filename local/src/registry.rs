@@ -66,13 +66,15 @@ pub async fn dispatch<S: Store + 'static>(
     call: &HttpCall,
     authorizer: Map<String, Value>,
 ) -> Response<Body> {
-    let mut path_known = false;
+    let mut allow: Vec<&'static str> = Vec::new();
     for function in functions {
         for route in function.descriptor.routes() {
             let Some(params) = route.matches(&call.path) else {
                 continue;
             };
-            path_known = true;
+            if !allow.contains(&route.method) {
+                allow.push(route.method);
+            }
             if route.method != call.method {
                 continue;
             }
@@ -84,8 +86,8 @@ pub async fn dispatch<S: Store + 'static>(
             };
         }
     }
-    if path_known {
-        HttpError::MethodNotAllowed.into_response()
+    if !allow.is_empty() {
+        HttpError::MethodNotAllowed { allow }.into_response()
     } else {
         HttpError::RouteNotFound.into_response()
     }

@@ -133,6 +133,7 @@ pub async fn seed<S: Store>(store: &S) -> Result<AccountId> {
             created_at: now - Duration::days(age_days),
             profile,
             managed_department_ids: Vec::new(),
+            registered_at: None,
         });
     }
     let role_user = |user_id: &str,
@@ -156,6 +157,7 @@ pub async fn seed<S: Store>(store: &S) -> Result<AccountId> {
                 .iter()
                 .map(|d| id(DepartmentId::parse, d))
                 .collect::<Result<_>>()?,
+            registered_at: None,
         })
     };
     users.push(role_user(

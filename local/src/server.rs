@@ -10,6 +10,9 @@ use axum::response::{IntoResponse, Response as AxumResponse};
 use groups_domain::Store;
 use groups_domain::smart::Guard;
 use groups_http::body::MAX_BODY_BYTES;
+use groups_http::descriptor::{
+    CORS_ALLOW_HEADERS, CORS_ALLOW_METHODS, CORS_EXPOSE_HEADERS, CORS_MAX_AGE_SECONDS,
+};
 use groups_http::event::HttpCall;
 use groups_http::{Body, Ctx, HttpError};
 use http::{HeaderValue, Method, StatusCode, header};
@@ -141,10 +144,9 @@ async fn handle<S: Store + 'static>(
             let headers = response.headers_mut();
             headers.insert(header::ACCESS_CONTROL_ALLOW_ORIGIN, origin);
             headers.insert(header::VARY, HeaderValue::from_static("Origin"));
-            headers.insert(
-                header::ACCESS_CONTROL_EXPOSE_HEADERS,
-                HeaderValue::from_static("ETag, Location"),
-            );
+            if let Ok(v) = HeaderValue::from_str(&CORS_EXPOSE_HEADERS.join(", ")) {
+                headers.insert(header::ACCESS_CONTROL_EXPOSE_HEADERS, v);
+            }
         }
         tracing::info!(status = response.status().as_u16(), "served");
         response
@@ -196,9 +198,21 @@ async fn route<S: Store + 'static>(app: &App<S>, request: AxumRequest) -> AxumRe
         }
     };
     if !bytes.is_empty() {
-        call.body = Some(String::from_utf8_lossy(&bytes).into_owned());
+        match String::from_utf8(bytes.to_vec()) {
+            Ok(text) => call.body = Some(text),
+            // API Gateway would pass it base64-encoded, and JSON parsing would refuse it.
+            Err(_) => return to_axum(HttpError::BodyNotText.into_response()),
+        }
     }
-    let context = authorizer::context(&app.ctx.store, &app.auth, authorization.as_deref()).await;
+    // An authorizer that cannot read the directory decides nothing: a server-side failure,
+    // never "not signed in".
+    let Ok(context) =
+        authorizer::context(&app.ctx.store, &app.auth, authorization.as_deref()).await
+    else {
+        return to_axum(
+            HttpError::from(groups_domain::Error::Unavailable("authorizer".into())).into_response(),
+        );
+    };
     to_axum(dispatch(&app.functions, &app.ctx, &call, context).await)
 }
 
@@ -206,17 +220,16 @@ async fn route<S: Store + 'static>(app: &App<S>, request: AxumRequest) -> AxumRe
 fn preflight() -> AxumResponse {
     let mut response = StatusCode::NO_CONTENT.into_response();
     let headers = response.headers_mut();
-    headers.insert(
-        header::ACCESS_CONTROL_ALLOW_METHODS,
-        HeaderValue::from_static("GET, POST, PATCH, DELETE, OPTIONS"),
-    );
-    headers.insert(
-        header::ACCESS_CONTROL_ALLOW_HEADERS,
-        HeaderValue::from_static("Authorization, Content-Type, If-Match"),
-    );
+    let list = |items: &[&str]| HeaderValue::from_str(&items.join(", ")).ok();
+    if let Some(v) = list(&CORS_ALLOW_METHODS) {
+        headers.insert(header::ACCESS_CONTROL_ALLOW_METHODS, v);
+    }
+    if let Some(v) = list(&CORS_ALLOW_HEADERS) {
+        headers.insert(header::ACCESS_CONTROL_ALLOW_HEADERS, v);
+    }
     headers.insert(
         header::ACCESS_CONTROL_MAX_AGE,
-        HeaderValue::from_static("600"),
+        HeaderValue::from(CORS_MAX_AGE_SECONDS),
     );
     response
 }

@@ -168,7 +168,9 @@ async fn api_operations() {
     let registry = functions();
     let bearer = format!("Bearer {}", api.token("admin"));
     let call = async |name: &str, call: HttpCall| -> Value {
-        let context = authorizer::context(api.store(), &api.auth, Some(&bearer)).await;
+        let context = authorizer::context(api.store(), &api.auth, Some(&bearer))
+            .await
+            .expect("authorized");
         counter.reset();
         let started = Instant::now();
         let response = dispatch(&registry, &api.ctx, &call, context).await;

@@ -35,7 +35,9 @@ async fn setup() -> Setup {
             .expect("put user");
     }
     let bearer = format!("Bearer {}", api.token("admin"));
-    let authorizer = authorizer::context(api.store(), &api.auth, Some(&bearer)).await;
+    let authorizer = authorizer::context(api.store(), &api.auth, Some(&bearer))
+        .await
+        .expect("authorized");
     Setup { api, authorizer }
 }
 

@@ -85,8 +85,15 @@ impl<S: Store + 'static> Api<S> {
             .iter()
             .find(|(n, _)| n == "authorization")
             .map(|(_, v)| v.clone());
-        let context = authorizer::context(self.store(), &self.auth, authorization.as_deref()).await;
-        let response = dispatch(&self.functions, &self.ctx, &call, context).await;
+        // As the local server answers an authorizer that could not decide: a 503 problem.
+        let response =
+            match authorizer::context(self.store(), &self.auth, authorization.as_deref()).await {
+                Ok(context) => dispatch(&self.functions, &self.ctx, &call, context).await,
+                Err(_) => groups_http::HttpError::from(groups_domain::Error::Unavailable(
+                    "authorizer".into(),
+                ))
+                .into_response(),
+            };
         let status = response.status().as_u16();
         let headers = response.headers().clone();
         let body = match response.into_body() {
@@ -133,6 +140,7 @@ impl<S: Store + 'static> Api<S> {
             created_at: time::OffsetDateTime::now_utc(),
             profile: BTreeMap::new(),
             managed_department_ids: vec![],
+            registered_at: None,
         };
         self.store()
             .put_user(&self.account, &user)

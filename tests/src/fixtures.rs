@@ -57,6 +57,7 @@ pub fn user(n: usize, department: Option<DepartmentPath>) -> User {
         created_at: now(),
         profile: BTreeMap::new(),
         managed_department_ids: Vec::new(),
+        registered_at: None,
     }
 }
 

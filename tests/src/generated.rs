@@ -111,6 +111,7 @@ impl Iterator for Population {
             created_at: self.now - Duration::hours(rng.below(24 * 400) as i64),
             profile,
             managed_department_ids: vec![],
+            registered_at: None,
         })
     }
 }

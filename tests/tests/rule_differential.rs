@@ -116,6 +116,7 @@ fn user(rng: &mut Rng, n: usize) -> User {
         created_at: NOW - Duration::hours(rng.below(24 * 400) as i64),
         profile,
         managed_department_ids: vec![],
+        registered_at: None,
     }
 }
 

@@ -23,7 +23,12 @@ pub struct AuthConfig {
     pub audience: String,
     /// By `kid`. Each key verifies exactly one algorithm, so a token cannot pick another.
     pub keys: HashMap<String, TrustedKey>,
+    /// Longest lifetime (`exp − iat`) a token may claim.
+    pub max_lifetime_seconds: i64,
 }
+
+/// Default longest token lifetime: a day.
+pub const DEFAULT_MAX_LIFETIME_SECONDS: i64 = 24 * 3600;
 
 impl AuthConfig {
     pub fn new(issuer: &str, audience: &str, keys: Vec<KeySpec>) -> Result<Self, String> {
@@ -55,14 +60,24 @@ impl AuthConfig {
             issuer: issuer.to_owned(),
             audience: audience.to_owned(),
             keys: trusted,
+            max_lifetime_seconds: DEFAULT_MAX_LIFETIME_SECONDS,
         })
     }
 
-    /// `JWT_ISSUER`, `JWT_AUDIENCE` and `JWT_KEYS` (a JSON array of [`KeySpec`]).
+    /// `JWT_ISSUER`, `JWT_AUDIENCE`, `JWT_KEYS` (a JSON array of [`KeySpec`]) and optionally
+    /// `JWT_MAX_LIFETIME_SECONDS` (default a day).
     pub fn from_env() -> Result<Self, String> {
         let var = |name: &str| std::env::var(name).map_err(|_| format!("{name} is not set"));
         let keys: Vec<KeySpec> = serde_json::from_str(&var("JWT_KEYS")?)
             .map_err(|e| format!("JWT_KEYS is not valid: {e}"))?;
-        Self::new(&var("JWT_ISSUER")?, &var("JWT_AUDIENCE")?, keys)
+        let mut config = Self::new(&var("JWT_ISSUER")?, &var("JWT_AUDIENCE")?, keys)?;
+        if let Ok(max) = std::env::var("JWT_MAX_LIFETIME_SECONDS") {
+            config.max_lifetime_seconds = max
+                .parse()
+                .ok()
+                .filter(|s: &i64| *s > 0)
+                .ok_or("JWT_MAX_LIFETIME_SECONDS is a positive number of seconds")?;
+        }
+        Ok(config)
     }
 }

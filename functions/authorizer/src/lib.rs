@@ -37,7 +37,7 @@ pub const DESCRIPTOR: FunctionDescriptor = FunctionDescriptor {
 
 /// Tokens longer than this are refused before any parsing.
 pub const MAX_TOKEN_BYTES: usize = 8 * 1024;
-/// Clock skew tolerated on `exp` and `nbf`.
+/// Clock skew tolerated on `exp`, `nbf` and `iat`.
 pub const LEEWAY_SECONDS: u64 = 30;
 
 /// Why a token was refused. Logged, never returned to the client in detail.
@@ -51,22 +51,50 @@ pub enum Refusal {
     Invalid(String),
     UnknownUser,
     InactiveUser,
+    /// Issued before the user's record was created: a token of an earlier user of this id.
+    StaleToken,
     Storage,
 }
+
+/// The authorizer could not decide (storage unavailable): never cached, never read as "not
+/// signed in". Lambda reports it as a failed invocation, which API Gateway answers with a 500.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Unavailable;
+
+impl std::fmt::Display for Unavailable {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("the directory could not be read to authorize the request")
+    }
+}
+
+impl std::error::Error for Unavailable {}
 
 #[derive(Debug, Deserialize)]
 struct Claims {
     sub: String,
     acc: String,
+    iat: i64,
+    exp: i64,
+}
+
+/// A verified token: who it names, and when it was issued.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Verified {
+    pub account: AccountId,
+    pub user: UserId,
+    pub issued_at: i64,
 }
 
 fn bearer(header: Option<&str>) -> Result<&str, Refusal> {
     let value = header.ok_or(Refusal::MissingToken)?.trim();
-    let token = value
-        .strip_prefix("Bearer ")
-        .or_else(|| value.strip_prefix("bearer "))
-        .ok_or(Refusal::Malformed)?
-        .trim();
+    // The scheme is case-insensitive (RFC 9110 §11.1).
+    let (scheme, token) = value
+        .split_once(|c: char| c == ' ' || c == '\t')
+        .ok_or(Refusal::Malformed)?;
+    if !scheme.eq_ignore_ascii_case("bearer") {
+        return Err(Refusal::Malformed);
+    }
+    let token = token.trim();
     if token.len() > MAX_TOKEN_BYTES {
         return Err(Refusal::Oversized);
     }
@@ -76,12 +104,33 @@ fn bearer(header: Option<&str>) -> Result<&str, Refusal> {
     Ok(token)
 }
 
+/// Refuses a header with `crit`: it names extensions a verifier must understand, and this one
+/// understands none (RFC 7515 §4.1.11).
+fn check_no_critical_extensions(token: &str) -> Result<(), Refusal> {
+    use base64::Engine;
+    let encoded = token.split('.').next().ok_or(Refusal::Malformed)?;
+    let raw = base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .decode(encoded)
+        .map_err(|_| Refusal::Malformed)?;
+    let header: Map<String, Value> =
+        serde_json::from_slice(&raw).map_err(|_| Refusal::Malformed)?;
+    if header.contains_key("crit") {
+        return Err(Refusal::Invalid("unsupported critical header".into()));
+    }
+    Ok(())
+}
+
+fn now_seconds() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs() as i64)
+        .unwrap_or_default()
+}
+
 /// Verifies the token's signature and claims, answering the account and user it names.
-pub fn verify(
-    config: &AuthConfig,
-    authorization: Option<&str>,
-) -> Result<(AccountId, UserId), Refusal> {
+pub fn verify(config: &AuthConfig, authorization: Option<&str>) -> Result<Verified, Refusal> {
     let token = bearer(authorization)?;
+    check_no_critical_extensions(token)?;
     // `alg: none` and unknown algorithms fail here: they are not in jsonwebtoken's enum.
     let header = jsonwebtoken::decode_header(token).map_err(|_| Refusal::Malformed)?;
     let kid = header.kid.as_deref().ok_or(Refusal::UnknownKey)?;
@@ -93,14 +142,28 @@ pub fn verify(
     let mut validation = Validation::new(trusted.algorithm);
     validation.set_issuer(&[&config.issuer]);
     validation.set_audience(&[&config.audience]);
-    validation.set_required_spec_claims(&["exp", "iss", "aud", "sub"]);
+    validation.set_required_spec_claims(&["exp", "iss", "aud", "sub", "iat"]);
     validation.validate_nbf = true;
     validation.leeway = LEEWAY_SECONDS;
     let data = jsonwebtoken::decode::<Claims>(token, &trusted.key, &validation)
         .map_err(|e| Refusal::Invalid(format!("{:?}", e.kind())))?;
-    let account = AccountId::parse("acc", data.claims.acc).map_err(|_| Refusal::Malformed)?;
-    let user = UserId::parse("sub", data.claims.sub).map_err(|_| Refusal::Malformed)?;
-    Ok((account, user))
+    let claims = data.claims;
+    let leeway = LEEWAY_SECONDS as i64;
+    if claims.iat > now_seconds() + leeway {
+        return Err(Refusal::Invalid("issued in the future".into()));
+    }
+    if claims.exp - claims.iat > config.max_lifetime_seconds {
+        return Err(Refusal::Invalid(
+            "lifetime over the configured maximum".into(),
+        ));
+    }
+    let account = AccountId::parse("acc", claims.acc).map_err(|_| Refusal::Malformed)?;
+    let user = UserId::parse("sub", claims.sub).map_err(|_| Refusal::Malformed)?;
+    Ok(Verified {
+        account,
+        user,
+        issued_at: claims.iat,
+    })
 }
 
 /// Verifies the token and resolves the caller from the directory: an active user, their role's
@@ -110,7 +173,11 @@ pub async fn authenticate<S: Store>(
     config: &AuthConfig,
     authorization: Option<&str>,
 ) -> Result<Caller, Refusal> {
-    let (account, user_id) = verify(config, authorization)?;
+    let Verified {
+        account,
+        user: user_id,
+        issued_at,
+    } = verify(config, authorization)?;
     let user = store
         .get_user(&account, &user_id)
         .await
@@ -118,6 +185,13 @@ pub async fn authenticate<S: Store>(
         .ok_or(Refusal::UnknownUser)?;
     if user.status != UserStatus::Active {
         return Err(Refusal::InactiveUser);
+    }
+    // A deleted id recreated later is another person: tokens issued before do not revive.
+    if user
+        .registered_at
+        .is_some_and(|at| issued_at < at.unix_timestamp())
+    {
+        return Err(Refusal::StaleToken);
     }
     let custom = match &user.role {
         RoleRef::Custom(id) => store
@@ -136,38 +210,43 @@ pub async fn authenticate<S: Store>(
 }
 
 /// The authorizer context for an `Authorization` header: the caller's identity, or an empty
-/// identity (which every function answers with 401).
+/// identity (which every function answers with 401). A storage failure is no answer at all.
 pub async fn context<S: Store>(
     store: &S,
     config: &AuthConfig,
     authorization: Option<&str>,
-) -> Map<String, Value> {
+) -> Result<Map<String, Value>, Unavailable> {
     match authenticate(store, config, authorization).await {
         Ok(caller) => {
             tracing::info!(account = %caller.account_id, user = %caller.user_id, "authenticated");
-            groups_http::context::encode(&caller)
+            Ok(groups_http::context::encode(&caller))
+        }
+        Err(Refusal::Storage) => {
+            tracing::error!("the directory could not be read; no decision");
+            Err(Unavailable)
         }
         Err(refusal) => {
             tracing::info!(?refusal, "token refused");
-            Map::new()
+            Ok(Map::new())
         }
     }
 }
 
-/// The Lambda handler: one answer per token, whatever the route.
+/// The Lambda handler: one answer per token, whatever the route. A storage failure fails the
+/// invocation, so API Gateway answers 500 and caches nothing.
 pub async fn handle<S: Store>(
     store: &S,
     config: &AuthConfig,
     event: ApiGatewayV2CustomAuthorizerV2Request,
-) -> ApiGatewayV2CustomAuthorizerSimpleResponse {
+) -> Result<ApiGatewayV2CustomAuthorizerSimpleResponse, Unavailable> {
     let authorization = event
         .headers
         .get(http_header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok());
     let mut response = ApiGatewayV2CustomAuthorizerSimpleResponse::default();
     response.is_authorized = true;
-    response.context = Value::Object(context(store, config, authorization).await);
-    response
+    response.context = Value::Object(context(store, config, authorization).await?);
+    Ok(response)
 }
 
 mod http_header {

@@ -11,7 +11,7 @@ async fn main() -> Result<(), Error> {
     lambda_runtime::run(service_fn(
         |event: LambdaEvent<ApiGatewayV2CustomAuthorizerV2Request>| {
             let (store, config) = (&store, &config);
-            async move { Ok::<_, Error>(authorizer::handle(store, config, event.payload).await) }
+            async move { Ok::<_, Error>(authorizer::handle(store, config, event.payload).await?) }
         },
     ))
     .await

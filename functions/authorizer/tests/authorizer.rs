@@ -26,6 +26,7 @@ fn user(id: &str, role: RoleRef, status: UserStatus, managed: &[&str]) -> User {
             .iter()
             .map(|d| DepartmentId::parse("id", *d).expect("id"))
             .collect(),
+        registered_at: None,
     }
 }
 
@@ -182,8 +183,12 @@ async fn the_answer_depends_on_the_token_only_never_on_the_route() {
     let (store, _) = store().await;
     let config = dev::config().expect("config");
     let token = bearer("tom");
-    let read = handle(&store, &config, event("GET /groups", &token)).await;
-    let write = handle(&store, &config, event("DELETE /groups/{groupId}", &token)).await;
+    let read = handle(&store, &config, event("GET /groups", &token))
+        .await
+        .expect("decided");
+    let write = handle(&store, &config, event("DELETE /groups/{groupId}", &token))
+        .await
+        .expect("decided");
     assert_eq!(read, write);
     assert!(read.is_authorized);
     assert_eq!(read.context["permissions"], "groups:view,groups:members");
@@ -199,7 +204,9 @@ async fn the_answer_depends_on_the_token_only_never_on_the_route() {
     let caller = groups_http::context::decode(&fields).expect("caller");
     assert!(caller.require(Permission::GroupsDelete).is_err());
     // A bad token yields an empty identity, which every function answers with 401.
-    let bad = handle(&store, &config, event("GET /groups", "Bearer nope")).await;
+    let bad = handle(&store, &config, event("GET /groups", "Bearer nope"))
+        .await
+        .expect("decided");
     assert_eq!(bad.context, serde_json::json!({}));
 }
 

@@ -38,18 +38,10 @@ pub async fn handle<S: Store>(ctx: &Ctx<S>, req: Request) -> Response<Body> {
             .user_ids
             .map(|ids| parse_ids("userIds", ids, MAX_MEMBER_IDS, UserId::parse))
             .transpose()?;
-        let kind = input.kind.unwrap_or(GroupKind::Static);
-        if kind == GroupKind::Smart && user_ids.is_some() {
-            return Err(groups_domain::Error::validation(
-                "userIds",
-                "a smart group's members follow its rule; omit userIds",
-            )
-            .into());
-        }
         let new = NewGroup {
             title: input.title,
             description: input.description,
-            kind,
+            kind: input.kind.unwrap_or(GroupKind::Static),
             rule: input.rule,
             owner_department_id: input
                 .owner_department_id
@@ -57,25 +49,20 @@ pub async fn handle<S: Store>(ctx: &Ctx<S>, req: Request) -> Response<Body> {
                 .transpose()?,
         };
         let now = ctx.now();
-        let mut group = service::create_group(&ctx.store, &caller, new, now).await?;
-        let members = match user_ids {
-            None => None,
-            Some(ids) => {
-                let outcome =
-                    service::add_members(&ctx.store, &caller, &group.id, &ids, now).await?;
-                group.member_count += outcome.added.len() as u64;
-                let events = events_for(
-                    &caller.account_id,
-                    &group.id,
-                    &outcome.added,
-                    MembershipChange::Joined,
-                    MembershipSource::Manual,
-                    now,
-                );
-                ctx.events.publish(&events).await?;
-                Some(outcome)
-            }
-        };
+        let (group, members) =
+            service::create_group_with_members(&ctx.store, &caller, new, user_ids.as_deref(), now)
+                .await?;
+        if let Some(outcome) = &members {
+            let events = events_for(
+                &caller.account_id,
+                &group.id,
+                &outcome.added,
+                MembershipChange::Joined,
+                MembershipSource::Manual,
+                now,
+            );
+            ctx.events.publish(&events).await?;
+        }
         let location = format!("/groups/{}", group.id);
         let version = group.version;
         let response = created(

@@ -134,9 +134,11 @@ pub async fn handle_stream<S: Store>(
     let mut failed: HashSet<Change> = HashSet::new();
     for record in event.records {
         let sequence = record.change.sequence_number.clone().unwrap_or_default();
-        let Some(change) =
-            groups_store::dynamo::stream::change_of(&record.change.keys, &record.change.new_image)
-        else {
+        let Some(change) = groups_store::dynamo::stream::change_of(
+            &record.change.keys,
+            &record.change.new_image,
+            &record.change.old_image,
+        ) else {
             continue;
         };
         if failed.contains(&change) {

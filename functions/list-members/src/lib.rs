@@ -27,7 +27,7 @@ pub async fn handle<S: Store>(ctx: &Ctx<S>, req: Request) -> Response<Body> {
         let members = service::list_members(&ctx.store, &caller, &id, &page).await?;
         json(
             StatusCode::OK,
-            &ListDto::from_page(members, LISTING, |(m, u)| MemberDto::new(m, u)),
+            &ListDto::from_page(members, LISTING, MemberDto::from),
         )
     })
     .await

@@ -80,8 +80,10 @@ pub async fn handle<S: Store>(ctx: &Ctx<S>, req: Request) -> Response<Body> {
             created_at: input.created_at.unwrap_or_else(|| ctx.now()),
             profile: input.profile,
             managed_department_ids: managed,
+            registered_at: None,
         };
-        let saved = service_users::put_user(&ctx.store, &caller, user, department).await?;
+        let saved =
+            service_users::put_user(&ctx.store, &caller, user, department, ctx.now()).await?;
         json(StatusCode::OK, &UserDto::from(saved))
     })
     .await

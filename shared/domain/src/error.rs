@@ -37,6 +37,11 @@ pub enum Error {
     #[error("missing permission {permission}")]
     Forbidden { permission: String },
 
+    /// The caller holds the permission, but not the authority this request needs (granting a
+    /// role above their own, changing their own role, managing an Owner).
+    #[error("{0}")]
+    NotPermitted(String),
+
     #[error("authentication required")]
     Unauthenticated,
 

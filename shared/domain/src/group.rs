@@ -31,17 +31,74 @@ impl GroupKind {
     }
 }
 
-/// Checks a title: trimmed, 1–200 characters, no control characters.
-pub fn check_title(value: &str) -> Result<String> {
-    clean_line("title", value, MAX_TITLE_CHARS)
+/// Longest title key in UTF-8 bytes: keys become DynamoDB sort keys (at most 1,024 bytes with
+/// their prefix and the group id), and normalisation can make a 200-character title far longer.
+pub const MAX_TITLE_KEY_BYTES: usize = 800;
+
+/// Characters a title may not hold although they are not control characters: bidirectional
+/// embeddings, overrides, isolates and marks (they make a title read differently from how it
+/// sorts), the byte-order mark, and line and paragraph separators.
+fn forbidden_in_title(c: char) -> bool {
+    matches!(c,
+        '\u{200E}' | '\u{200F}' | '\u{061C}'
+        | '\u{202A}'..='\u{202E}'
+        | '\u{2066}'..='\u{2069}'
+        | '\u{FEFF}' | '\u{2028}' | '\u{2029}')
 }
 
-/// The identity of a title: what must be unique per account, and the order of "Title ↑".
-/// Compatibility-normalised (NFKC: full-width `Ａ` is `A`, `ﬁ` is `fi`) and lower-cased, so
-/// titles that read the same are the same. The title itself is kept as typed.
+/// Checks a title: trimmed, 1–200 characters, no control, bidirectional-override or separator
+/// characters, something visible, and a key that fits a storage key.
+pub fn check_title(value: &str) -> Result<String> {
+    let title = clean_line("title", value, MAX_TITLE_CHARS)?;
+    if title.chars().any(forbidden_in_title) {
+        return Err(Error::validation(
+            "title",
+            "must not contain bidirectional controls, a byte-order mark or line separators",
+        ));
+    }
+    let key = title_key(&title);
+    if key.trim().is_empty() {
+        return Err(Error::validation(
+            "title",
+            "must contain a visible character",
+        ));
+    }
+    if key.len() > MAX_TITLE_KEY_BYTES || title_claim_key(&title).len() > MAX_TITLE_KEY_BYTES {
+        return Err(Error::validation(
+            "title",
+            format!("is too long once normalised (at most {MAX_TITLE_KEY_BYTES} bytes)"),
+        ));
+    }
+    Ok(title)
+}
+
+/// Invisible format characters (zero-width spaces and joiners, soft hyphens, ...): a title
+/// that differs from another only by them reads the same.
+fn invisible(c: char) -> bool {
+    matches!(c,
+        '\u{00AD}' | '\u{034F}' | '\u{180B}'..='\u{180F}' | '\u{200B}'..='\u{200F}'
+        | '\u{202A}'..='\u{202E}' | '\u{2060}'..='\u{206F}' | '\u{FE00}'..='\u{FE0F}'
+        | '\u{FEFF}' | '\u{E0000}'..='\u{E0FFF}')
+}
+
+/// The order of "Title ↑" and what `q` searches: invisible format characters dropped,
+/// compatibility-normalised (NFKC: full-width `Ａ` is `A`, `ﬁ` is `fi`) and case-folded, so
+/// titles that read the same sort the same. The title itself is kept as typed.
 pub fn title_key(title: &str) -> String {
     use unicode_normalization::UnicodeNormalization;
-    title.nfkc().collect::<String>().to_lowercase()
+    let visible: String = title.chars().filter(|c| !invisible(*c)).collect();
+    crate::rule::text::fold(&visible.nfkc().collect::<String>())
+        .nfc()
+        .collect()
+}
+
+/// What must be unique per account: the [`title_key`] reduced to its UTS #39 skeleton, so
+/// titles confusable with each other (Latin `I` and Cyrillic `І`) are one title.
+pub fn title_claim_key(title: &str) -> String {
+    use unicode_normalization::UnicodeNormalization;
+    let skeleton: String =
+        unicode_security::confusable_detection::skeleton(&title_key(title)).collect();
+    crate::rule::text::fold(&skeleton).nfc().collect()
 }
 
 pub fn check_description(value: &str) -> Result<String> {
@@ -127,6 +184,22 @@ impl Evaluation {
     }
 }
 
+/// Whether a group's evaluation turned, from `before` to `after`, into a new request: the one
+/// change that starts an evaluation. A write that leaves a queued request as it was (a count
+/// changing while it waits) requests nothing more.
+pub fn newly_requested(before: Option<&Evaluation>, after: Option<&Evaluation>) -> bool {
+    match (before, after) {
+        (_, None) => false,
+        (_, Some(a)) if a.status != EvaluationStatus::Queued => false,
+        (Some(b), Some(a)) => {
+            b.status != EvaluationStatus::Queued
+                || b.requested_at != a.requested_at
+                || b.confirmed != a.confirmed
+        }
+        (None, Some(_)) => true,
+    }
+}
+
 /// One saved version of a smart group's rule.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -142,6 +215,10 @@ pub struct RuleVersion {
 impl Group {
     pub fn title_key(&self) -> String {
         title_key(&self.title)
+    }
+
+    pub fn title_claim_key(&self) -> String {
+        title_claim_key(&self.title)
     }
 }
 
@@ -197,6 +274,35 @@ mod tests {
             "combining accents compose"
         );
         assert_ne!(title_key("Cafe"), title_key("Café"), "accents still count");
+        assert_ne!(
+            title_claim_key("Cafe"),
+            title_claim_key("Café"),
+            "accents still count"
+        );
+        assert_eq!(
+            title_claim_key("Interns"),
+            title_claim_key("\u{406}nterns"),
+            "Latin I and Cyrillic I are one title"
+        );
+        assert_eq!(
+            title_claim_key("Sales\u{200B}Team"),
+            title_claim_key("SalesTeam"),
+            "zero-width characters are invisible"
+        );
+        assert_eq!(title_key("Sales\u{200D}Team"), title_key("SalesTeam"));
+        for bad in [
+            "a\u{202E}b",
+            "\u{FEFF}a",
+            "a\u{2028}b",
+            "a\u{2029}b",
+            "a\u{2066}b",
+        ] {
+            assert!(check_title(bad).is_err(), "{bad:?}");
+        }
+        assert!(check_title("\u{200B}").is_err(), "nothing visible");
+        // NFKC makes U+FDFA 18 characters: 200 of them do not fit a storage key.
+        assert!(check_title(&"\u{FDFA}".repeat(200)).is_err());
+        assert!(check_title(&"é".repeat(200)).is_ok());
     }
 
     #[test]

@@ -3,7 +3,7 @@
 
 use crate::caller::Scope;
 use crate::department::{Department, DepartmentPath, DepartmentTree};
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::group::{Evaluation, Group, GroupKind, Membership, RuleVersion};
 use crate::ids::{AccountId, GroupId, RoleId, UserId};
 use crate::page::{Page, PageRequest, SortOrder};
@@ -82,6 +82,63 @@ pub fn user_matches(user: &User, scope: &Scope, query: &UserQuery) -> bool {
         && scope.covers(user.department.as_ref())
 }
 
+/// What a user write must still find when it lands, so that a decision made on an earlier read
+/// cannot be overtaken by a concurrent change (condition expressions on DynamoDB, the lock in
+/// memory).
+#[derive(Debug, Clone, Default)]
+pub struct UserGuard {
+    /// `Some(None)`: no user with this id may exist; `Some(Some(u))`: the stored user must
+    /// still have `u`'s role, status and department.
+    pub unchanged_since: Option<Option<User>>,
+    /// A user who must still be an active Account Owner (the Owner making an owner change),
+    /// so that concurrent changes can never leave an account without one.
+    pub active_owner: Option<UserId>,
+}
+
+/// No condition.
+pub static NO_GUARD: UserGuard = UserGuard {
+    unchanged_since: None,
+    active_owner: None,
+};
+
+impl UserGuard {
+    pub fn is_none(&self) -> bool {
+        self.unchanged_since.is_none() && self.active_owner.is_none()
+    }
+
+    /// Does the stored record (`None`: absent) still match what the write expects?
+    pub fn unchanged(&self, stored: Option<&User>) -> bool {
+        match (&self.unchanged_since, stored) {
+            (None, _) => true,
+            (Some(None), None) => true,
+            (Some(Some(expected)), Some(stored)) => {
+                expected.role == stored.role
+                    && expected.status == stored.status
+                    && expected.department == stored.department
+            }
+            _ => false,
+        }
+    }
+
+    pub fn changed_error(id: &UserId) -> Error {
+        Error::Conflict(format!(
+            "user {id} changed while this request was decided; read it again and retry"
+        ))
+    }
+
+    pub fn owner_error() -> Error {
+        Error::Conflict(
+            "the caller is no longer an active Account Owner; an account keeps at least one".into(),
+        )
+    }
+}
+
+/// Is `user` an active Account Owner?
+pub fn is_active_owner(user: &User) -> bool {
+    user.role == crate::role::RoleRef::Builtin(crate::role::BuiltinRole::Owner)
+        && user.status == crate::user::UserStatus::Active
+}
+
 /// Users, departments and custom roles.
 pub trait DirectoryStore: Send + Sync {
     /// Creates or replaces a department; callers check the tree first ([`DepartmentTree::check_put`]).
@@ -106,8 +163,21 @@ pub trait DirectoryStore: Send + Sync {
         id: &RoleId,
     ) -> impl Future<Output = Result<Option<CustomRole>>> + Send;
     /// Creates or replaces a user; `user.department` must be the current path.
-    fn put_user(&self, account: &AccountId, user: &User)
-    -> impl Future<Output = Result<()>> + Send;
+    fn put_user(
+        &self,
+        account: &AccountId,
+        user: &User,
+    ) -> impl Future<Output = Result<()>> + Send {
+        self.write_user(account, user, &NO_GUARD)
+    }
+    /// [`put_user`](Self::put_user) if `guard` still holds when the write lands (`Conflict`
+    /// otherwise, writing nothing).
+    fn write_user(
+        &self,
+        account: &AccountId,
+        user: &User,
+        guard: &UserGuard,
+    ) -> impl Future<Output = Result<()>> + Send;
     fn get_user(
         &self,
         account: &AccountId,
@@ -126,6 +196,15 @@ pub trait DirectoryStore: Send + Sync {
         &self,
         account: &AccountId,
         id: &UserId,
+    ) -> impl Future<Output = Result<()>> + Send {
+        self.remove_user(account, id, &NO_GUARD)
+    }
+    /// [`delete_user`](Self::delete_user) if `guard` still holds (`Conflict` otherwise).
+    fn remove_user(
+        &self,
+        account: &AccountId,
+        id: &UserId,
+        guard: &UserGuard,
     ) -> impl Future<Output = Result<()>> + Send;
     /// Those of `ids` that exist (one read per 100), for display: may miss a write of the
     /// last moment (eventually consistent reads cost half).

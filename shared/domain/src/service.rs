@@ -82,7 +82,53 @@ pub async fn create_group<S: Store>(
     new: NewGroup,
     now: OffsetDateTime,
 ) -> Result<Group> {
+    create_group_with_members(store, caller, new, None, now)
+        .await
+        .map(|(group, _)| group)
+}
+
+/// Creates a group and adds its initial members. Everything the request needs is authorized
+/// before the group is written: without `groups:members`, initial members are a 403 and no
+/// group is created.
+pub async fn create_group_with_members<S: Store>(
+    store: &S,
+    caller: &Caller,
+    new: NewGroup,
+    user_ids: Option<&[UserId]>,
+    now: OffsetDateTime,
+) -> Result<(Group, Option<AddMembersOutcome>)> {
     caller.require(Permission::GroupsCreate)?;
+    if let Some(ids) = user_ids {
+        caller.require(Permission::GroupsMembers)?;
+        if new.kind == GroupKind::Smart {
+            return Err(Error::validation(
+                "userIds",
+                "a smart group's members follow its rule; omit userIds",
+            ));
+        }
+        check_list_len("userIds", ids, 0, MAX_MEMBER_IDS)?;
+    }
+    let group = create_checked(store, caller, new, now).await?;
+    match user_ids {
+        Some(ids) if !ids.is_empty() => {
+            let outcome = add_members(store, caller, &group.id, ids, now).await?;
+            let group = Group {
+                member_count: group.member_count + outcome.added.len() as u64,
+                ..group
+            };
+            Ok((group, Some(outcome)))
+        }
+        Some(_) => Ok((group, Some(AddMembersOutcome::default()))),
+        None => Ok((group, None)),
+    }
+}
+
+async fn create_checked<S: Store>(
+    store: &S,
+    caller: &Caller,
+    new: NewGroup,
+    now: OffsetDateTime,
+) -> Result<Group> {
     let title = check_title(&new.title)?;
     let description = check_description(&new.description)?;
     match (new.kind, &new.rule) {
@@ -337,13 +383,23 @@ pub async fn delete_groups<S: Store>(
     Ok(outcome)
 }
 
-/// A page of a group's members with their directory entries.
+/// One member as a caller may see them: the directory entry only for callers with
+/// `users:view` whose scope includes the member; others by id, marked when outside the scope.
+#[derive(Debug, Clone, PartialEq)]
+pub struct MemberView {
+    pub membership: Membership,
+    pub user: Option<User>,
+    /// The member (or a user deleted since) lies outside the caller's scope.
+    pub out_of_scope: bool,
+}
+
+/// A page of a group's members with the directory entries the caller may see.
 pub async fn list_members<S: Store>(
     store: &S,
     caller: &Caller,
     group_id: &GroupId,
     page: &PageRequest,
-) -> Result<Page<(Membership, Option<User>)>> {
+) -> Result<Page<MemberView>> {
     caller.require(Permission::GroupsView)?;
     get_group(store, caller, group_id).await?;
     let members = store
@@ -351,13 +407,19 @@ pub async fn list_members<S: Store>(
         .await?;
     let ids: Vec<UserId> = members.items.iter().map(|m| m.user_id.clone()).collect();
     let users = store.get_users(&caller.account_id, &ids).await?;
+    let may_view = caller.permissions.contains(Permission::UsersView);
     Ok(Page {
         items: members
             .items
             .into_iter()
             .map(|m| {
-                let user = users.iter().find(|u| u.id == m.user_id).cloned();
-                (m, user)
+                let user = users.iter().find(|u| u.id == m.user_id);
+                let in_scope = user.is_some_and(|u| caller.scope.covers(u.department.as_ref()));
+                MemberView {
+                    user: user.filter(|_| in_scope && may_view).cloned(),
+                    out_of_scope: !in_scope,
+                    membership: m,
+                }
             })
             .collect(),
         next_cursor: members.next_cursor,
@@ -376,10 +438,14 @@ pub async fn list_users<S: Store>(
     let department = match department {
         None => None,
         Some((id, nested)) => {
+            // Outside the caller's scope reads exactly like unknown.
             let tree = store.departments(&caller.account_id).await?;
-            let path = tree.path_of(id)?.ok_or_else(|| {
-                Error::validation("departmentId", format!("unknown department {id}"))
-            })?;
+            let path = tree
+                .path_of(id)?
+                .filter(|p| caller.scope.covers(Some(p)))
+                .ok_or_else(|| {
+                    Error::validation("departmentId", format!("unknown department {id}"))
+                })?;
             Some((path, nested))
         }
     };

@@ -27,7 +27,7 @@ pub async fn validate_rule<S: Store>(
         Error::Validation { field, message } => Error::validation(format!("rule{field}"), message),
         other => other,
     })?;
-    check_references(store, &caller.account_id, group, &rule).await?;
+    check_references(store, &caller.account_id, &caller.scope, group, &rule).await?;
     Ok(rule)
 }
 
@@ -250,7 +250,31 @@ pub async fn explain<S: Store>(
             .as_ref()
             .is_some_and(|p| p.is_within(owner.department_id()))
     });
-    let explained = rule.explain(&user, &facts);
+    let mut explained = rule.explain(&user, &facts);
+    // What the explanation may show this caller: attribute values are personal data (only
+    // with `users:view`), and membership of a group outside their scope is not theirs to see.
+    let hidden: HashSet<GroupId> = match &caller.scope {
+        crate::caller::Scope::Account => HashSet::new(),
+        scope => {
+            let visible: HashSet<GroupId> = store
+                .get_groups(&caller.account_id, rule.referenced_groups())
+                .await?
+                .into_iter()
+                .filter(|g| scope.covers(g.owner_department.as_ref()))
+                .map(|g| g.id)
+                .collect();
+            rule.referenced_groups()
+                .iter()
+                .filter(|g| !visible.contains(*g))
+                .cloned()
+                .collect()
+        }
+    };
+    redact(
+        &mut explained,
+        caller.permissions.contains(Permission::UsersView),
+        &hidden,
+    );
     Ok(Explanation {
         group_id: group_id.clone(),
         user_id: user_id.clone(),
@@ -259,6 +283,39 @@ pub async fn explain<S: Store>(
         in_group_scope,
         rule: explained,
     })
+}
+
+/// Removes from an explanation tree what the caller may not see: attribute values without
+/// `users:view`, and both value and result of a condition on a group outside their scope.
+fn redact(node: &mut serde_json::Value, may_view_users: bool, hidden: &HashSet<GroupId>) {
+    let Some(map) = node.as_object_mut() else {
+        return;
+    };
+    if map.contains_key("attr") {
+        let group_condition = map.get("attr").and_then(|a| a.as_str()) == Some("group");
+        let hidden_group = group_condition
+            && map
+                .get("value")
+                .and_then(|v| v.as_str())
+                .is_some_and(|id| hidden.iter().any(|g| g.as_str() == id));
+        if hidden_group {
+            map.insert("result".into(), serde_json::Value::Null);
+            map.insert("actual".into(), serde_json::Value::Null);
+            map.insert("hidden".into(), serde_json::Value::Bool(true));
+        } else if !group_condition && !may_view_users {
+            map.insert("actual".into(), serde_json::Value::Null);
+        }
+        return;
+    }
+    for child in map.values_mut() {
+        match child {
+            serde_json::Value::Array(items) => items
+                .iter_mut()
+                .for_each(|i| redact(i, may_view_users, hidden)),
+            serde_json::Value::Object(_) => redact(child, may_view_users, hidden),
+            _ => {}
+        }
+    }
 }
 
 pub async fn rule_versions<S: Store>(

@@ -79,6 +79,13 @@ impl Smart {
         Ok(Self { group, rule })
     }
 
+    fn is_held(&self) -> bool {
+        self.group
+            .evaluation
+            .as_ref()
+            .is_some_and(|e| e.status == EvaluationStatus::Held)
+    }
+
     /// A department-owned group evaluates only over that department's subtree.
     fn covers(&self, user: &User) -> bool {
         match &self.group.owner_department {
@@ -134,11 +141,13 @@ fn layers(groups: Vec<Smart>) -> Vec<Vec<Smart>> {
     out
 }
 
-/// Rejects a rule that names a department or a group that does not exist, or whose group
+/// Rejects a rule that names a department or a group that does not exist or lies outside
+/// `scope` (answered alike, so a rule cannot probe what exists elsewhere), or whose group
 /// membership conditions would form a cycle. Errors point at the condition (`rule/all/1/value`).
 pub async fn check_references<S: Store>(
     store: &S,
     account: &AccountId,
+    scope: &Scope,
     group: &GroupId,
     rule: &Rule,
 ) -> Result<()> {
@@ -149,13 +158,18 @@ pub async fn check_references<S: Store>(
     {
         let tree = store.departments(account).await?;
         for r in references {
-            if let Reference::Department { id, pointer } = r
-                && tree.get(id).is_none()
-            {
-                return Err(Error::validation(
-                    format!("rule{pointer}"),
-                    format!("department {id} does not exist"),
-                ));
+            if let Reference::Department { id, pointer } = r {
+                let visible = tree
+                    .path_of(id)
+                    .ok()
+                    .flatten()
+                    .is_some_and(|p| scope.covers(Some(&p)));
+                if !visible {
+                    return Err(Error::validation(
+                        format!("rule{pointer}"),
+                        format!("department {id} does not exist"),
+                    ));
+                }
             }
         }
     }
@@ -172,7 +186,10 @@ pub async fn check_references<S: Store>(
                     "a group's rule cannot reference the group itself",
                 ));
             }
-            if !found.iter().any(|g| &g.id == id) {
+            let visible = found
+                .iter()
+                .any(|g| &g.id == id && scope.covers(g.owner_department.as_ref()));
+            if !visible {
                 return Err(Error::validation(
                     format!("rule{pointer}"),
                     format!("group {id} does not exist"),
@@ -682,6 +699,11 @@ pub async fn evaluate_user<S: Store>(
     let mut outcome = UserOutcome::default();
     for layer in layers(smart) {
         for s in layer {
+            // A held evaluation freezes the group's membership on every path until someone
+            // confirms it or changes the rule; the full evaluation then catches up.
+            if s.is_held() {
+                continue;
+            }
             let should = user.as_ref().is_some_and(|u| {
                 let facts = UserFacts {
                     now: ev.now,

@@ -149,6 +149,14 @@ pub struct User {
     /// Departments this user administers (for department-scoped roles).
     #[serde(default)]
     pub managed_department_ids: Vec<DepartmentId>,
+    /// When this record was first created in the directory (set by the service, kept on
+    /// replace): tokens issued before it belong to an earlier user of the same id.
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        with = "time::serde::rfc3339::option"
+    )]
+    pub registered_at: Option<OffsetDateTime>,
 }
 
 impl User {

@@ -4,6 +4,13 @@
 
 use groups_domain::Permission;
 
+/// CORS as the HTTP API answers it (the template's `CorsConfiguration`, held to these by a
+/// test) and as the local server answers it.
+pub const CORS_ALLOW_METHODS: [&str; 6] = ["GET", "POST", "PATCH", "PUT", "DELETE", "OPTIONS"];
+pub const CORS_ALLOW_HEADERS: [&str; 3] = ["Authorization", "Content-Type", "If-Match"];
+pub const CORS_EXPOSE_HEADERS: [&str; 2] = ["ETag", "Location"];
+pub const CORS_MAX_AGE_SECONDS: u32 = 600;
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Route {
     pub method: &'static str,

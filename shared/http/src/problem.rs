@@ -19,7 +19,12 @@ pub enum HttpError {
     PreconditionRequired,
     /// No route matched (local server; API Gateway answers this itself).
     RouteNotFound,
-    MethodNotAllowed,
+    /// The path exists but not with this method; `allow` lists the methods it takes.
+    MethodNotAllowed {
+        allow: Vec<&'static str>,
+    },
+    /// A body that is not UTF-8 text cannot be JSON.
+    BodyNotText,
 }
 
 impl From<Error> for HttpError {
@@ -75,7 +80,13 @@ impl HttpError {
                 "No such route",
                 "no route matches this path".into(),
             ),
-            HttpError::MethodNotAllowed => p(
+            HttpError::BodyNotText => p(
+                StatusCode::BAD_REQUEST,
+                "validation",
+                "Invalid input",
+                "the body is not valid UTF-8 text".into(),
+            ),
+            HttpError::MethodNotAllowed { .. } => p(
                 StatusCode::METHOD_NOT_ALLOWED,
                 "method-not-allowed",
                 "Method not allowed",
@@ -116,6 +127,9 @@ impl HttpError {
         }
         if problem.status == StatusCode::UNAUTHORIZED {
             builder = builder.header(http::header::WWW_AUTHENTICATE, "Bearer");
+        }
+        if let HttpError::MethodNotAllowed { allow } = &self {
+            builder = builder.header(http::header::ALLOW, allow.join(", "));
         }
         builder
             .body(Body::Text(body.to_string()))
@@ -167,7 +181,9 @@ fn domain_problem(err: &Error) -> Problem {
             Some("If-Match".into()),
         ),
         Error::Conflict(_) => p(StatusCode::CONFLICT, "conflict", "Conflict", None),
-        Error::Forbidden { .. } => p(StatusCode::FORBIDDEN, "forbidden", "Forbidden", None),
+        Error::Forbidden { .. } | Error::NotPermitted(_) => {
+            p(StatusCode::FORBIDDEN, "forbidden", "Forbidden", None)
+        }
         Error::Unauthenticated => p(
             StatusCode::UNAUTHORIZED,
             "unauthenticated",

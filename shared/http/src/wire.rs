@@ -1,8 +1,8 @@
 //! The JSON shapes of the API (camelCase). Request bodies deny unknown fields.
 
 use groups_domain::{
-    Department, Group, GroupKind, Membership, MembershipSource, Page, PermissionSet, ProfileValue,
-    Result, User, UserStatus,
+    Department, Group, GroupKind, MembershipSource, Page, PermissionSet, ProfileValue, Result,
+    User, UserStatus,
 };
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -123,19 +123,26 @@ pub struct MemberDto {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub added_by: Option<String>,
     pub source: MembershipSource,
-    /// The member's directory entry; absent when the user was deleted since.
+    /// The member's directory entry: only for callers with `users:view` whose scope includes
+    /// the member (absent too when the user was deleted since).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub user: Option<UserDto>,
+    /// Present and true when the member lies outside the caller's scope (shown by id only,
+    /// so that counts and pages still add up).
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub out_of_scope: bool,
 }
 
-impl MemberDto {
-    pub fn new(m: Membership, user: Option<User>) -> Self {
+impl From<groups_domain::service::MemberView> for MemberDto {
+    fn from(v: groups_domain::service::MemberView) -> Self {
+        let m = v.membership;
         Self {
             user_id: m.user_id.into(),
             added_at: m.added_at,
             added_by: m.added_by.map(Into::into),
             source: m.source,
-            user: user.map(UserDto::from),
+            user: v.user.map(UserDto::from),
+            out_of_scope: v.out_of_scope,
         }
     }
 }

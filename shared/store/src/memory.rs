@@ -3,17 +3,20 @@
 //! adapter; orderings and cursors follow the same sort keys.
 
 use groups_domain::group::kind_mismatch;
-use groups_domain::ports::{Change, GroupQuery, UserQuery, group_matches, sort_keys, user_matches};
+use groups_domain::ports::{
+    Change, GroupQuery, UserGuard, UserQuery, group_matches, is_active_owner, sort_keys,
+    user_matches,
+};
 use groups_domain::{
     AccountId, CustomRole, Department, DepartmentPath, DepartmentTree, DirectoryStore, Error,
     Group, GroupId, GroupKind, GroupStore, Membership, Page, PageRequest, Result, RoleId, Scope,
     SortOrder, User, UserId,
 };
-use groups_domain::{Evaluation, EvaluationStatus, RuleVersion};
+use groups_domain::{Evaluation, RuleVersion};
 use std::collections::{BTreeMap, HashMap};
 use std::ops::Bound;
 use std::sync::{Mutex, MutexGuard};
-use tokio::sync::broadcast;
+use tokio::sync::mpsc;
 
 #[derive(Default)]
 struct Account {
@@ -21,7 +24,7 @@ struct Account {
     roles: BTreeMap<String, CustomRole>,
     users: BTreeMap<String, User>,
     groups: HashMap<String, Group>,
-    /// title key → group id: the uniqueness claim.
+    /// title claim key → group id: the uniqueness claim.
     titles: HashMap<String, GroupId>,
     /// group id → user id → membership.
     members: HashMap<String, BTreeMap<String, Membership>>,
@@ -34,8 +37,9 @@ struct Account {
 pub struct MemoryStore {
     accounts: Mutex<HashMap<AccountId, Account>>,
     checkpoints: Mutex<HashMap<String, serde_json::Value>>,
-    /// The change feed: what DynamoDB Streams reports for the table.
-    changes: broadcast::Sender<Change>,
+    /// The change feed: what DynamoDB Streams reports for the table, to every subscriber.
+    /// Unbounded: a change is never dropped, however far a subscriber falls behind.
+    changes: Mutex<Vec<mpsc::UnboundedSender<Change>>>,
 }
 
 impl Default for MemoryStore {
@@ -49,26 +53,32 @@ impl MemoryStore {
         Self {
             accounts: Mutex::default(),
             checkpoints: Mutex::default(),
-            changes: broadcast::channel(4096).0,
+            changes: Mutex::default(),
         }
     }
 
-    /// Subscribes to the change feed (users, memberships, evaluation requests).
-    pub fn subscribe(&self) -> broadcast::Receiver<Change> {
-        self.changes.subscribe()
+    /// Subscribes to the change feed (users, memberships, evaluation requests) from now on.
+    pub fn subscribe(&self) -> mpsc::UnboundedReceiver<Change> {
+        let (tx, rx) = mpsc::unbounded_channel();
+        self.changes
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .push(tx);
+        rx
     }
 
     fn emit(&self, change: Change) {
-        // No subscriber is fine: nobody emulates the stream then.
-        let _ = self.changes.send(change);
+        // No subscriber is fine: nobody emulates the stream then. Gone ones are dropped.
+        self.changes
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .retain(|tx| tx.send(change.clone()).is_ok());
     }
 
-    fn emit_queued(&self, account: &AccountId, group: &Group) {
-        if group
-            .evaluation
-            .as_ref()
-            .is_some_and(|e| e.status == EvaluationStatus::Queued)
-        {
+    /// Reports an evaluation request when the group's evaluation turned into a new request,
+    /// as the DynamoDB stream adapter reads the group's old and new images.
+    fn emit_queued(&self, account: &AccountId, before: Option<&Evaluation>, group: &Group) {
+        if groups_domain::group::newly_requested(before, group.evaluation.as_ref()) {
             self.emit(Change::EvaluationRequested {
                 account: account.clone(),
                 group: group.id.clone(),
@@ -138,10 +148,12 @@ impl DirectoryStore for MemoryStore {
         Ok(self.with(account, |a| a.roles.get(id.as_str()).cloned()))
     }
 
-    async fn put_user(&self, account: &AccountId, user: &User) -> Result<()> {
+    async fn write_user(&self, account: &AccountId, user: &User, guard: &UserGuard) -> Result<()> {
         self.with(account, |a| {
+            check_guard(a, &user.id, guard)?;
             a.users.insert(user.id.to_string(), user.clone());
-        });
+            Ok::<_, Error>(())
+        })?;
         self.emit(Change::User {
             account: account.clone(),
             user: user.id.clone(),
@@ -149,8 +161,11 @@ impl DirectoryStore for MemoryStore {
         Ok(())
     }
 
-    async fn delete_user(&self, account: &AccountId, id: &UserId) -> Result<()> {
-        let existed = self.with(account, |a| a.users.remove(id.as_str()).is_some());
+    async fn remove_user(&self, account: &AccountId, id: &UserId, guard: &UserGuard) -> Result<()> {
+        let existed = self.with(account, |a| {
+            check_guard(a, id, guard)?;
+            Ok::<_, Error>(a.users.remove(id.as_str()).is_some())
+        })?;
         if existed {
             self.emit(Change::User {
                 account: account.clone(),
@@ -233,7 +248,7 @@ impl GroupStore for MemoryStore {
                     id: group.id.to_string(),
                 });
             }
-            let key = group.title_key();
+            let key = group.title_claim_key();
             if a.titles.contains_key(&key) {
                 return Err(Error::TitleTaken {
                     title: group.title.clone(),
@@ -254,7 +269,7 @@ impl GroupStore for MemoryStore {
             }
             Ok(())
         })?;
-        self.emit_queued(account, group);
+        self.emit_queued(account, None, group);
         Ok(())
     }
 
@@ -263,7 +278,7 @@ impl GroupStore for MemoryStore {
     }
 
     async fn update_group(&self, account: &AccountId, current: &Group, next: &Group) -> Result<()> {
-        self.with(account, |a| {
+        let before = self.with(account, |a| {
             let stored = a
                 .groups
                 .get(current.id.as_str())
@@ -274,7 +289,7 @@ impl GroupStore for MemoryStore {
                     actual: stored.version,
                 });
             }
-            let (old_key, new_key) = (stored.title_key(), next.title_key());
+            let (old_key, new_key) = (stored.title_claim_key(), next.title_claim_key());
             if old_key != new_key {
                 if a.titles.contains_key(&new_key) {
                     return Err(Error::TitleTaken {
@@ -285,6 +300,7 @@ impl GroupStore for MemoryStore {
                 a.titles.insert(new_key, current.id.clone());
             }
             let member_count = stored.member_count;
+            let before = stored.evaluation.clone();
             let rule_changed = next.rule.is_some() && next.rule != stored.rule;
             let updated = Group {
                 member_count,
@@ -302,14 +318,14 @@ impl GroupStore for MemoryStore {
                         saved_at: next.updated_at,
                     });
             }
-            Ok(())
+            Ok(before)
         })?;
-        self.emit_queued(account, next);
+        self.emit_queued(account, before.as_ref(), next);
         Ok(())
     }
 
     async fn delete_group(&self, account: &AccountId, group: &Group) -> Result<()> {
-        self.with(account, |a| {
+        let removed = self.with(account, |a| {
             let stored = a
                 .groups
                 .get(group.id.as_str())
@@ -320,21 +336,20 @@ impl GroupStore for MemoryStore {
                     actual: stored.version,
                 });
             }
-            a.titles.remove(&stored.title_key());
+            a.titles.remove(&stored.title_claim_key());
             a.groups.remove(group.id.as_str());
             a.rule_versions.remove(group.id.as_str());
-            for user in a
-                .members
-                .remove(group.id.as_str())
-                .unwrap_or_default()
-                .keys()
-            {
+            let members = a.members.remove(group.id.as_str()).unwrap_or_default();
+            for user in members.keys() {
                 if let Some(groups) = a.user_groups.get_mut(user) {
                     groups.remove(group.id.as_str());
                 }
             }
-            Ok(())
-        })
+            Ok::<_, Error>(members.into_values().map(|m| m.user_id).collect::<Vec<_>>())
+        })?;
+        // Each membership deleted is a change, as each deleted item is on DynamoDB's stream.
+        self.emit_memberships(account, &group.id, &removed);
+        Ok(())
     }
 
     async fn list_groups(
@@ -454,15 +469,15 @@ impl GroupStore for MemoryStore {
         group: &GroupId,
         evaluation: &Evaluation,
     ) -> Result<()> {
-        let updated = self.with(account, |a| {
+        let (before, updated) = self.with(account, |a| {
             let g = a
                 .groups
                 .get_mut(group.as_str())
                 .ok_or_else(|| Error::not_found("group", group.as_str()))?;
-            g.evaluation = Some(evaluation.clone());
-            Ok::<_, Error>(g.clone())
+            let before = g.evaluation.replace(evaluation.clone());
+            Ok::<_, Error>((before, g.clone()))
         })?;
-        self.emit_queued(account, &updated);
+        self.emit_queued(account, before.as_ref(), &updated);
         Ok(())
     }
 
@@ -591,6 +606,19 @@ impl MemoryStore {
             });
         }
     }
+}
+
+/// A guarded user write's conditions, checked under the store's one lock.
+fn check_guard(a: &Account, id: &UserId, guard: &UserGuard) -> Result<()> {
+    if let Some(owner) = &guard.active_owner
+        && !a.users.get(owner.as_str()).is_some_and(is_active_owner)
+    {
+        return Err(UserGuard::owner_error());
+    }
+    if !guard.unchanged(a.users.get(id.as_str())) {
+        return Err(UserGuard::changed_error(id));
+    }
+    Ok(())
 }
 
 fn check_group(a: &Account, group: &GroupId, kind: GroupKind) -> Result<()> {

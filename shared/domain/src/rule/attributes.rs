@@ -29,6 +29,15 @@ pub trait Attribute: Sync {
     fn read<'u>(&self, user: &'u User, field: &str) -> Value<'u>;
 }
 
+/// An empty text counts as missing (a user synced without a job title has none).
+fn text(s: &str) -> Value<'_> {
+    if s.is_empty() {
+        Value::Missing
+    } else {
+        Value::Text(s)
+    }
+}
+
 struct Department;
 impl Attribute for Department {
     fn name(&self) -> &'static str {
@@ -93,7 +102,7 @@ impl Attribute for Email {
         Kind::Text
     }
     fn read<'u>(&self, user: &'u User, _: &str) -> Value<'u> {
-        Value::Text(&user.email)
+        text(&user.email)
     }
 }
 
@@ -108,7 +117,7 @@ impl Attribute for EmailDomain {
     fn read<'u>(&self, user: &'u User, _: &str) -> Value<'u> {
         user.email
             .rsplit_once('@')
-            .map_or(Value::Missing, |(_, d)| Value::Text(d))
+            .map_or(Value::Missing, |(_, d)| text(d))
     }
 }
 
@@ -121,7 +130,7 @@ impl Attribute for JobTitle {
         Kind::Text
     }
     fn read<'u>(&self, user: &'u User, _: &str) -> Value<'u> {
-        Value::Text(&user.job_title)
+        text(&user.job_title)
     }
 }
 
@@ -152,9 +161,10 @@ impl Attribute for Profile {
     fn read<'u>(&self, user: &'u User, field: &str) -> Value<'u> {
         match user.profile.get(field) {
             None => Value::Missing,
-            Some(ProfileValue::Text(t)) => Value::Text(t),
+            Some(ProfileValue::Text(t)) => text(t),
             Some(ProfileValue::Number(n)) => Value::Number(*n),
             Some(ProfileValue::Date(d)) => Value::Date(*d),
+            Some(ProfileValue::List(items)) if items.is_empty() => Value::Missing,
             Some(ProfileValue::List(items)) => Value::List(items),
         }
     }

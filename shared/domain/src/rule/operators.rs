@@ -22,12 +22,13 @@ pub const MAX_DAYS: i64 = 36_500;
 /// A condition's value, checked and prepared once when the rule is compiled.
 #[derive(Debug, Default)]
 pub struct Operand {
-    /// Lower-cased texts (compared ignoring case).
+    /// Case-folded texts (compared ignoring case).
     pub texts: Vec<String>,
     pub numbers: Vec<f64>,
     /// Exact ids (departments).
     pub ids: Vec<String>,
-    pub date: Option<OffsetDateTime>,
+    /// A date comparison's bound, or every value of an equality list that reads as a date.
+    pub dates: Vec<OffsetDateTime>,
     pub days: i64,
     pub regex: Option<Regex>,
     pub group: Option<GroupId>,
@@ -73,23 +74,31 @@ fn equality_operand(kind: Kind, values: &[&Json]) -> Result<Operand, String> {
                 operand.ids.push(id);
             }
             (Kind::Status, _) => {
-                let s = one_text(value)?;
+                // Enumerated values ignore case like every text.
+                let s = text::fold(&one_text(value)?);
                 if s != "active" && s != "inactive" {
                     return Err("status is \"active\" or \"inactive\"".into());
                 }
                 operand.texts.push(s);
             }
+            (Kind::Date, _) => {
+                let s = one_text(value)?;
+                operand.dates.push(
+                    parse_date(&s)
+                        .ok_or("must be an ISO date (2026-01-31) or an RFC 3339 instant")?,
+                );
+            }
             (Kind::Dynamic, Json::Number(n)) => operand
                 .numbers
                 .push(n.as_f64().ok_or("must be a finite number")?),
             (Kind::Dynamic, _) => {
+                // A profile field's type is known per user: a value that reads as a date
+                // compares with date values, and as text with text values.
                 let s = one_text(value)?;
-                if operand.date.is_none() && values.len() == 1 {
-                    operand.date = parse_date(&s);
-                }
-                operand.texts.push(s.to_lowercase());
+                operand.dates.extend(parse_date(&s));
+                operand.texts.push(text::fold(&s));
             }
-            (_, _) => operand.texts.push(one_text(value)?.to_lowercase()),
+            (_, _) => operand.texts.push(text::fold(&one_text(value)?)),
         }
     }
     Ok(operand)
@@ -113,7 +122,7 @@ fn equals_any(operand: &Operand, value: &Value<'_>) -> bool {
             .iter()
             .any(|s| operand.texts.iter().any(|t| text::eq(s, t))),
         Value::Number(n) => operand.numbers.contains(n),
-        Value::Date(d) => operand.date == Some(*d),
+        Value::Date(d) => operand.dates.contains(d),
         Value::Path(p) => operand
             .ids
             .iter()
@@ -122,7 +131,13 @@ fn equals_any(operand: &Operand, value: &Value<'_>) -> bool {
     }
 }
 
-const EQUALITY_KINDS: [Kind; 4] = [Kind::Text, Kind::Status, Kind::Department, Kind::Dynamic];
+const EQUALITY_KINDS: [Kind; 5] = [
+    Kind::Text,
+    Kind::Status,
+    Kind::Department,
+    Kind::Date,
+    Kind::Dynamic,
+];
 
 /// An equality operator: one value (`eq`, `ne`) or a list (`in`, `notIn`), negated or not.
 /// A negated one holds for a missing attribute.
@@ -165,7 +180,7 @@ fn text_operand(value: Option<&Json>) -> Result<Operand, String> {
         return Err("must not be empty".into());
     }
     Ok(Operand {
-        texts: vec![needle.to_lowercase()],
+        texts: vec![text::fold(&needle)],
         ..Operand::default()
     })
 }
@@ -356,7 +371,7 @@ fn date_operand(value: Option<&Json>) -> Result<Operand, String> {
     let date =
         parse_date(&text).ok_or("must be an ISO date (2026-01-31) or an RFC 3339 instant")?;
     Ok(Operand {
-        date: Some(date),
+        dates: vec![date],
         ..Operand::default()
     })
 }
@@ -389,7 +404,7 @@ macro_rules! date_comparison {
                 date_operand(value)
             }
             fn test(&self, operand: &Operand, value: &Value<'_>, _: &dyn Facts) -> bool {
-                matches!((value, operand.date), (Value::Date(d), Some(bound)) if *d $cmp bound)
+                matches!((value, operand.dates.first()), (Value::Date(d), Some(bound)) if d $cmp bound)
             }
         }
     };

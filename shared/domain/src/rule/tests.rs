@@ -63,6 +63,7 @@ fn ann() -> User {
         created_at: datetime!(2026-10-27 12:00 UTC),
         profile,
         managed_department_ids: vec![],
+        registered_at: None,
     }
 }
 
@@ -173,7 +174,11 @@ fn profile_fields_of_each_type() {
         ("profile.badges", "exists", Json::Null, false),
         ("profile.badges", "contains", json!("gold"), false),
         ("profile.nickname", "isEmpty", Json::Null, true),
-        ("profile.nickname", "eq", json!(""), true),
+        // An empty text counts as missing.
+        ("profile.nickname", "eq", json!(""), false),
+        ("profile.nickname", "ne", json!(""), true),
+        ("profile.nickname", "exists", Json::Null, false),
+        ("profile.nickname", "matches", json!("^$"), false),
     ];
     for (attr, op, value, expected) in cases {
         assert_eq!(

@@ -3,11 +3,13 @@
 use super::items::{Item, RawItem, from_raw, string};
 use super::{DynamoStore, Filters, Read, errors, key, keys, table};
 use crate::memory::{check_cursor_prefix, department_prefix};
-use groups_domain::ports::{UserQuery, sort_keys, user_search_key};
+use aws_sdk_dynamodb::types::{AttributeValue, ConditionCheck, Delete, Put, TransactWriteItem};
+use groups_domain::ports::{UserGuard, UserQuery, sort_keys, user_search_key};
 use groups_domain::{
     AccountId, CustomRole, Department, DepartmentTree, DirectoryStore, Error, Page, Result, RoleId,
-    Scope, User, UserId,
+    Scope, User, UserId, UserStatus,
 };
+use std::collections::HashMap;
 
 impl DynamoStore {
     async fn put_item(&self, op: &str, item: RawItem) -> Result<()> {
@@ -52,6 +54,101 @@ impl DynamoStore {
             .await
             .map_err(|e| errors::sdk("GetItem", e))?;
         Ok(out.item)
+    }
+}
+
+/// The condition expression of a guarded write's own item.
+struct UserCondition {
+    expression: Option<String>,
+    names: Option<HashMap<String, String>>,
+    values: Option<HashMap<String, AttributeValue>>,
+}
+
+impl UserCondition {
+    fn of(account: &AccountId, id: &UserId, guard: &UserGuard) -> Self {
+        let _ = account;
+        match &guard.unchanged_since {
+            None => Self {
+                expression: None,
+                names: None,
+                values: None,
+            },
+            Some(None) => Self {
+                expression: Some("attribute_not_exists(PK)".into()),
+                names: None,
+                values: None,
+            },
+            Some(Some(expected)) => {
+                let department = match &expected.department {
+                    Some(_) => "GSI1SK = :department".to_owned(),
+                    None => "attribute_not_exists(GSI1SK)".to_owned(),
+                };
+                let mut values = HashMap::from([
+                    (":role".to_owned(), string(expected.role.as_str())),
+                    (":status".to_owned(), status_value(expected.status)),
+                ]);
+                if let Some(path) = &expected.department {
+                    values.insert(
+                        ":department".to_owned(),
+                        string(sort_keys::user_by_department(path, id)),
+                    );
+                }
+                Self {
+                    expression: Some(format!(
+                        "attribute_exists(PK) AND #role = :role AND #status = :status AND {department}"
+                    )),
+                    names: Some(HashMap::from([
+                        ("#role".to_owned(), "role".to_owned()),
+                        ("#status".to_owned(), "status".to_owned()),
+                    ])),
+                    values: Some(values),
+                }
+            }
+        }
+    }
+}
+
+fn status_value(status: UserStatus) -> AttributeValue {
+    string(match status {
+        UserStatus::Active => "active",
+        UserStatus::Inactive => "inactive",
+    })
+}
+
+impl DynamoStore {
+    /// Runs a guarded user write: alone with its condition, or in a transaction with a check
+    /// that the guard's Owner is still an active Owner.
+    async fn guarded(
+        &self,
+        account: &AccountId,
+        id: &UserId,
+        guard: &UserGuard,
+        write: TransactWriteItem,
+    ) -> Result<()> {
+        let mut actions = Vec::new();
+        if let Some(owner) = &guard.active_owner {
+            let check = ConditionCheck::builder()
+                .table_name(&self.table)
+                .set_key(Some(key(keys::account(account), keys::user(owner))))
+                .condition_expression("#role = :owner AND #status = :active")
+                .expression_attribute_names("#role", "role")
+                .expression_attribute_names("#status", "status")
+                .expression_attribute_values(":owner", string("owner"))
+                .expression_attribute_values(":active", status_value(UserStatus::Active))
+                .build()
+                .map_err(|e| Error::Internal(e.to_string()))?;
+            actions.push(TransactWriteItem::builder().condition_check(check).build());
+        }
+        let write_index = actions.len();
+        actions.push(write);
+        match self.transact("WriteUser", actions).await? {
+            Ok(()) => Ok(()),
+            Err(c) if guard.active_owner.is_some() && c.failed(0) => Err(UserGuard::owner_error()),
+            Err(c) if c.failed(write_index) => Err(UserGuard::changed_error(id)),
+            Err(_) => Err(Error::Internal(
+                "WriteUser cancelled without a failed condition".into(),
+            )),
+        }
     }
 }
 
@@ -110,8 +207,27 @@ impl DirectoryStore for DynamoStore {
             .transpose()
     }
 
-    async fn put_user(&self, account: &AccountId, user: &User) -> Result<()> {
-        self.put_item("PutItem", user_item(account, user)?).await
+    async fn write_user(&self, account: &AccountId, user: &User, guard: &UserGuard) -> Result<()> {
+        let item = user_item(account, user)?;
+        if guard.is_none() {
+            return self.put_item("PutItem", item).await;
+        }
+        let condition = UserCondition::of(account, &user.id, guard);
+        let put = Put::builder()
+            .table_name(&self.table)
+            .set_item(Some(item))
+            .set_condition_expression(condition.expression.clone())
+            .set_expression_attribute_names(condition.names.clone())
+            .set_expression_attribute_values(condition.values.clone())
+            .build()
+            .map_err(|e| Error::Internal(e.to_string()))?;
+        self.guarded(
+            account,
+            &user.id,
+            guard,
+            TransactWriteItem::builder().put(put).build(),
+        )
+        .await
     }
 
     async fn get_user(&self, account: &AccountId, id: &UserId) -> Result<Option<User>> {
@@ -131,7 +247,7 @@ impl DirectoryStore for DynamoStore {
         if let Some(text) = &query.text {
             filters.add("contains(searchKey, :q)", &[(":q", text.to_lowercase())]);
         }
-        filters.scope(scope, table::GSI1SK);
+        filters.scope_in_list(scope, "department");
         let page = &query.page;
         let want = page.limit as usize + 1;
         let Some((department, nested)) = &query.department else {
@@ -184,15 +300,33 @@ impl DirectoryStore for DynamoStore {
         super::items::page(items, page.limit, table::GSI1SK, "")
     }
 
-    async fn delete_user(&self, account: &AccountId, id: &UserId) -> Result<()> {
-        self.client
-            .delete_item()
+    async fn remove_user(&self, account: &AccountId, id: &UserId, guard: &UserGuard) -> Result<()> {
+        if guard.is_none() {
+            self.client
+                .delete_item()
+                .table_name(&self.table)
+                .set_key(Some(key(keys::account(account), keys::user(id))))
+                .send()
+                .await
+                .map_err(|e| errors::sdk("DeleteItem", e))?;
+            return Ok(());
+        }
+        let condition = UserCondition::of(account, id, guard);
+        let delete = Delete::builder()
             .table_name(&self.table)
             .set_key(Some(key(keys::account(account), keys::user(id))))
-            .send()
-            .await
-            .map_err(|e| errors::sdk("DeleteItem", e))?;
-        Ok(())
+            .set_condition_expression(condition.expression.clone())
+            .set_expression_attribute_names(condition.names.clone())
+            .set_expression_attribute_values(condition.values.clone())
+            .build()
+            .map_err(|e| Error::Internal(e.to_string()))?;
+        self.guarded(
+            account,
+            id,
+            guard,
+            TransactWriteItem::builder().delete(delete).build(),
+        )
+        .await
     }
 
     async fn get_users(&self, account: &AccountId, ids: &[UserId]) -> Result<Vec<User>> {

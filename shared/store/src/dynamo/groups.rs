@@ -86,7 +86,7 @@ impl DynamoStore {
         let claim = Item::new(
             "titleClaim",
             keys::account(account),
-            keys::title_marker(&group.title_key()),
+            keys::title_marker(&group.title_claim_key()),
             TitleClaim {
                 group_id: group.id.clone(),
             },
@@ -264,7 +264,8 @@ impl GroupStore for DynamoStore {
     }
 
     async fn update_group(&self, account: &AccountId, current: &Group, next: &Group) -> Result<()> {
-        let (old_key, new_key) = (current.title_key(), next.title_key());
+        let new_key = next.title_key();
+        let (old_claim, new_claim) = (current.title_claim_key(), next.title_claim_key());
         let update = built(
             Update::builder()
                 .table_name(&self.table)
@@ -309,13 +310,13 @@ impl GroupStore for DynamoStore {
         if let Some(version) = history {
             actions.push(self.put_if_absent(version)?);
         }
-        if old_key != new_key {
+        if old_claim != new_claim {
             let release = built(
                 Delete::builder()
                     .table_name(&self.table)
                     .set_key(Some(key(
                         keys::account(account),
-                        keys::title_marker(&old_key),
+                        keys::title_marker(&old_claim),
                     )))
                     .condition_expression("groupId = :id")
                     .expression_attribute_values(":id", string(current.id.as_str()))
@@ -355,7 +356,7 @@ impl GroupStore for DynamoStore {
                 .table_name(&self.table)
                 .set_key(Some(key(
                     keys::account(account),
-                    keys::title_marker(&group.title_key()),
+                    keys::title_marker(&group.title_claim_key()),
                 )))
                 .condition_expression("groupId = :id")
                 .expression_attribute_values(":id", string(group.id.as_str()))

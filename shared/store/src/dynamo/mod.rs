@@ -296,6 +296,22 @@ impl Filters {
 
     /// Keeps items whose department path attribute (`/root/sales/…`) lies in the scope.
     pub fn scope(&mut self, scope: &groups_domain::Scope, path_attribute: &str) {
+        self.scope_as(scope, path_attribute, |id| format!("/{id}/"));
+    }
+
+    /// Keeps items whose department path, a list of department ids, lies in the scope. (A
+    /// filter may not name the key attributes of the index it queries, so users are filtered
+    /// on this list rather than on their index key.)
+    pub fn scope_in_list(&mut self, scope: &groups_domain::Scope, list_attribute: &str) {
+        self.scope_as(scope, list_attribute, |id| id.to_string());
+    }
+
+    fn scope_as(
+        &mut self,
+        scope: &groups_domain::Scope,
+        path_attribute: &str,
+        operand: impl Fn(&groups_domain::DepartmentId) -> String,
+    ) {
         let groups_domain::Scope::Departments(ids) = scope else {
             return;
         };
@@ -308,7 +324,7 @@ impl Filters {
         for (i, id) in ids.iter().enumerate() {
             let name = format!(":dep{i}");
             terms.push(format!("contains({path_attribute}, {name})"));
-            self.values.push((name, format!("/{id}/")));
+            self.values.push((name, operand(id)));
         }
         self.terms.push(format!("({})", terms.join(" OR ")));
     }

@@ -1,7 +1,7 @@
 //! Reading the table's stream records as domain changes.
 
 use groups_domain::ports::Change;
-use groups_domain::{AccountId, GroupId, UserId};
+use groups_domain::{AccountId, Evaluation, GroupId, UserId};
 use serde::Deserialize;
 
 #[derive(Deserialize)]
@@ -13,19 +13,25 @@ struct Keys {
 }
 
 #[derive(Deserialize)]
-struct EvaluationStatusOnly {
-    status: String,
-}
-
-#[derive(Deserialize)]
 struct GroupImage {
     #[serde(default)]
-    evaluation: Option<EvaluationStatusOnly>,
+    evaluation: Option<Evaluation>,
 }
 
-/// The change a stream record reports, from its keys and (for groups) its new image; `None`
-/// for records smart groups do not react to.
-pub fn change_of(keys: &serde_dynamo::Item, new_image: &serde_dynamo::Item) -> Option<Change> {
+fn evaluation_of(image: &serde_dynamo::Item) -> Option<Evaluation> {
+    serde_dynamo::from_item::<_, GroupImage>(image.clone())
+        .ok()
+        .and_then(|g| g.evaluation)
+}
+
+/// The change a stream record reports, from its keys and (for groups) its images; `None` for
+/// records smart groups do not react to. A group record requests an evaluation only when its
+/// evaluation turned into a new request (not when a queued group's count changes).
+pub fn change_of(
+    keys: &serde_dynamo::Item,
+    new_image: &serde_dynamo::Item,
+    old_image: &serde_dynamo::Item,
+) -> Option<Change> {
     let keys: Keys = serde_dynamo::from_item(keys.clone()).ok()?;
     let parts: Vec<&str> = keys.pk.split('#').collect();
     let (kind, id) = keys.sk.split_once('#')?;
@@ -40,8 +46,8 @@ pub fn change_of(keys: &serde_dynamo::Item, new_image: &serde_dynamo::Item) -> O
             user: UserId::parse("SK", id).ok()?,
         }),
         (["A", account], "G") => {
-            let image: GroupImage = serde_dynamo::from_item(new_image.clone()).ok()?;
-            if image.evaluation?.status != "queued" {
+            let (before, after) = (evaluation_of(old_image), evaluation_of(new_image));
+            if !groups_domain::group::newly_requested(before.as_ref(), after.as_ref()) {
                 return None;
             }
             Some(Change::EvaluationRequested {
@@ -66,27 +72,56 @@ mod tests {
     fn records_map_to_changes() {
         let none = item(json!({}));
         assert!(matches!(
-            change_of(&item(json!({"PK": "A#acme", "SK": "U#u1"})), &none),
+            change_of(&item(json!({"PK": "A#acme", "SK": "U#u1"})), &none, &none),
             Some(Change::User { .. })
         ));
         assert!(matches!(
-            change_of(&item(json!({"PK": "A#acme#G#g1", "SK": "M#u1"})), &none),
+            change_of(
+                &item(json!({"PK": "A#acme#G#g1", "SK": "M#u1"})),
+                &none,
+                &none
+            ),
             Some(Change::Membership { .. })
         ));
-        let queued = item(json!({"evaluation": {"status": "queued"}}));
-        let done = item(json!({"evaluation": {"status": "done"}}));
+        let at = |t: &str| json!({"status": "queued", "requestedAt": t, "confirmed": false});
+        let queued = item(json!({"evaluation": at("2026-01-01T00:00:00Z"), "memberCount": 1}));
+        let counted = item(json!({"evaluation": at("2026-01-01T00:00:00Z"), "memberCount": 2}));
+        let again = item(json!({"evaluation": at("2026-01-02T00:00:00Z")}));
+        let done =
+            item(json!({"evaluation": {"status": "done", "requestedAt": "2026-01-01T00:00:00Z"}}));
         let group = item(json!({"PK": "A#acme", "SK": "G#g1"}));
         assert!(matches!(
-            change_of(&group, &queued),
+            change_of(&group, &queued, &none),
             Some(Change::EvaluationRequested { .. })
         ));
-        assert_eq!(change_of(&group, &done), None);
+        assert!(matches!(
+            change_of(&group, &queued, &done),
+            Some(Change::EvaluationRequested { .. })
+        ));
         assert_eq!(
-            change_of(&item(json!({"PK": "A#acme", "SK": "T#title"})), &none),
+            change_of(&group, &counted, &queued),
+            None,
+            "a count change while queued requests nothing more"
+        );
+        assert!(
+            change_of(&group, &again, &queued).is_some(),
+            "a new request"
+        );
+        assert_eq!(change_of(&group, &done, &queued), None);
+        assert_eq!(
+            change_of(
+                &item(json!({"PK": "A#acme", "SK": "T#title"})),
+                &none,
+                &none
+            ),
             None
         );
         assert_eq!(
-            change_of(&item(json!({"PK": "SYSTEM", "SK": "CHECKPOINT#x"})), &none),
+            change_of(
+                &item(json!({"PK": "SYSTEM", "SK": "CHECKPOINT#x"})),
+                &none,
+                &none
+            ),
             None
         );
     }
