@@ -202,6 +202,41 @@ impl<S: Store + 'static> Api<S> {
     }
 }
 
+/// The demo account on the in-memory store.
+pub async fn in_memory() -> Api<groups_store::MemoryStore> {
+    Api::seeded(groups_store::MemoryStore::new()).await
+}
+
+/// The demo account on a fresh table of DynamoDB Local.
+pub async fn on_dynamodb_local() -> Api<groups_store::DynamoStore> {
+    let (store, _) = groups_testkit::fresh_dynamo_store().await;
+    Api::seeded(store).await
+}
+
+/// Runs each named black-box test, `async fn name<S: Store + 'static>(api: Api<S>)`, on both
+/// stores: a difference between them is a failure, never a skip.
+#[macro_export]
+macro_rules! on_both_stores {
+    ($($case:ident),* $(,)?) => {
+        mod in_memory {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $case() {
+                    super::$case($crate::api::in_memory().await).await;
+                }
+            )*
+        }
+        mod on_dynamodb_local {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $case() {
+                    super::$case($crate::api::on_dynamodb_local().await).await;
+                }
+            )*
+        }
+    };
+}
+
 /// The built-in role users of the demo account.
 pub const OWNER: &str = "owner";
 pub const ADMIN: &str = "admin";

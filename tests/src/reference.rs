@@ -1,6 +1,12 @@
 //! A plain reference evaluator of the rule language, written straight from DESIGN.md §3 and
 //! independent of the engine: it interprets the JSON directly and allocates freely. The
-//! differential test holds the engine to it.
+//! differential tests hold the engine to it.
+//!
+//! Its case folding is derived apart from the engine's (which reads Unicode's CaseFolding
+//! table): each character is upper-cased then lower-cased, char by char (so no final-sigma
+//! context rule). That equals full case folding for every character the generators draw
+//! (`ß`→`ss`, `ς`/`Σ`→`σ`, `İ`→`i̇`, `ﬁ`→`fi`, `K` (Kelvin)→`k`) except the dotless `ı`, which
+//! folding leaves alone and which is kept as it is here too.
 
 use groups_domain::user::parse_date;
 use groups_domain::{ProfileValue, User, UserStatus};
@@ -56,8 +62,20 @@ pub struct World<'a> {
     pub memberships: &'a HashSet<(String, String)>,
 }
 
+pub fn fold(s: &str) -> String {
+    s.chars()
+        .flat_map(|c| -> Vec<char> {
+            if c == 'ı' {
+                vec![c]
+            } else {
+                c.to_uppercase().flat_map(char::to_lowercase).collect()
+            }
+        })
+        .collect()
+}
+
 fn lc(s: &str) -> String {
-    s.to_lowercase()
+    fold(s)
 }
 
 fn strings(value: &Json) -> Vec<String> {
@@ -82,7 +100,7 @@ fn equal_to_any(v: &V, value: &Json) -> bool {
         V::Str(s) => wanted.contains(&lc(s)),
         V::List(items) => items.iter().any(|i| wanted.contains(&lc(i))),
         V::Num(n) => numbers(value).contains(n),
-        V::Date(d) => value.as_str().and_then(parse_date) == Some(*d),
+        V::Date(d) => strings(value).iter().any(|s| parse_date(s) == Some(*d)),
         V::Dept(path) => path.last().is_some_and(|d| strings(value).contains(d)),
         _ => false,
     }
@@ -100,7 +118,12 @@ fn condition(user: &User, c: &Json, world: &World<'_>) -> bool {
     let attr = c["attr"].as_str().unwrap_or_default();
     let op = c["op"].as_str().unwrap_or_default();
     let value = &c["value"];
-    let v = read(user, attr);
+    let v = match read(user, attr) {
+        // An empty text or list counts as missing.
+        V::Str(s) if s.is_empty() => V::Missing,
+        V::List(l) if l.is_empty() => V::Missing,
+        v => v,
+    };
     if let V::Missing = v {
         return matches!(op, "ne" | "notIn" | "notMemberOf" | "isEmpty");
     }

@@ -1,8 +1,8 @@
 //! Hostile and malformed input on every write route answers 4xx problem+json naming the field,
 //! and writes nothing.
 
+use groups_domain::Store;
 use groups_http::event::HttpCall;
-use groups_store::MemoryStore;
 use groups_tests::api::{Api, OWNER};
 use serde_json::{Value, json};
 
@@ -13,9 +13,9 @@ fn ids(n: usize) -> Value {
     json!((0..n).map(|i| format!("u{i:04}")).collect::<Vec<_>>())
 }
 
-#[tokio::test]
-async fn bad_input_on_every_write_route_is_refused_and_writes_nothing() {
-    let api = Api::seeded(MemoryStore::new()).await;
+async fn bad_input_on_every_write_route_is_refused_and_writes_nothing<S: Store + 'static>(
+    api: Api<S>,
+) {
     let g = api.group_id("Interns").await;
     let members = format!("/groups/{g}/members");
     let one = format!("/groups/{g}");
@@ -352,9 +352,7 @@ async fn bad_input_on_every_write_route_is_refused_and_writes_nothing() {
     assert_eq!(api.snapshot().await, before, "nothing was written");
 }
 
-#[tokio::test]
-async fn query_and_path_parameters_are_checked() {
-    let api = Api::seeded(MemoryStore::new()).await;
+async fn query_and_path_parameters_are_checked<S: Store + 'static>(api: Api<S>) {
     let cases = [
         ("/groups?sort=size", 400, "sort"),
         ("/groups?limit=0", 400, "limit"),
@@ -441,9 +439,7 @@ async fn query_and_path_parameters_are_checked() {
     assert_eq!(reply.body["items"][0]["title"], "Direct Sales");
 }
 
-#[tokio::test]
-async fn if_match_guards_updates() {
-    let api = Api::seeded(MemoryStore::new()).await;
+async fn if_match_guards_updates<S: Store + 'static>(api: Api<S>) {
     let g = api.group_id("SMM").await;
     let path = format!("/groups/{g}");
     let edit = |etag: Option<&str>, title: &str| {
@@ -473,3 +469,9 @@ async fn if_match_guards_updates() {
     assert_eq!(reply.status, 409, "title taken, case-insensitively");
     assert_eq!(reply.body["field"], "title");
 }
+
+groups_tests::on_both_stores!(
+    bad_input_on_every_write_route_is_refused_and_writes_nothing,
+    query_and_path_parameters_are_checked,
+    if_match_guards_updates
+);

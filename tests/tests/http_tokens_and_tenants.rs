@@ -1,17 +1,14 @@
 //! Bad tokens answer 401 and write nothing; another account's ids answer 404 on every route.
 
 use authorizer::dev;
-use groups_domain::{
-    AccountId, Department, DepartmentId, DirectoryStore, Group, GroupKind, GroupStore, UserId,
-};
+use groups_domain::{AccountId, Department, DepartmentId, Group, GroupKind, Store, UserId};
 use groups_http::event::HttpCall;
-use groups_store::MemoryStore;
 use groups_tests::api::{ADMIN, Api, OWNER};
 use groups_tests::fixtures;
 use jsonwebtoken::Algorithm;
 use serde_json::json;
 
-fn claims(api: &Api<MemoryStore>) -> dev::Claims {
+fn claims<S: Store + 'static>(api: &Api<S>) -> dev::Claims {
     dev::Claims::new(api.account.as_str(), ADMIN, 600)
 }
 
@@ -41,7 +38,7 @@ mod base64_lite {
     }
 }
 
-async fn bad_tokens(api: &Api<MemoryStore>) -> Vec<(&'static str, Option<String>)> {
+async fn bad_tokens<S: Store + 'static>(api: &Api<S>) -> Vec<(&'static str, Option<String>)> {
     let mut expired = claims(api);
     expired.exp -= 3600;
     expired.nbf -= 7200;
@@ -103,9 +100,7 @@ async fn bad_tokens(api: &Api<MemoryStore>) -> Vec<(&'static str, Option<String>
     ]
 }
 
-#[tokio::test]
-async fn bad_tokens_answer_401_and_write_nothing() {
-    let api = Api::seeded(MemoryStore::new()).await;
+async fn bad_tokens_answer_401_and_write_nothing<S: Store + 'static>(api: Api<S>) {
     let group = api.group_id("Interns").await;
     let before = api.snapshot().await;
     for (case, token) in bad_tokens(&api).await {
@@ -147,9 +142,7 @@ async fn bad_tokens_answer_401_and_write_nothing() {
     }
 }
 
-#[tokio::test]
-async fn another_accounts_ids_answer_404_on_every_route() {
-    let api = Api::seeded(MemoryStore::new()).await;
+async fn another_accounts_ids_answer_404_on_every_route<S: Store + 'static>(api: Api<S>) {
     // A second tenant with its own department, user and group.
     let globex = AccountId::parse("id", "globex").expect("id");
     let dep = DepartmentId::parse("id", "g-dep").expect("id");
@@ -242,3 +235,8 @@ async fn another_accounts_ids_answer_404_on_every_route() {
             .is_some()
     );
 }
+
+groups_tests::on_both_stores!(
+    bad_tokens_answer_401_and_write_nothing,
+    another_accounts_ids_answer_404_on_every_route
+);
