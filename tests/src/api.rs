@@ -117,11 +117,28 @@ impl<S: Store + 'static> Api<S> {
 
     /// A user holding a custom role with exactly `permissions` over the whole account.
     pub async fn custom_user(&self, name: &str, permissions: PermissionSet) -> String {
+        self.custom_user_in(name, permissions, None, &[]).await
+    }
+
+    /// A user holding a custom role with exactly `permissions`, sitting in `department` and,
+    /// when `managed` is not empty, scoped to those departments.
+    pub async fn custom_user_in(
+        &self,
+        name: &str,
+        permissions: PermissionSet,
+        department: Option<&str>,
+        managed: &[&str],
+    ) -> String {
+        let scope = if managed.is_empty() {
+            RoleScope::Account
+        } else {
+            RoleScope::ManagedDepartments
+        };
         let role = CustomRole::new(
             RoleId::parse("id", format!("role-{name}")).expect("id"),
             name,
             permissions,
-            RoleScope::Account,
+            scope,
         )
         .expect("role");
         self.store()
@@ -133,13 +150,25 @@ impl<S: Store + 'static> Api<S> {
             email: format!("{name}@acme.example"),
             first_name: name.into(),
             last_name: "Custom".into(),
-            department: None,
+            department: match department {
+                None => None,
+                Some(d) => self
+                    .store()
+                    .departments(&self.account)
+                    .await
+                    .expect("tree")
+                    .path_of(&groups_domain::DepartmentId::parse("id", d).expect("id"))
+                    .expect("path"),
+            },
             role: RoleRef::Custom(role.id),
             status: UserStatus::Active,
             job_title: String::new(),
             created_at: time::OffsetDateTime::now_utc(),
             profile: BTreeMap::new(),
-            managed_department_ids: vec![],
+            managed_department_ids: managed
+                .iter()
+                .map(|d| groups_domain::DepartmentId::parse("id", *d).expect("id"))
+                .collect(),
             registered_at: None,
         };
         self.store()

@@ -50,7 +50,11 @@ fn check_grantable(
             role.as_str()
         )));
     }
-    if scope == RoleScope::Account && matches!(caller.scope, Scope::Departments(_)) {
+    // A role without permissions (Learner) reaches nothing, wherever it applies.
+    if !permissions.is_empty()
+        && scope == RoleScope::Account
+        && matches!(caller.scope, Scope::Departments(_))
+    {
         return Err(Error::NotPermitted(format!(
             "role {} applies to the whole account, beyond the departments you manage",
             role.as_str()
