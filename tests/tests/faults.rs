@@ -289,3 +289,30 @@ async fn when_retries_run_out_the_answer_is_a_503_problem() {
         "the SDK retried before giving up"
     );
 }
+
+/// A storage failure while authorizing is no decision: never an empty identity (which every
+/// function would answer 401, and API Gateway would cache for the TTL), but a failed
+/// invocation that API Gateway answers 500 and does not cache.
+#[tokio::test]
+async fn an_authorizer_that_cannot_read_the_directory_decides_nothing() {
+    let (direct, _) = fresh_dynamo_store().await;
+    groups_local::seed::seed(&direct).await.expect("seed");
+    let config = authorizer::dev::config().expect("config");
+    let token = authorizer::dev::token(&authorizer::dev::Claims::new("acme", "admin", 600))
+        .expect("token");
+    let bearer = format!("Bearer {token}");
+    let decided = authorizer::context(&direct, &config, Some(&bearer)).await;
+    assert!(decided.is_ok_and(|c| c.contains_key("userId")));
+    let proxy = faults::start(dynamodb_endpoint(), 100, 11).await;
+    let failing = DynamoStore::new(local_client(&proxy.endpoint, None), direct.table());
+    assert_eq!(
+        authorizer::context(&failing, &config, Some(&bearer)).await,
+        Err(authorizer::Unavailable)
+    );
+    let mut event = aws_lambda_events::apigw::ApiGatewayV2CustomAuthorizerV2Request::default();
+    event.headers.insert(
+        "authorization",
+        http::HeaderValue::from_str(&bearer).expect("header"),
+    );
+    assert!(authorizer::handle(&failing, &config, event).await.is_err());
+}

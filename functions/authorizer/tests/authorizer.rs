@@ -243,3 +243,91 @@ async fn a_downgraded_role_is_seen_by_the_next_authorization() {
         Some(Refusal::InactiveUser)
     );
 }
+
+fn refusal_of(result: Result<groups_domain::Caller, Refusal>) -> Option<Refusal> {
+    result.err()
+}
+
+/// Signs `claims` with the local key, adding `extra` header fields.
+fn signed_with_header(claims: &dev::Claims, extra: serde_json::Value) -> String {
+    use jsonwebtoken::{Algorithm, EncodingKey, Header};
+    let key = EncodingKey::from_ec_pem(dev::ES256_PRIVATE.as_bytes()).expect("key");
+    let mut header = Header::new(Algorithm::ES256);
+    header.kid = Some(dev::ES256_KID.into());
+    let mut json = serde_json::to_value(&header).expect("header");
+    for (k, v) in extra.as_object().expect("object") {
+        json[k] = v.clone();
+    }
+    // jsonwebtoken signs its own header type, so sign the raw input by hand.
+    use base64::Engine;
+    let b64 = |v: &serde_json::Value| {
+        base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(v.to_string())
+    };
+    let input = format!(
+        "{}.{}",
+        b64(&json),
+        b64(&serde_json::to_value(claims).expect("claims"))
+    );
+    let signature = jsonwebtoken::crypto::sign(input.as_bytes(), &key, Algorithm::ES256).expect("sign");
+    format!("{input}.{signature}")
+}
+
+#[tokio::test]
+async fn token_lifetimes_issue_times_critical_headers_and_the_scheme_are_checked() {
+    let (store, _) = store().await;
+    let config = dev::config().expect("config");
+    let check = |token: String| {
+        let (store, config) = (&store, &config);
+        async move { refusal_of(authenticate(store, config, Some(&format!("Bearer {token}"))).await) }
+    };
+    let base = || dev::Claims::new("acme", "ann", 600);
+    // A day is the default ceiling on exp − iat.
+    let mut long = base();
+    long.exp = long.iat + 24 * 3600 + 1;
+    assert!(matches!(check(dev::token(&long).expect("sign")).await, Some(Refusal::Invalid(_))));
+    let mut day = base();
+    day.exp = day.iat + 24 * 3600;
+    assert_eq!(check(dev::token(&day).expect("sign")).await, None);
+    // Issued in the future beyond the leeway.
+    let mut future = base();
+    future.iat += 3600;
+    future.nbf = 0;
+    assert!(matches!(check(dev::token(&future).expect("sign")).await, Some(Refusal::Invalid(_))));
+    let mut skewed = base();
+    skewed.iat += 10;
+    assert_eq!(check(dev::token(&skewed).expect("sign")).await, None, "within the leeway");
+    // A critical extension nobody here understands.
+    let crit = signed_with_header(&base(), serde_json::json!({"crit": ["exp"], "exp": 1}));
+    assert!(check(crit).await.is_some());
+    let plain = signed_with_header(&base(), serde_json::json!({}));
+    assert_eq!(check(plain).await, None, "the hand-signed token is otherwise valid");
+    // The scheme in any case.
+    let token = dev::token(&base()).expect("sign");
+    for scheme in ["Bearer", "bearer", "BEARER", "bEaReR"] {
+        let header = format!("{scheme} {token}");
+        assert!(authenticate(&store, &config, Some(&header)).await.is_ok(), "{scheme}");
+    }
+    assert!(authenticate(&store, &config, Some(&format!("Basic {token}"))).await.is_err());
+}
+
+#[tokio::test]
+async fn a_recreated_user_id_does_not_revive_older_tokens() {
+    let (store, acme) = store().await;
+    let config = dev::config().expect("config");
+    let old = bearer("ann");
+    assert!(authenticate(&store, &config, Some(&old)).await.is_ok());
+    let mut ann = user("ann", RoleRef::Builtin(BuiltinRole::Admin), UserStatus::Active, &[]);
+    store.delete_user(&acme, &ann.id).await.expect("delete");
+    // Recreated later through the service, which stamps the record's creation.
+    ann.registered_at = Some(time::OffsetDateTime::now_utc() + time::Duration::seconds(2));
+    store.put_user(&acme, &ann).await.expect("put");
+    assert_eq!(
+        refusal_of(authenticate(&store, &config, Some(&old)).await),
+        Some(Refusal::StaleToken)
+    );
+    let mut fresh = dev::Claims::new("acme", "ann", 600);
+    fresh.iat += 3;
+    fresh.nbf = fresh.iat;
+    let fresh = format!("Bearer {}", dev::token(&fresh).expect("sign"));
+    assert!(authenticate(&store, &config, Some(&fresh)).await.is_ok());
+}
