@@ -417,3 +417,206 @@ async fn smart_groups_follow_the_directory_on_dynamodb_local_through_the_stream(
     let mut feed = StreamFeed::new(&api).await;
     scenario(&api, &mut feed).await;
 }
+
+/// While a group's evaluation is held for confirmation, its membership changes by no path: a
+/// user change, the schedule, or a referenced group. Confirming applies what arrived meanwhile.
+async fn held<S: Store + 'static, F: Feeder<S>>(api: &Api<S>, feed: &mut F) {
+    let guard = Guard {
+        share: 0.5,
+        min_users: 5,
+    };
+    let specialists = json!({"attr": "jobTitle", "op": "eq", "value": "Specialist"});
+    let id = create_smart(api, "Held specialists", &specialists).await;
+    feed.settle(api, guard).await;
+    let before = check(api, &id, &specialists).await;
+    assert!(before.len() > 20, "{before:?}");
+    let dependent_rule = json!({"attr": "group", "op": "memberOf", "value": id});
+    let dependent = create_smart(api, "Follows held", &dependent_rule).await;
+    feed.settle(api, guard).await;
+    // A rule that would remove almost everyone is held.
+    let interns = json!({"attr": "jobTitle", "op": "eq", "value": "Intern"});
+    let current = api
+        .as_user(ADMIN, HttpCall::new("GET", &format!("/groups/{id}")))
+        .await;
+    let etag = current.header("etag").expect("etag").to_owned();
+    let patched = api
+        .as_user(
+            ADMIN,
+            HttpCall::new("PATCH", &format!("/groups/{id}"))
+                .header("if-match", &etag)
+                .json(&json!({"rule": interns})),
+        )
+        .await;
+    assert_eq!(patched.status, 200, "{}", patched.body);
+    feed.settle(api, guard).await;
+    assert_eq!(group(api, &id).await["evaluation"]["status"], "held");
+    assert_eq!(members(api, &id).await, before);
+    // A member's change, and the schedule, leave the held group alone.
+    let member = before.iter().next().expect("a member").clone();
+    let mut user = api
+        .as_user(ADMIN, HttpCall::new("GET", &format!("/users?q={member}")))
+        .await
+        .body["items"][0]
+        .clone();
+    user["jobTitle"] = json!("Analyst");
+    for key in ["id", "createdAt"] {
+        user.as_object_mut().expect("user").remove(key);
+    }
+    let put = api
+        .as_user(
+            ADMIN,
+            HttpCall::new("PUT", &format!("/users/{member}")).json(&user),
+        )
+        .await;
+    assert_eq!(put.status, 200, "{}", put.body);
+    feed.settle(api, guard).await;
+    handle_schedule(&api.ctx, guard, &|| false)
+        .await
+        .expect("refresh");
+    feed.settle(api, guard).await;
+    assert_eq!(members(api, &id).await, before, "frozen while held");
+    assert_eq!(group(api, &id).await["memberCount"], before.len());
+    assert_eq!(group(api, &id).await["evaluation"]["status"], "held");
+    // Confirmed: the rule applies, with the change that arrived meanwhile, and the group
+    // that follows it follows.
+    let confirmed = api
+        .as_user(
+            ADMIN,
+            HttpCall::new("POST", &format!("/groups/{id}/evaluate")).json(&json!({"confirm": true})),
+        )
+        .await;
+    assert_eq!(confirmed.status, 202, "{}", confirmed.body);
+    feed.settle(api, guard).await;
+    let after = check(api, &id, &interns).await;
+    assert!(!after.contains(&member));
+    assert_eq!(members(api, &dependent).await, after);
+}
+
+#[tokio::test]
+async fn a_held_group_is_frozen_until_confirmed_in_memory() {
+    let api = Api::seeded(MemoryStore::new()).await;
+    let mut feed = MemoryFeed::new(&api);
+    held(&api, &mut feed).await;
+}
+
+#[tokio::test]
+async fn a_held_group_is_frozen_until_confirmed_on_dynamodb_local() {
+    let (store, _) = fresh_dynamo_store().await;
+    let api = Api::seeded(store).await;
+    let mut feed = StreamFeed::new(&api).await;
+    held(&api, &mut feed).await;
+}
+
+/// Deleting a group is a membership change for each of its members: the groups whose rules
+/// reference it follow, on both stores.
+async fn deleted_reference<S: Store + 'static, F: Feeder<S>>(api: &Api<S>, feed: &mut F) {
+    let guard = Guard::default();
+    let club = api
+        .as_user(
+            ADMIN,
+            HttpCall::new("POST", "/groups")
+                .json(&json!({"title": "Book club", "userIds": ["u01", "u02", "u03"]})),
+        )
+        .await;
+    assert_eq!(club.status, 201, "{}", club.body);
+    let club = club.body["id"].as_str().expect("id").to_owned();
+    let rule = json!({"attr": "group", "op": "memberOf", "value": club});
+    let followers = create_smart(api, "Book club followers", &rule).await;
+    feed.settle(api, guard).await;
+    assert_eq!(members(api, &followers).await.len(), 3);
+    let deleted = api
+        .as_user(ADMIN, HttpCall::new("DELETE", &format!("/groups/{club}")))
+        .await;
+    assert_eq!(deleted.status, 204, "{}", deleted.body);
+    feed.settle(api, guard).await;
+    assert_eq!(members(api, &followers).await, BTreeSet::new());
+    assert_eq!(group(api, &followers).await["memberCount"], 0);
+}
+
+#[tokio::test]
+async fn deleting_a_referenced_group_empties_its_followers_in_memory() {
+    let api = Api::seeded(MemoryStore::new()).await;
+    let mut feed = MemoryFeed::new(&api);
+    deleted_reference(&api, &mut feed).await;
+}
+
+#[tokio::test]
+async fn deleting_a_referenced_group_empties_its_followers_on_dynamodb_local() {
+    let (store, _) = fresh_dynamo_store().await;
+    let api = Api::seeded(store).await;
+    let mut feed = StreamFeed::new(&api).await;
+    deleted_reference(&api, &mut feed).await;
+}
+
+/// The embedded store's change feed never drops a change: 300 user syncs in a burst into an
+/// account with 100 smart groups, delivered only afterwards, leave every group exact.
+#[tokio::test]
+async fn a_burst_of_user_changes_loses_nothing_in_memory() {
+    let api = Api::seeded(MemoryStore::new()).await;
+    let mut feed = MemoryFeed::new(&api);
+    let mut rules = Vec::new();
+    for n in 0..100 {
+        let rule = match n % 4 {
+            0 => json!({"attr": "profile.level", "op": "gte", "value": n % 5}),
+            1 => json!({"attr": "jobTitle", "op": "contains", "value": format!("{}", n % 10)}),
+            2 => json!({"attr": "profile.country", "op": "in", "value": ["DE", "JP"]}),
+            _ => json!({"attr": "email", "op": "startsWith", "value": format!("user{}", n % 9)}),
+        };
+        let id = create_smart(&api, &format!("Burst {n}"), &rule).await;
+        rules.push((id, rule));
+    }
+    feed.settle(&api, Guard::default()).await;
+    for i in 0..300 {
+        let country = ["DE", "FR", "JP"][i % 3];
+        let body = json!({"email": format!("user{i}@acme.example"), "firstName": "B",
+            "lastName": "U", "departmentId": "sales", "jobTitle": format!("Role {}", i % 13),
+            "profile": {"level": i % 6, "country": country}});
+        let reply = api
+            .as_user(ADMIN, HttpCall::new("PUT", &format!("/users/b{i:03}")).json(&body))
+            .await;
+        assert_eq!(reply.status, 200, "{}", reply.body);
+    }
+    let delivered = feed.settle(&api, Guard::default()).await;
+    assert!(delivered >= 300, "every user change arrived: {delivered}");
+    for (id, rule) in &rules {
+        let stored = members(&api, id).await;
+        assert_eq!(group(&api, id).await["memberCount"], stored.len(), "{rule}");
+        let all_users = expected_all(&api, rule).await;
+        assert_eq!(stored, all_users, "{rule}");
+    }
+}
+
+/// Who the reference says belongs, over every page of users.
+async fn expected_all<S: Store + 'static>(api: &Api<S>, rule: &Value) -> BTreeSet<String> {
+    let world_memberships = HashSet::new();
+    let world = World {
+        now: api.ctx.now(),
+        memberships: &world_memberships,
+    };
+    let mut out = BTreeSet::new();
+    let mut cursor = None;
+    loop {
+        let page = api
+            .store()
+            .list_users(
+                &api.account,
+                &Scope::Account,
+                &UserQuery {
+                    page: PageRequest::new(Some(200), cursor).expect("page"),
+                    ..UserQuery::default()
+                },
+            )
+            .await
+            .expect("users");
+        out.extend(
+            page.items
+                .iter()
+                .filter(|u| evaluate(u, rule, &world))
+                .map(|u| u.id.to_string()),
+        );
+        match page.next_cursor {
+            Some(c) => cursor = Some(c),
+            None => return out,
+        }
+    }
+}
