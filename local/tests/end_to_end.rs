@@ -2,7 +2,7 @@
 //! DynamoDB Local.
 
 use groups_testkit::dynamodb_endpoint;
-use groups_testkit::http::{HttpReply, send};
+use groups_testkit::http::{HttpReply, send, send_bytes};
 use serde_json::{Value, json};
 use std::net::TcpListener;
 use std::process::{Child, Command, Stdio};
@@ -372,4 +372,100 @@ async fn the_scenario_on_dynamodb_local() {
     ])
     .await;
     scenario(&server).await;
+}
+
+/// What API Gateway answers before or around a function, answered alike locally: invalid UTF-8
+/// bodies, bodies without a Content-Type, CORS preflights, and methods a path does not take.
+#[tokio::test]
+async fn the_local_server_answers_protocol_edges_like_the_deployment() {
+    let server = start(&[]).await;
+    let tokens: Value = serde_json::from_str(
+        &send(server.port, "GET", "/dev/tokens", &[], None)
+            .await
+            .body,
+    )
+    .expect("tokens");
+    let auth = format!("Bearer {}", tokens["admin"].as_str().expect("admin token"));
+    let before = send(
+        server.port,
+        "GET",
+        "/groups?limit=200",
+        &[("Authorization", &auth)],
+        None,
+    )
+    .await;
+    let invalid = send_bytes(
+        server.port,
+        "POST",
+        "/groups",
+        &[
+            ("Authorization", &auth),
+            ("Content-Type", "application/json"),
+        ],
+        Some(b"{\"title\": \"Bad \xff\xfe bytes\"}"),
+    )
+    .await;
+    assert_eq!(invalid.status, 400, "{}", invalid.body);
+    let untyped = send(
+        server.port,
+        "POST",
+        "/groups",
+        &[("Authorization", &auth)],
+        Some(r#"{"title": "No type"}"#),
+    )
+    .await;
+    assert_eq!(untyped.status, 415, "{}", untyped.body);
+    let after = send(
+        server.port,
+        "GET",
+        "/groups?limit=200",
+        &[("Authorization", &auth)],
+        None,
+    )
+    .await;
+    assert_eq!(before.body, after.body, "nothing was written");
+    let preflight = send(
+        server.port,
+        "OPTIONS",
+        "/users/u01",
+        &[
+            ("Origin", &format!("http://127.0.0.1:{}", server.port)),
+            ("Access-Control-Request-Method", "PUT"),
+        ],
+        None,
+    )
+    .await;
+    let allowed = preflight
+        .header("access-control-allow-methods")
+        .unwrap_or_default()
+        .to_owned();
+    let template = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../infra/template.yaml"
+    ))
+    .expect("template");
+    let line = template
+        .lines()
+        .find(|l| l.trim_start().starts_with("AllowMethods:"))
+        .expect("AllowMethods in the template");
+    let from_template: Vec<&str> = line
+        .split_once('[')
+        .and_then(|(_, r)| r.split_once(']'))
+        .map(|(m, _)| m.split(',').map(str::trim).collect())
+        .expect("a list");
+    let local: Vec<&str> = allowed.split(',').map(str::trim).collect();
+    assert_eq!(
+        local, from_template,
+        "the preflight allows what the template allows"
+    );
+    let wrong = send(
+        server.port,
+        "PATCH",
+        "/groups",
+        &[("Authorization", &auth)],
+        None,
+    )
+    .await;
+    assert_eq!(wrong.status, 405, "{}", wrong.body);
+    assert_eq!(wrong.header("allow"), Some("GET, POST, DELETE"));
 }

@@ -298,8 +298,8 @@ async fn an_authorizer_that_cannot_read_the_directory_decides_nothing() {
     let (direct, _) = fresh_dynamo_store().await;
     groups_local::seed::seed(&direct).await.expect("seed");
     let config = authorizer::dev::config().expect("config");
-    let token = authorizer::dev::token(&authorizer::dev::Claims::new("acme", "admin", 600))
-        .expect("token");
+    let token =
+        authorizer::dev::token(&authorizer::dev::Claims::new("acme", "admin", 600)).expect("token");
     let bearer = format!("Bearer {token}");
     let decided = authorizer::context(&direct, &config, Some(&bearer)).await;
     assert!(decided.is_ok_and(|c| c.contains_key("userId")));

@@ -482,7 +482,8 @@ async fn held<S: Store + 'static, F: Feeder<S>>(api: &Api<S>, feed: &mut F) {
     let confirmed = api
         .as_user(
             ADMIN,
-            HttpCall::new("POST", &format!("/groups/{id}/evaluate")).json(&json!({"confirm": true})),
+            HttpCall::new("POST", &format!("/groups/{id}/evaluate"))
+                .json(&json!({"confirm": true})),
         )
         .await;
     assert_eq!(confirmed.status, 202, "{}", confirmed.body);
@@ -572,7 +573,10 @@ async fn a_burst_of_user_changes_loses_nothing_in_memory() {
             "lastName": "U", "departmentId": "sales", "jobTitle": format!("Role {}", i % 13),
             "profile": {"level": i % 6, "country": country}});
         let reply = api
-            .as_user(ADMIN, HttpCall::new("PUT", &format!("/users/b{i:03}")).json(&body))
+            .as_user(
+                ADMIN,
+                HttpCall::new("PUT", &format!("/users/b{i:03}")).json(&body),
+            )
             .await;
         assert_eq!(reply.status, 200, "{}", reply.body);
     }

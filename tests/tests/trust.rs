@@ -48,15 +48,39 @@ async fn users_manage_stays_within_the_callers_authority<S: Store + 'static>(api
         .await;
     let refused: Vec<(&str, HttpCall, u16)> = vec![
         // Out of scope: answered as an unknown user, whatever it would have done.
-        (&scoped, put_user("u04", user_body("u04", "sales", "learner")), 404),
-        (&scoped, put_user("admin", user_body("admin", "sales", "learner")), 404),
+        (
+            &scoped,
+            put_user("u04", user_body("u04", "sales", "learner")),
+            404,
+        ),
+        (
+            &scoped,
+            put_user("admin", user_body("admin", "sales", "learner")),
+            404,
+        ),
         (&scoped, HttpCall::new("DELETE", "/users/u04"), 404),
         // In scope, but granting more than the caller holds.
-        (&scoped, put_user("u02", user_body("u02", "sales", "admin")), 403),
-        (&scoped, put_user("u02", user_body("u02", "sales", "departmentAdmin")), 403),
-        (&scoped, put_user("hrm", user_body("hrm", "sales", "admin")), 403),
+        (
+            &scoped,
+            put_user("u02", user_body("u02", "sales", "admin")),
+            403,
+        ),
+        (
+            &scoped,
+            put_user("u02", user_body("u02", "sales", "departmentAdmin")),
+            403,
+        ),
+        (
+            &scoped,
+            put_user("hrm", user_body("hrm", "sales", "admin")),
+            403,
+        ),
         // New values out of scope read as unknown departments.
-        (&scoped, put_user("u02", user_body("u02", "hr", "learner")), 400),
+        (
+            &scoped,
+            put_user("u02", user_body("u02", "hr", "learner")),
+            400,
+        ),
         (
             &scoped,
             put_user(
@@ -77,14 +101,37 @@ async fn users_manage_stays_within_the_callers_authority<S: Store + 'static>(api
             ),
             403,
         ),
-        (&only_manage, put_user("um", json!({"email": "um@acme.example", "firstName": "F", "lastName": "L", "role": "admin"})), 403),
-        (&only_manage, put_user("u02", user_body("u02", "sales", "admin")), 403),
+        (
+            &only_manage,
+            put_user(
+                "um",
+                json!({"email": "um@acme.example", "firstName": "F", "lastName": "L", "role": "admin"}),
+            ),
+            403,
+        ),
+        (
+            &only_manage,
+            put_user("u02", user_body("u02", "sales", "admin")),
+            403,
+        ),
         // The Administrator holds more than `users:manage`: neither demoted nor deleted by it.
-        (&only_manage, put_user("admin", user_body("admin", "acme", "learner")), 403),
+        (
+            &only_manage,
+            put_user("admin", user_body("admin", "acme", "learner")),
+            403,
+        ),
         (&only_manage, HttpCall::new("DELETE", "/users/admin"), 403),
         // Only an Owner manages Owners.
-        (ADMIN, put_user("owner", user_body("owner", "acme", "admin")), 403),
-        (ADMIN, put_user("u02", user_body("u02", "sales", "owner")), 403),
+        (
+            ADMIN,
+            put_user("owner", user_body("owner", "acme", "admin")),
+            403,
+        ),
+        (
+            ADMIN,
+            put_user("u02", user_body("u02", "sales", "owner")),
+            403,
+        ),
         (ADMIN, HttpCall::new("DELETE", "/users/owner"), 403),
     ];
     for (caller, call, status) in refused {
@@ -99,28 +146,51 @@ async fn users_manage_stays_within_the_callers_authority<S: Store + 'static>(api
         .as_user(&scoped, put_user("u02", user_body("u02", "hr", "learner")))
         .await;
     let unknown = api
-        .as_user(&scoped, put_user("u02", user_body("u02", "nope", "learner")))
+        .as_user(
+            &scoped,
+            put_user("u02", user_body("u02", "nope", "learner")),
+        )
         .await;
     same_as_unknown(&out, &unknown, "hr", "nope");
     // What the caller may do, it does.
     for (caller, call) in [
-        (&scoped, put_user("u02", user_body("u02", "sales-emea", "learner"))),
-        (&scoped, put_user("new-in-sales", user_body("new-in-sales", "sales", "learner"))),
-        (&only_manage, put_user("u05", user_body("u05", "engineering", "learner"))),
-        (&ADMIN.to_owned(), put_user("u03", user_body("u03", "marketing", "admin"))),
+        (
+            &scoped,
+            put_user("u02", user_body("u02", "sales-emea", "learner")),
+        ),
+        (
+            &scoped,
+            put_user(
+                "new-in-sales",
+                user_body("new-in-sales", "sales", "learner"),
+            ),
+        ),
+        (
+            &only_manage,
+            put_user("u05", user_body("u05", "engineering", "learner")),
+        ),
+        (
+            &ADMIN.to_owned(),
+            put_user("u03", user_body("u03", "marketing", "admin")),
+        ),
     ] {
         let reply = api.as_user(caller, call).await;
         assert_eq!(reply.status, 200, "{caller}: {}", reply.body);
     }
     assert_eq!(
-        stored(&api, "u03").await.map(|u| u.role.as_str().to_owned()),
+        stored(&api, "u03")
+            .await
+            .map(|u| u.role.as_str().to_owned()),
         Some("admin".into())
     );
 }
 
 async fn an_account_always_keeps_an_active_owner<S: Store + 'static>(api: Api<S>) {
     let refusals = [
-        (OWNER, put_user("owner", user_body("owner", "acme", "admin"))),
+        (
+            OWNER,
+            put_user("owner", user_body("owner", "acme", "admin")),
+        ),
         (
             OWNER,
             put_user(
@@ -156,7 +226,10 @@ async fn an_account_always_keeps_an_active_owner<S: Store + 'static>(api: Api<S>
     for round in 0..3 {
         let (a, b) = tokio::join!(
             api.as_user(OWNER, put_user("u10", user_body("u10", "sales", "learner"))),
-            api.as_user("u10", put_user("owner", user_body("owner", "acme", "learner"))),
+            api.as_user(
+                "u10",
+                put_user("owner", user_body("owner", "acme", "learner"))
+            ),
         );
         let statuses = [a.status, b.status];
         let owners = [stored(&api, "owner").await, stored(&api, "u10").await]
@@ -164,7 +237,11 @@ async fn an_account_always_keeps_an_active_owner<S: Store + 'static>(api: Api<S>
             .flatten()
             .filter(groups_domain::ports::is_active_owner)
             .count();
-        assert_eq!(owners, 1, "round {round}: {statuses:?} {} {}", a.body, b.body);
+        assert_eq!(
+            owners, 1,
+            "round {round}: {statuses:?} {} {}",
+            a.body, b.body
+        );
         assert!(statuses.contains(&200), "round {round}: {statuses:?}");
         // Make both owners again for the next round.
         let (owner, other) = if a.status == 200 {
@@ -213,10 +290,16 @@ async fn rules_and_listings_judge_scope_on_every_id<S: Store + 'static>(api: Api
     assert_eq!(inside.status, 200, "{}", inside.body);
     // The user listing by department: scoped callers on DynamoDB used to get a 500 here.
     let a = api
-        .as_user(DEPT_ADMIN, HttpCall::new("GET", "/users?departmentId=marketing"))
+        .as_user(
+            DEPT_ADMIN,
+            HttpCall::new("GET", "/users?departmentId=marketing"),
+        )
         .await;
     let b = api
-        .as_user(DEPT_ADMIN, HttpCall::new("GET", "/users?departmentId=nowhere"))
+        .as_user(
+            DEPT_ADMIN,
+            HttpCall::new("GET", "/users?departmentId=nowhere"),
+        )
         .await;
     same_as_unknown(&a, &b, "marketing", "nowhere");
     for nested in ["true", "false"] {
@@ -256,7 +339,10 @@ async fn member_lists_show_personal_data_only_in_scope<S: Store + 'static>(api: 
         let group = group.clone();
         async move {
             let reply = api
-                .as_user(&user, HttpCall::new("GET", &format!("/groups/{group}/members")))
+                .as_user(
+                    &user,
+                    HttpCall::new("GET", &format!("/groups/{group}/members")),
+                )
                 .await;
             assert_eq!(reply.status, 200, "{}", reply.body);
             reply.body["items"].as_array().expect("items").clone()
@@ -326,7 +412,11 @@ async fn initial_members_are_authorized_before_the_group_is_written<S: Store + '
         )
         .await;
     let created = api.as_user(&full, call()).await;
-    assert_eq!(created.status, 201, "a retry is not a 409: {}", created.body);
+    assert_eq!(
+        created.status, 201,
+        "a retry is not a 409: {}",
+        created.body
+    );
     assert_eq!(created.body["memberCount"], 1);
 }
 
@@ -334,12 +424,20 @@ async fn titles_that_read_alike_are_one_title_and_keys_fit<S: Store + 'static>(a
     let create = |title: String| HttpCall::new("POST", "/groups").json(&json!({"title": title}));
     let first = api.as_user(ADMIN, create("Interns Abroad".into())).await;
     assert_eq!(first.status, 201, "{}", first.body);
-    for twin in ["\u{406}nterns Abroad", "Interns\u{200B} Abroad", "INTERNS ABROAD"] {
+    for twin in [
+        "\u{406}nterns Abroad",
+        "Interns\u{200B} Abroad",
+        "INTERNS ABROAD",
+    ] {
         let reply = api.as_user(ADMIN, create(twin.into())).await;
         assert_eq!(reply.status, 409, "{twin:?}: {}", reply.body);
     }
     let before = api.snapshot().await;
-    for bad in ["\u{FDFA}".repeat(200), "a\u{202E}b".into(), "\u{FEFF}x".into()] {
+    for bad in [
+        "\u{FDFA}".repeat(200),
+        "a\u{202E}b".into(),
+        "\u{FEFF}x".into(),
+    ] {
         let reply = api.as_user(ADMIN, create(bad.clone())).await;
         assert_eq!(reply.status, 400, "{bad:?}: {}", reply.body);
         assert_eq!(reply.body["field"], "title");
@@ -361,7 +459,10 @@ async fn duplicate_keys_are_refused_at_any_depth<S: Store + 'static>(api: Api<S>
     assert_eq!(reply.status, 400, "{}", reply.body);
     assert_eq!(reply.body["field"], "rule/value");
     let no_type = api
-        .as_user(ADMIN, HttpCall::new("POST", "/groups").body(r#"{"title": "No type"}"#))
+        .as_user(
+            ADMIN,
+            HttpCall::new("POST", "/groups").body(r#"{"title": "No type"}"#),
+        )
         .await;
     assert_eq!(no_type.status, 415, "{}", no_type.body);
     assert_eq!(api.snapshot().await, before);

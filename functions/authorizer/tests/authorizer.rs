@@ -268,7 +268,8 @@ fn signed_with_header(claims: &dev::Claims, extra: serde_json::Value) -> String 
         b64(&json),
         b64(&serde_json::to_value(claims).expect("claims"))
     );
-    let signature = jsonwebtoken::crypto::sign(input.as_bytes(), &key, Algorithm::ES256).expect("sign");
+    let signature =
+        jsonwebtoken::crypto::sign(input.as_bytes(), &key, Algorithm::ES256).expect("sign");
     format!("{input}.{signature}")
 }
 
@@ -284,7 +285,10 @@ async fn token_lifetimes_issue_times_critical_headers_and_the_scheme_are_checked
     // A day is the default ceiling on exp − iat.
     let mut long = base();
     long.exp = long.iat + 24 * 3600 + 1;
-    assert!(matches!(check(dev::token(&long).expect("sign")).await, Some(Refusal::Invalid(_))));
+    assert!(matches!(
+        check(dev::token(&long).expect("sign")).await,
+        Some(Refusal::Invalid(_))
+    ));
     let mut day = base();
     day.exp = day.iat + 24 * 3600;
     assert_eq!(check(dev::token(&day).expect("sign")).await, None);
@@ -292,22 +296,40 @@ async fn token_lifetimes_issue_times_critical_headers_and_the_scheme_are_checked
     let mut future = base();
     future.iat += 3600;
     future.nbf = 0;
-    assert!(matches!(check(dev::token(&future).expect("sign")).await, Some(Refusal::Invalid(_))));
+    assert!(matches!(
+        check(dev::token(&future).expect("sign")).await,
+        Some(Refusal::Invalid(_))
+    ));
     let mut skewed = base();
     skewed.iat += 10;
-    assert_eq!(check(dev::token(&skewed).expect("sign")).await, None, "within the leeway");
+    assert_eq!(
+        check(dev::token(&skewed).expect("sign")).await,
+        None,
+        "within the leeway"
+    );
     // A critical extension nobody here understands.
     let crit = signed_with_header(&base(), serde_json::json!({"crit": ["exp"], "exp": 1}));
     assert!(check(crit).await.is_some());
     let plain = signed_with_header(&base(), serde_json::json!({}));
-    assert_eq!(check(plain).await, None, "the hand-signed token is otherwise valid");
+    assert_eq!(
+        check(plain).await,
+        None,
+        "the hand-signed token is otherwise valid"
+    );
     // The scheme in any case.
     let token = dev::token(&base()).expect("sign");
     for scheme in ["Bearer", "bearer", "BEARER", "bEaReR"] {
         let header = format!("{scheme} {token}");
-        assert!(authenticate(&store, &config, Some(&header)).await.is_ok(), "{scheme}");
+        assert!(
+            authenticate(&store, &config, Some(&header)).await.is_ok(),
+            "{scheme}"
+        );
     }
-    assert!(authenticate(&store, &config, Some(&format!("Basic {token}"))).await.is_err());
+    assert!(
+        authenticate(&store, &config, Some(&format!("Basic {token}")))
+            .await
+            .is_err()
+    );
 }
 
 #[tokio::test]
@@ -316,7 +338,12 @@ async fn a_recreated_user_id_does_not_revive_older_tokens() {
     let config = dev::config().expect("config");
     let old = bearer("ann");
     assert!(authenticate(&store, &config, Some(&old)).await.is_ok());
-    let mut ann = user("ann", RoleRef::Builtin(BuiltinRole::Admin), UserStatus::Active, &[]);
+    let mut ann = user(
+        "ann",
+        RoleRef::Builtin(BuiltinRole::Admin),
+        UserStatus::Active,
+        &[],
+    );
     store.delete_user(&acme, &ann.id).await.expect("delete");
     // Recreated later through the service, which stamps the record's creation.
     ann.registered_at = Some(time::OffsetDateTime::now_utc() + time::Duration::seconds(2));

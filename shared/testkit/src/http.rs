@@ -32,6 +32,17 @@ pub async fn send(
     headers: &[(&str, &str)],
     body: Option<&str>,
 ) -> HttpReply {
+    send_bytes(port, method, path, headers, body.map(str::as_bytes)).await
+}
+
+/// [`send`] with a body of any bytes (invalid UTF-8 included).
+pub async fn send_bytes(
+    port: u16,
+    method: &str,
+    path: &str,
+    headers: &[(&str, &str)],
+    body: Option<&[u8]>,
+) -> HttpReply {
     let mut stream = TcpStream::connect(("127.0.0.1", port))
         .await
         .expect("connect");
@@ -44,11 +55,12 @@ pub async fn send(
         request.push_str(&format!("Content-Length: {}\r\n", body.len()));
     }
     request.push_str("\r\n");
+    let mut bytes = request.into_bytes();
     if let Some(body) = body {
-        request.push_str(body);
+        bytes.extend_from_slice(body);
     }
     // A server may answer (413) and close before reading a huge body: read its answer anyway.
-    let _ = stream.write_all(request.as_bytes()).await;
+    let _ = stream.write_all(&bytes).await;
     let mut raw = Vec::new();
     let read = tokio::time::timeout(Duration::from_secs(30), stream.read_to_end(&mut raw))
         .await
