@@ -102,7 +102,7 @@ export async function addUsersDialog(ctx) {
       const extra = [];
       if (data.alreadyMembers.length) extra.push(`${plural(data.alreadyMembers.length, 'was', 'were')} already in the group`);
       if (data.outOfScope.length) extra.push(`${data.outOfScope.length} outside your departments were skipped`);
-      if (data.notFound.length) extra.push(`${data.notFound.length} no longer exist`);
+      if (data.notFound.length) extra.push(`${data.notFound.length} not found or outside your departments`);
       d.close();
       toast(`Added ${plural(data.added.length, 'user')}.${extra.length ? ` ${extra.join('; ')}.` : ''}`);
       await ctx.reload();

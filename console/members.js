@@ -67,7 +67,9 @@ export async function membersSection(ctx, content) {
       canManage ? h('td', { class: 'col-check' }, box) : null,
       h('th', { scope: 'row' }, h('div', { class: 'person' },
         h('span', { class: 'avatar', 'aria-hidden': 'true' }, initials(name)),
-        h('div', null, h('div', { class: 'person-name' }, name), u ? h('div', { class: 'person-mail' }, u.email) : null))),
+        h('div', null, h('div', { class: 'person-name' }, name),
+          u ? h('div', { class: 'person-mail' }, u.email)
+            : m.outOfScope ? h('div', { class: 'person-mail' }, 'Outside your departments') : null))),
       h('td', { class: 'col-dept' }, u && u.departmentId ? deptName(u.departmentId) : '—'),
       h('td', { class: 'col-source' }, m.source === 'rule' ? h('span', { class: 'badge badge-smart' }, 'Rule') : h('span', { class: 'badge' }, 'Manual')),
       h('td', { class: 'col-added' }, fmtDate(m.addedAt, false)),

@@ -336,7 +336,7 @@ async fn a_department_admin_lists_only_their_groups<S: Store + 'static>(api: Api
         .filter_map(|g| g["title"].as_str())
         .collect();
     assert_eq!(titles, ["Business Services", "Direct Sales"]);
-    // Adding a user from another department is reported, not done.
+    // Adding a user from another department is reported as an unknown id, not done.
     let group = api.group_id("Direct Sales").await;
     let reply = api
         .as_user(
@@ -346,7 +346,8 @@ async fn a_department_admin_lists_only_their_groups<S: Store + 'static>(api: Api
         )
         .await;
     assert_eq!(reply.status, 200);
-    assert_eq!(reply.body["outOfScope"], json!(["u04"]));
+    assert_eq!(reply.body["notFound"], json!(["u04"]));
+    assert_eq!(reply.body["outOfScope"], json!([]));
     assert_eq!(reply.body["added"], json!(["u09"]));
 }
 

@@ -41,7 +41,9 @@ pub struct GroupPatch {
 pub struct AddMembersOutcome {
     pub added: Vec<UserId>,
     pub already_members: Vec<UserId>,
+    /// Unknown ids, and users outside the caller's scope (never told apart).
     pub not_found: Vec<UserId>,
+    /// Kept for clients that read it; always empty since out-of-scope users read as unknown.
     pub out_of_scope: Vec<UserId>,
 }
 
@@ -269,18 +271,18 @@ pub async fn add_members<S: Store>(
     let mut outcome = AddMembersOutcome::default();
     let mut candidates = Vec::new();
     for id in ids {
+        // A user outside the caller's scope answers exactly as an unknown one.
         match found.iter().find(|u| u.id == id) {
-            None => outcome.not_found.push(id),
-            Some(user) if !caller.scope.covers(user.department.as_ref()) => {
-                outcome.out_of_scope.push(id)
+            Some(user) if caller.scope.covers(user.department.as_ref()) => {
+                candidates.push(Membership {
+                    group_id: group.id.clone(),
+                    user_id: id,
+                    added_at: now,
+                    added_by: Some(caller.user_id.clone()),
+                    source: MembershipSource::Manual,
+                })
             }
-            Some(_) => candidates.push(Membership {
-                group_id: group.id.clone(),
-                user_id: id,
-                added_at: now,
-                added_by: Some(caller.user_id.clone()),
-                source: MembershipSource::Manual,
-            }),
+            _ => outcome.not_found.push(id),
         }
     }
     if candidates.is_empty() {
