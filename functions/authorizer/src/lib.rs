@@ -89,7 +89,7 @@ fn bearer(header: Option<&str>) -> Result<&str, Refusal> {
     let value = header.ok_or(Refusal::MissingToken)?.trim();
     // The scheme is case-insensitive (RFC 9110 §11.1).
     let (scheme, token) = value
-        .split_once(|c: char| c == ' ' || c == '\t')
+        .split_once([' ', '\t'])
         .ok_or(Refusal::Malformed)?;
     if !scheme.eq_ignore_ascii_case("bearer") {
         return Err(Refusal::Malformed);
