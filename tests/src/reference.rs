@@ -4,9 +4,11 @@
 //!
 //! Its case folding is derived apart from the engine's (which reads Unicode's CaseFolding
 //! table): each character is upper-cased then lower-cased, char by char (so no final-sigma
-//! context rule). That equals full case folding for every character the generators draw
-//! (`ß`→`ss`, `ς`/`Σ`→`σ`, `İ`→`i̇`, `ﬁ`→`fi`, `K` (Kelvin)→`k`) except the dotless `ı`, which
-//! folding leaves alone and which is kept as it is here too.
+//! context rule), and that is repeated until nothing changes, because one round can stop
+//! half-way: the capital sharp s `ẞ` lower-cases to `ß`, which folds on to `ss`. That equals
+//! full case folding for every character the generators draw (`ß`/`ẞ`→`ss`, `ς`/`Σ`→`σ`,
+//! `İ`→`i̇`, `ﬁ`→`fi`, `K` (Kelvin)→`k`) except the dotless `ı`, which folding leaves alone
+//! and which is kept as it is here too (upper-casing it would give `I`, then `i`).
 
 use groups_domain::user::parse_date;
 use groups_domain::{ProfileValue, User, UserStatus};
@@ -62,7 +64,8 @@ pub struct World<'a> {
     pub memberships: &'a HashSet<(String, String)>,
 }
 
-pub fn fold(s: &str) -> String {
+/// One round of upper-casing then lower-casing, char by char, keeping the dotless `ı`.
+fn upper_then_lower(s: &str) -> String {
     s.chars()
         .flat_map(|c| -> Vec<char> {
             if c == 'ı' {
@@ -72,6 +75,20 @@ pub fn fold(s: &str) -> String {
             }
         })
         .collect()
+}
+
+/// Rounds of [`upper_then_lower`] until the text no longer changes (`ẞ` → `ß` → `ss`).
+pub fn fold(s: &str) -> String {
+    let mut folded = upper_then_lower(s);
+    // Two rounds settle every character drawn; the bound only guards against a cycle.
+    for _ in 0..4 {
+        let next = upper_then_lower(&folded);
+        if next == folded {
+            break;
+        }
+        folded = next;
+    }
+    folded
 }
 
 fn lc(s: &str) -> String {
