@@ -491,6 +491,49 @@ async fn held<S: Store + 'static, F: Feeder<S>>(api: &Api<S>, feed: &mut F) {
     let after = check(api, &id, &interns).await;
     assert!(!after.contains(&member));
     assert_eq!(members(api, &dependent).await, after);
+    // A referenced group changing does not move a held group either.
+    let club = api
+        .as_user(
+            ADMIN,
+            HttpCall::new("POST", "/groups").json(&json!({"title": "Held club",
+                "userIds": ["u01", "u02", "u03", "u04", "u05", "u06", "u07", "u08"]})),
+        )
+        .await;
+    let club = club.body["id"].as_str().expect("id").to_owned();
+    let mirror_rule = json!({"attr": "group", "op": "memberOf", "value": club});
+    let mirror = create_smart(api, "Held mirror", &mirror_rule).await;
+    feed.settle(api, guard).await;
+    let mirrored = members(api, &mirror).await;
+    assert_eq!(mirrored.len(), 8);
+    let etag = api
+        .as_user(ADMIN, HttpCall::new("GET", &format!("/groups/{mirror}")))
+        .await
+        .header("etag")
+        .expect("etag")
+        .to_owned();
+    let narrowed =
+        json!({"all": [mirror_rule, {"attr": "jobTitle", "op": "eq", "value": "Nobody"}]});
+    let patched = api
+        .as_user(
+            ADMIN,
+            HttpCall::new("PATCH", &format!("/groups/{mirror}"))
+                .header("if-match", &etag)
+                .json(&json!({"rule": narrowed})),
+        )
+        .await;
+    assert_eq!(patched.status, 200, "{}", patched.body);
+    feed.settle(api, guard).await;
+    assert_eq!(group(api, &mirror).await["evaluation"]["status"], "held");
+    let removed = api
+        .as_user(
+            ADMIN,
+            HttpCall::new("DELETE", &format!("/groups/{club}/members"))
+                .json(&json!({"userIds": ["u01"]})),
+        )
+        .await;
+    assert_eq!(removed.body["removed"], json!(["u01"]));
+    feed.settle(api, guard).await;
+    assert_eq!(members(api, &mirror).await, mirrored, "frozen while held");
 }
 
 #[tokio::test]

@@ -390,6 +390,33 @@ async fn member_lists_show_personal_data_only_in_scope<S: Store + 'static>(api: 
     assert_eq!(hidden.body["rule"]["actual"], Value::Null);
     let shown = explain(ADMIN.into()).await;
     assert_eq!(shown.body["rule"]["actual"], "Specialist");
+    // A rule an Owner saved on a sales group may name a group outside Dana's scope: Dana's
+    // explanation hides that condition's value and result.
+    let smm = api.group_id("SMM").await;
+    let mixed = api
+        .as_user(
+            OWNER,
+            HttpCall::new("POST", "/groups").json(
+                &json!({"title": "Sales or SMM", "kind": "smart",
+                "ownerDepartmentId": "sales",
+                "rule": {"any": [{"attr": "group", "op": "memberOf", "value": smm},
+                                 {"attr": "jobTitle", "op": "eq", "value": "Specialist"}]}}),
+            ),
+        )
+        .await;
+    assert_eq!(mixed.status, 201, "{}", mixed.body);
+    let mixed = mixed.body["id"].as_str().expect("id").to_owned();
+    let path = format!("/groups/{mixed}/members/u01/explain");
+    let dana = api.as_user(DEPT_ADMIN, HttpCall::new("GET", &path)).await;
+    assert_eq!(dana.status, 200, "{}", dana.body);
+    let hidden = &dana.body["rule"]["any"][0];
+    assert_eq!(hidden["hidden"], true, "{hidden}");
+    assert_eq!(hidden["result"], Value::Null);
+    assert_eq!(hidden["actual"], Value::Null);
+    assert_eq!(dana.body["rule"]["any"][1]["actual"], "Specialist");
+    let owner = api.as_user(OWNER, HttpCall::new("GET", &path)).await;
+    assert_eq!(owner.body["rule"]["any"][0].get("hidden"), None);
+    assert!(owner.body["rule"]["any"][0]["result"].is_boolean());
 }
 
 async fn initial_members_are_authorized_before_the_group_is_written<S: Store + 'static>(

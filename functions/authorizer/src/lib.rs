@@ -88,9 +88,7 @@ pub struct Verified {
 fn bearer(header: Option<&str>) -> Result<&str, Refusal> {
     let value = header.ok_or(Refusal::MissingToken)?.trim();
     // The scheme is case-insensitive (RFC 9110 §11.1).
-    let (scheme, token) = value
-        .split_once([' ', '\t'])
-        .ok_or(Refusal::Malformed)?;
+    let (scheme, token) = value.split_once([' ', '\t']).ok_or(Refusal::Malformed)?;
     if !scheme.eq_ignore_ascii_case("bearer") {
         return Err(Refusal::Malformed);
     }
