@@ -2,7 +2,8 @@
 
 import { debounce, fill, h, toast } from './dom.js';
 import { plural } from './format.js';
-import { api, clearError, qs, showError } from './api.js';
+import { api, qs } from './api.js';
+import { clearError, showError } from './problems.js';
 import { deptName, deptOptions, ensureDepartments, pageAll, remember } from './directory.js';
 import { openDialog } from './dialogs.js';
 

@@ -1,9 +1,6 @@
-// The Groups API on the same origin: bearer-authenticated JSON calls, and its problem+json
-// errors as the user sees them (title, detail, field, Retry).
-
-import { alertEl, fill, h, icon } from './dom.js';
-import { S } from './state.js';
-import { PERM_TEXT, roleName, signOut } from './session.js';
+// The Groups API on the same origin: bearer-authenticated JSON calls, failing with ApiError
+// (problem+json, or a network failure). The transport knows nothing of the session: the
+// session tells it where the token comes from and what an unauthorized answer does.
 
 export class ApiError extends Error {
   constructor(status, problem, network = false) {
@@ -14,10 +11,26 @@ export class ApiError extends Error {
   }
 }
 
-/** Calls the API; resolves {data, etag}; rejects with ApiError (problem+json, or a network failure). */
+const hooks = {
+  /** The bearer token to send, or null. */
+  token: () => null,
+  /** Called (once the failing call has been answered) with the problem of a 401 to an authenticated call. */
+  unauthorized: null,
+};
+/** Plugs the session in: `{token: () => string|null, unauthorized: (problem) => void}`. */
+export function configureTransport({ token, unauthorized } = {}) {
+  if (token) hooks.token = token;
+  if (unauthorized) hooks.unauthorized = unauthorized;
+}
+
+/**
+ * Calls the API; resolves {data, etag}; rejects with ApiError (problem+json, or a network failure).
+ * `keepSession` keeps a 401 from reaching the unauthorized hook (signing in checks a new token).
+ */
 export async function api(method, path, { body, ifMatch, signal, keepSession = false } = {}) {
   const headers = { Accept: 'application/json, application/problem+json' };
-  if (S.session) headers.Authorization = `Bearer ${S.session.token}`;
+  const token = hooks.token();
+  if (token) headers.Authorization = `Bearer ${token}`;
   if (body !== undefined) headers['Content-Type'] = 'application/json';
   if (ifMatch) headers['If-Match'] = ifMatch;
   let res;
@@ -36,9 +49,9 @@ export async function api(method, path, { body, ifMatch, signal, keepSession = f
   if (!res.ok) {
     const problem = data && typeof data === 'object' && !Array.isArray(data)
       ? data : { title: `${res.status} ${res.statusText || 'Error'}`, detail: text.slice(0, 300) || 'The server answered with an error.' };
-    if (res.status === 401 && S.session && !keepSession) {
-      const message = problem.detail || 'Your session has expired.';
-      setTimeout(() => signOut(`You were signed out: ${message} Pick a role to sign in again.`), 0);
+    if (res.status === 401 && token && !keepSession && hooks.unauthorized) {
+      const hook = hooks.unauthorized;
+      setTimeout(() => hook(problem), 0);
     }
     throw new ApiError(res.status, problem);
   }
@@ -50,46 +63,3 @@ export const qs = (params) => {
   const s = u.toString();
   return s ? `?${s}` : '';
 };
-
-export function friendlyTitle(err) {
-  const p = err.problem || {};
-  const type = String(p.type || '');
-  if (err.network) return 'Network error';
-  if (err.status === 403) return 'Not allowed';
-  if (type.endsWith(':title-taken')) return 'That title is already used';
-  if (type.endsWith(':version-mismatch')) return 'This group was changed by someone else';
-  if (type.endsWith(':smart-group-membership')) return 'Smart group members follow the rule';
-  return p.title || (err.status ? `Error ${err.status}` : 'Something went wrong');
-}
-function problemDetail(err) {
-  const p = err.problem || {};
-  let detail = p.detail || err.message || '';
-  if (err.status === 403) {
-    const m = /missing permission ([a-z:]+)/.exec(detail);
-    const what = m && PERM_TEXT[m[1]];
-    detail = what ? `Your role (${roleName()}) can't ${what}. (${detail})` : `Your role (${roleName()}) can't do this. ${detail}`;
-  }
-  if (String(p.type || '').endsWith(':version-mismatch')) detail = `${detail}. Reload to see the latest version, then apply your change again.`;
-  return detail;
-}
-/** A visible message for an API error: title, detail, and the offending field. */
-export function problemBox(err, { retry } = {}) {
-  const p = (err && err.problem) || {};
-  const box = h('div', { class: 'problem', 'data-problem-type': p.type || (err.network ? 'network' : '') },
-    icon('error'),
-    h('div', { class: 'problem-text' },
-      h('strong', null, friendlyTitle(err)),
-      h('span', { class: 'problem-detail' }, problemDetail(err)),
-      p.field ? h('div', { class: 'problem-field' }, `Field: ${p.field}`) : null),
-    retry ? h('button', { type: 'button', class: 'btn btn-sm', onclick: retry }, 'Retry') : null);
-  return box;
-}
-export function showError(err, { region = alertEl(), retry } = {}) {
-  if (err && err.name === 'AbortError') return;
-  if (!(err instanceof ApiError)) {
-    console.error(err);
-    err = new ApiError(0, { title: 'Something went wrong', detail: String((err && err.message) || err) });
-  }
-  fill(region, problemBox(err, { retry }));
-}
-export function clearError(region = alertEl()) { fill(region); }

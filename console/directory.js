@@ -3,7 +3,7 @@
 
 import { h } from './dom.js';
 import { S } from './state.js';
-import { can, scopedDepartments } from './session.js';
+import { can, scopedDepartments } from './permissions.js';
 import { api, qs } from './api.js';
 
 export function remember(user) { if (user && user.id) S.users.set(user.id, user); }

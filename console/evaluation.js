@@ -3,8 +3,9 @@
 import { fill, h, icon, toast } from './dom.js';
 import { fmtAgo, plural } from './format.js';
 import { alive, poll, stopPolling } from './state.js';
-import { can } from './session.js';
-import { api, problemBox, showError } from './api.js';
+import { can } from './permissions.js';
+import { api } from './api.js';
+import { problemBox, showError } from './problems.js';
 import { resolveUsers } from './directory.js';
 import { sampleList } from './preview.js';
 

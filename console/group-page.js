@@ -3,16 +3,16 @@
 import { focusHeading, h, icon, render, setTitle, toast } from './dom.js';
 import { fmtDate, plural } from './format.js';
 import { alive, S } from './state.js';
-import { can } from './session.js';
-import { api, clearError, showError } from './api.js';
+import { can } from './permissions.js';
+import { api } from './api.js';
+import { clearError, showError } from './problems.js';
 import { deptName, ensureDepartments, rememberGroup } from './directory.js';
 import { confirmDialog, openDialog, setFieldError } from './dialogs.js';
-import { route } from './router.js';
 import { renderEvaluation } from './evaluation.js';
 import { membersSection } from './members.js';
 import { historySection, ruleSection } from './rule-tabs.js';
 
-export async function groupPage(seq, id, tab) {
+export async function groupPage({ seq, rerender }, id, tab) {
   setTitle('Group');
   render(h('p', { class: 'loading-line' }, 'Loading the group…'));
   let group;
@@ -31,7 +31,7 @@ export async function groupPage(seq, id, tab) {
       h('p', { class: 'muted' }, err.status === 404
         ? 'It may have been deleted, or it belongs to a department outside your scope. '
         : '', h('a', { href: '#/groups' }, 'Back to Groups'))));
-    showError(err, { retry: err.status === 404 || err.status === 403 ? undefined : () => route() });
+    showError(err, { retry: err.status === 404 || err.status === 403 ? undefined : () => rerender() });
     return;
   }
   if (!alive(seq)) return;
@@ -45,7 +45,7 @@ export async function groupPage(seq, id, tab) {
   const descEl = h('p', { class: 'lead', id: 'group-description' }, group.description || '');
   const versionEl = h('dd', null, String(group.version));
   const ctx = {
-    seq, id, group, etag,
+    seq, id, group, etag, rerender,
     setGroup(g, tag) {
       ctx.group = g;
       if (tag) ctx.etag = tag;

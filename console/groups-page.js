@@ -3,12 +3,13 @@
 import { debounce, fill, focusHeading, h, icon, render, setTitle, smartIcon, toast } from './dom.js';
 import { plural } from './format.js';
 import { alive, S } from './state.js';
-import { can, roleName } from './session.js';
-import { api, clearError, friendlyTitle, qs, showError } from './api.js';
+import { can, roleName } from './permissions.js';
+import { api, qs } from './api.js';
+import { clearError, friendlyTitle, showError } from './problems.js';
 import { createGroup, deptName, ensureDepartments, ownerDepartmentField, rememberGroup } from './directory.js';
 import { confirmDialog, openDialog, setFieldError } from './dialogs.js';
 
-export async function groupsPage(seq) {
+export async function groupsPage({ seq }) {
   setTitle('Groups');
   const L = S.list;
   L.cursors = [null];

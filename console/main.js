@@ -4,11 +4,12 @@
 
 import { $ } from './dom.js';
 import { S } from './state.js';
-import { loadMe, loadSession, refreshChrome } from './session.js';
-import { showError } from './api.js';
+import { loadMe, loadSession, refreshChrome, setRerender } from './session.js';
+import { showError } from './problems.js';
 import { route } from './router.js';
 
 function start() {
+  setRerender(route);
   S.session = loadSession();
   const skip = $('#skip-link');
   if (skip) skip.addEventListener('click', (e) => { e.preventDefault(); const m = $('#main'); m.focus(); m.scrollIntoView(); });

@@ -3,11 +3,13 @@
 import { fill, h, icon, toast } from './dom.js';
 import { fmtDate, initials, plural } from './format.js';
 import { alive, S } from './state.js';
-import { can, roleName } from './session.js';
-import { api, qs, showError } from './api.js';
+import { can, roleName } from './permissions.js';
+import { api, qs } from './api.js';
+import { showError } from './problems.js';
 import { deptName, ensureProfileFields, loadGroupIndex, remember, userName } from './directory.js';
 import { confirmDialog, openDialog } from './dialogs.js';
 import { addUsersDialog } from './add-users-dialog.js';
+import { ensureRuleLanguage } from './rule-catalog.js';
 import { explainNode } from './rule-language.js';
 
 export async function membersSection(ctx, content) {
@@ -150,6 +152,7 @@ async function explainDialog(ctx, userId, name) {
       api('GET', `/groups/${encodeURIComponent(ctx.id)}/members/${encodeURIComponent(userId)}/explain`),
       S.groups.size > 1 ? null : loadGroupIndex().catch(() => {}),
       ensureProfileFields().catch(() => {}),
+      ensureRuleLanguage().catch(() => {}),
     ]);
     const summary = data.matches
       ? (data.member ? `${name} matches the rule and is a member.` : `${name} matches the rule but is not a member yet: the next evaluation adds them.`)

@@ -2,22 +2,21 @@
 
 import { debounce, focusHeading, h, render, setTitle, toast } from './dom.js';
 import { alive, S } from './state.js';
-import { scopedDepartments } from './session.js';
-import { clearError, showError } from './api.js';
+import { scopedDepartments } from './permissions.js';
+import { clearError, showError } from './problems.js';
 import { createGroup, ownerDepartmentField } from './directory.js';
 import { setFieldError } from './dialogs.js';
-import { route } from './router.js';
 import { builderDeps, RuleBuilder } from './rule-builder.js';
 import { PreviewPanel } from './preview.js';
 
-export async function smartCreatePage(seq) {
+export async function smartCreatePage({ seq, rerender }) {
   setTitle('New smart group');
   render(h('p', { class: 'loading-line' }, 'Loading…'));
   let groups;
   try { groups = await builderDeps(); } catch (err) {
     if (!alive(seq)) return;
     render(h('div', { class: 'card card-body' }, h('h1', null, 'New smart group'), h('p', null, h('a', { href: '#/groups' }, 'Back to Groups'))));
-    showError(err, { retry: () => route() });
+    showError(err, { retry: () => rerender() });
     return;
   }
   if (!alive(seq)) return;

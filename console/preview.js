@@ -2,7 +2,8 @@
 
 import { fill, h } from './dom.js';
 import { plural } from './format.js';
-import { api, problemBox } from './api.js';
+import { api } from './api.js';
+import { problemBox } from './problems.js';
 import { resolveUsers, userName } from './directory.js';
 
 export function sampleList(ids, total) {

@@ -1,10 +1,14 @@
 // Hash routing (#/signin, #/groups, #/groups/new-smart, #/groups/<id>[/rule|/history]) and the
-// pages that say no: not allowed, permissions not loaded, not found.
+// pages that say no: not allowed, permissions not loaded, not found. Each page gets its view:
+// {seq, rerender}; rerender() shows the current address again (Retry), so no page imports the
+// router.
 
 import { focusHeading, h, icon, render, setTitle } from './dom.js';
 import { alive, nextView, S, stopPolling } from './state.js';
-import { can, loadMe, PERM_TEXT, permSentence, roleName } from './session.js';
-import { ApiError, clearError, showError } from './api.js';
+import { can, PERM_TEXT, permSentence, roleName } from './permissions.js';
+import { loadMe } from './session.js';
+import { ApiError } from './api.js';
+import { clearError, showError } from './problems.js';
 import { signinPage } from './signin-page.js';
 import { groupsPage } from './groups-page.js';
 import { groupPage } from './group-page.js';
@@ -18,25 +22,26 @@ function parseRoute() {
 
 export async function route() {
   const seq = nextView();
+  const view = { seq, rerender: () => route() };
   stopPolling();
   clearError();
   document.querySelectorAll('dialog[open]').forEach((d) => d.close());
   const parts = parseRoute();
   if (!S.session) {
     if (parts[0] !== 'signin') S.afterSignin = location.hash || '#/groups';
-    return signinPage(seq);
+    return signinPage(view);
   }
-  if (parts[0] === 'signin') return signinPage(seq);
+  if (parts[0] === 'signin') return signinPage(view);
   if (!S.me) return whoAmIFailedPage(seq);
   if (!parts.length) { location.replace('#/groups'); return undefined; }
   if (parts[0] === 'groups') {
     if (!can('groups:view')) return notAllowedPage('Groups', 'view groups');
-    if (parts.length === 1) return groupsPage(seq);
+    if (parts.length === 1) return groupsPage(view);
     if (parts[1] === 'new-smart' && parts.length === 2) {
-      return can('groups:create') ? smartCreatePage(seq) : notAllowedPage('New smart group', 'create groups');
+      return can('groups:create') ? smartCreatePage(view) : notAllowedPage('New smart group', 'create groups');
     }
     const tab = parts[2] || 'members';
-    if (['members', 'rule', 'history'].includes(tab) && parts.length <= 3) return groupPage(seq, parts[1], tab);
+    if (['members', 'rule', 'history'].includes(tab) && parts.length <= 3) return groupPage(view, parts[1], tab);
   }
   return notFoundPage();
 }

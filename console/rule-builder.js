@@ -1,12 +1,28 @@
 // The rule builder: nested groups of conditions, edited in place, with the API's errors marked.
+// Its attributes, operators, value inputs and limits follow the catalog (rule-catalog.js).
 
 import { $, fill, h, icon } from './dom.js';
 import { S } from './state.js';
 import { deptOptions, ensureDepartments, ensureProfileFields, loadGroupIndex } from './directory.js';
 import {
-  ATTRS, attrType, defaultValue, humanize, MAX_CONDITIONS, MAX_DEPTH, MODE_LABEL, newCond, newGroup,
-  opLabel, OPS, rootFromWire, ruleProblemText, toWire, valueKind,
+  attrType, catalogAttributes, combinators, ensureRuleLanguage, enumValues, findAttribute, limits,
+} from './rule-catalog.js';
+import { defaultValue, newCond, newGroup, offeredOps, rootFromWire, toWire, valueKind } from './rule-model.js';
+import {
+  attrNameLabel, daysSuffix, fieldAttrLabels, humanize, MODE_LABEL, opLabel, ruleProblemText,
 } from './rule-language.js';
+
+/** The match modes the language's combinators allow (and the current one). */
+function modeChoices(current) {
+  const comb = combinators();
+  const not = comb.includes('not');
+  const ok = { all: comb.includes('all'), any: comb.includes('any'), none: not && comb.includes('any'), notAll: not && comb.includes('all') };
+  return Object.keys(MODE_LABEL).filter((m) => ok[m] || m === current);
+}
+/** The fields of an attribute that takes one, as seen in the directory (profile fields). */
+function knownFields(name) {
+  return name === 'profile' ? Array.from((S.profileFields || new Map()).keys()).sort() : [];
+}
 
 /**
  * The rule builder: nested groups (all / any / none / not all) of conditions (attribute, operator,
@@ -37,11 +53,12 @@ export function RuleBuilder({ rule, groups = [], excludeGroupId, disabled = fals
     parents.set(g.id, parent);
     const modeId = `${g.id}-mode`;
     const modeSel = h('select', { id: modeId, 'data-node': g.id, 'data-part': 'mode', 'aria-label': depth ? 'Match mode of this group' : 'Match mode' },
-      Object.entries(MODE_LABEL).map(([v, label]) => h('option', { value: v, selected: g.mode === v }, label)));
+      modeChoices(g.mode).map((v) => h('option', { value: v, selected: g.mode === v }, MODE_LABEL[v])));
     modeSel.addEventListener('change', () => { g.mode = modeSel.value; rerender({ node: g.id, part: 'mode' }); changed(); });
     const total = countConds(root);
-    const addCond = h('button', { type: 'button', class: 'btn btn-sm', 'data-node': g.id, 'data-part': 'add-cond', disabled: total >= MAX_CONDITIONS }, icon('plus'), 'Add condition');
-    const addGroup = h('button', { type: 'button', class: 'btn btn-sm', 'data-node': g.id, 'data-part': 'add-group', disabled: depth >= MAX_DEPTH - 2 || total >= MAX_CONDITIONS }, icon('plus'), 'Add group');
+    const { maxConditions = Infinity, maxDepth = Infinity } = limits();
+    const addCond = h('button', { type: 'button', class: 'btn btn-sm', 'data-node': g.id, 'data-part': 'add-cond', disabled: total >= maxConditions }, icon('plus'), 'Add condition');
+    const addGroup = h('button', { type: 'button', class: 'btn btn-sm', 'data-node': g.id, 'data-part': 'add-group', disabled: depth >= maxDepth - 2 || total >= maxConditions }, icon('plus'), 'Add group');
     addCond.addEventListener('click', () => {
       const c = newCond();
       g.children.push(c);
@@ -91,44 +108,50 @@ export function RuleBuilder({ rule, groups = [], excludeGroupId, disabled = fals
 
   function fillCond(row, c, parent) {
     const type = attrType(c.attr);
-    const isProfile = c.attr.startsWith('profile.');
-    const known = isProfile && S.profileFields && S.profileFields.has(c.attr.slice(8));
-    const attrValue = isProfile && !known ? 'profile.*' : c.attr;
+    const found = findAttribute(c.attr);
+    // An attribute that takes a field (profile.country): a field seen in the directory is picked
+    // from the list, any other is typed in.
+    const fieldAttr = found && found.entry.field ? found.entry.name : null;
+    const known = fieldAttr && knownFields(fieldAttr).includes(found.field);
+    const attrValue = fieldAttr && !known ? `${fieldAttr}.*` : c.attr;
     const errId = `${c.id}-err`;
     const attrSel = h('select', { class: 'rb-attr', 'aria-label': 'Attribute', 'data-node': c.id, 'data-part': 'attr' },
-      ATTRS.map((a) => h('option', { value: a.id, selected: attrValue === a.id }, a.label)),
-      h('optgroup', { label: 'Profile fields' },
-        Array.from((S.profileFields || new Map()).keys()).sort().map((k) => h('option', { value: `profile.${k}`, selected: attrValue === `profile.${k}` }, humanize(k))),
-        h('option', { value: 'profile.*', selected: attrValue === 'profile.*' }, 'Other profile field…')));
-    if (!ATTRS.some((a) => a.id === c.attr) && !isProfile) {
+      catalogAttributes().map((a) => (a.field
+        ? h('optgroup', { label: fieldAttrLabels(a.name).group },
+          knownFields(a.name).map((k) => h('option', { value: `${a.name}.${k}`, selected: attrValue === `${a.name}.${k}` }, humanize(k))),
+          h('option', { value: `${a.name}.*`, selected: attrValue === `${a.name}.*` }, fieldAttrLabels(a.name).other))
+        : h('option', { value: a.name, selected: attrValue === a.name }, attrNameLabel(a.name)))));
+    if (!found) {
       attrSel.append(h('option', { value: c.attr, selected: true }, c.attr));
     }
     attrSel.addEventListener('change', () => {
-      c.attr = attrSel.value === 'profile.*' ? 'profile.' : attrSel.value;
-      const t = attrType(c.attr);
-      if (!OPS[t].includes(c.op)) c.op = OPS[t][0];
-      c.value = defaultValue(valueKind(t, c.op));
+      const other = attrSel.value.endsWith('.*');
+      c.attr = other ? attrSel.value.slice(0, -1) : attrSel.value;
+      const ops = offeredOps(c.attr);
+      if (!ops.includes(c.op)) c.op = ops[0] || '';
+      c.value = defaultValue(valueKind(c.attr, c.op), c.attr);
       c.error = null;
-      refill(row, c, parent, attrSel.value === 'profile.*' ? 'field' : 'attr');
+      refill(row, c, parent, other ? 'field' : 'attr');
       changed();
     });
-    const field = isProfile && !known ? h('input', { type: 'text', class: 'rb-field', 'aria-label': 'Profile field name', placeholder: 'field name', value: c.attr.slice(8), 'data-node': c.id, 'data-part': 'field', autocomplete: 'off' }) : null;
-    if (field) field.addEventListener('input', () => { c.attr = `profile.${field.value.trim()}`; c.error = null; changed(); });
+    const field = fieldAttr && !known ? h('input', { type: 'text', class: 'rb-field', 'aria-label': `${humanize(fieldAttr)} field name`, placeholder: 'field name', value: found.field, 'data-node': c.id, 'data-part': 'field', autocomplete: 'off' }) : null;
+    if (field) field.addEventListener('input', () => { c.attr = `${fieldAttr}.${field.value.trim()}`; c.error = null; changed(); });
 
-    const ops = OPS[type].includes(c.op) || !c.op ? OPS[type] : [...OPS[type], c.op];
+    const offered = offeredOps(c.attr);
+    const ops = offered.includes(c.op) || !c.op ? offered : [...offered, c.op];
     const opSel = h('select', { class: 'rb-op', 'aria-label': 'Operator', 'data-node': c.id, 'data-part': 'op' },
       ops.map((o) => h('option', { value: o, selected: c.op === o }, opLabel(o, type))));
     opSel.addEventListener('change', () => {
-      const before = valueKind(type, c.op);
+      const before = valueKind(c.attr, c.op);
       c.op = opSel.value;
-      const after = valueKind(type, c.op);
-      if (before !== after) c.value = defaultValue(after);
+      const after = valueKind(c.attr, c.op);
+      if (before !== after) c.value = defaultValue(after, c.attr);
       c.error = null;
       refill(row, c, parent, 'op');
       changed();
     });
 
-    const valueBox = h('div', { class: 'rb-value' }, valueInput(c, type));
+    const valueBox = h('div', { class: 'rb-value' }, valueInput(c));
     const remove = h('button', { type: 'button', class: 'btn btn-ghost btn-icon rb-remove', 'aria-label': 'Remove condition', title: 'Remove condition', 'data-node': c.id, 'data-part': 'remove' }, icon('trash'));
     remove.addEventListener('click', () => {
       parent.children.splice(parent.children.indexOf(c), 1);
@@ -156,8 +179,10 @@ export function RuleBuilder({ rule, groups = [], excludeGroupId, disabled = fals
     if (target) target.focus();
   }
 
-  function valueInput(c, type) {
-    const kind = valueKind(type, c.op);
+  function valueInput(c) {
+    const kind = valueKind(c.attr, c.op);
+    const { maxDays, maxTextChars, maxPatternChars } = limits();
+    const statuses = enumValues(c.attr);
     const common = { 'aria-label': 'Value', 'data-node': c.id, 'data-part': 'value' };
     const onInput = (get) => (e) => {
       c.value = get(e.target);
@@ -185,19 +210,22 @@ export function RuleBuilder({ rule, groups = [], excludeGroupId, disabled = fals
         return sel;
       }
       case 'status': {
-        const sel = h('select', common, ['active', 'inactive'].map((s) => h('option', { value: s, selected: c.value === s }, s)));
+        const sel = h('select', common, statuses.map((s) => h('option', { value: s, selected: c.value === s }, s)),
+          c.value && !statuses.includes(c.value) ? h('option', { value: c.value, selected: true }, c.value) : null);
         sel.addEventListener('change', onInput((t) => t.value));
         return sel;
       }
       case 'statuses': {
-        const sel = h('select', { ...common, multiple: true, size: 2 }, ['active', 'inactive'].map((s) => h('option', { value: s, selected: c.value.includes(s) }, s)));
+        const extra = c.value.filter((s) => !statuses.includes(s));
+        const sel = h('select', { ...common, multiple: true, size: Math.min(5, Math.max(2, statuses.length + extra.length)) },
+          [...statuses, ...extra].map((s) => h('option', { value: s, selected: c.value.includes(s) }, s)));
         sel.addEventListener('change', onInput((t) => Array.from(t.selectedOptions).map((o) => o.value)));
         return sel;
       }
       case 'days': {
-        const input = h('input', { ...common, type: 'number', min: 0, step: 1, value: c.value, inputmode: 'numeric' });
+        const input = h('input', { ...common, type: 'number', min: 0, max: maxDays, step: 1, value: c.value, inputmode: 'numeric' });
         input.addEventListener('input', onInput((t) => t.value));
-        return [input, h('span', { class: 'rb-suffix' }, c.op === 'moreThanDaysAgo' ? 'days ago' : 'days')];
+        return [input, h('span', { class: 'rb-suffix' }, daysSuffix(c.op))];
       }
       case 'date': {
         const plain = c.value && !/^\d{4}-\d{2}-\d{2}$/.test(c.value);
@@ -211,13 +239,18 @@ export function RuleBuilder({ rule, groups = [], excludeGroupId, disabled = fals
         input.addEventListener('input', onInput((t) => t.value));
         return input;
       }
-      case 'numbers': case 'texts': {
-        const input = h('input', { ...common, type: 'text', value: c.value, placeholder: 'value, value, …', autocomplete: 'off' });
+      case 'numbers': case 'texts': case 'dates': {
+        const input = h('input', { ...common, type: 'text', value: c.value, placeholder: kind === 'dates' ? 'YYYY-MM-DD, YYYY-MM-DD' : 'value, value, …', autocomplete: 'off' });
+        input.addEventListener('input', onInput((t) => t.value));
+        return input;
+      }
+      case 'pattern': {
+        const input = h('input', { ...common, type: 'text', value: c.value, placeholder: 'regular expression', autocomplete: 'off', maxlength: maxPatternChars });
         input.addEventListener('input', onInput((t) => t.value));
         return input;
       }
       default: {
-        const input = h('input', { ...common, type: 'text', value: c.value, placeholder: c.op === 'matches' ? 'regular expression' : '', autocomplete: 'off',
+        const input = h('input', { ...common, type: 'text', value: c.value, autocomplete: 'off', maxlength: maxTextChars,
           list: c.attr === 'role' ? 'rb-roles' : null });
         input.addEventListener('input', onInput((t) => t.value));
         return input;
@@ -283,12 +316,13 @@ export function RuleBuilder({ rule, groups = [], excludeGroupId, disabled = fals
   return api_;
 }
 
-/** What the builder offers (departments, profile fields) loaded; resolves the groups a condition can name. */
+/** What the builder offers (the rule language, departments, profile fields) loaded; resolves the groups a condition can name. */
 export async function builderDeps() {
   const [, groups] = await Promise.all([
     ensureDepartments().catch((e) => { if (e.status !== 403) throw e; }),
     loadGroupIndex(),
     ensureProfileFields(),
+    ensureRuleLanguage(),
   ]);
   return groups;
 }

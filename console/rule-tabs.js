@@ -3,18 +3,20 @@
 import { debounce, fill, h, toast } from './dom.js';
 import { fmtDate } from './format.js';
 import { alive, S } from './state.js';
-import { can } from './session.js';
-import { api, clearError, qs, showError } from './api.js';
+import { can } from './permissions.js';
+import { api, qs } from './api.js';
+import { clearError, showError } from './problems.js';
 import { ensureProfileFields, loadGroupIndex } from './directory.js';
-import { route } from './router.js';
-import { rootFromWire, ruleTree, toWire } from './rule-language.js';
+import { ensureRuleLanguage } from './rule-catalog.js';
+import { rootFromWire, toWire } from './rule-model.js';
+import { ruleTree } from './rule-language.js';
 import { builderDeps, RuleBuilder } from './rule-builder.js';
 import { PreviewPanel } from './preview.js';
 
 export async function ruleSection(ctx, content) {
   fill(content, h('p', { class: 'loading-line' }, 'Loading the rule…'));
   let groups;
-  try { groups = await builderDeps(); } catch (err) { showError(err, { retry: () => route() }); return; }
+  try { groups = await builderDeps(); } catch (err) { showError(err, { retry: () => ctx.rerender() }); return; }
   if (!alive(ctx.seq)) return;
   const canEdit = can('groups:edit');
   const draft = S.ruleDraft && S.ruleDraft.groupId === ctx.id ? S.ruleDraft : null;
@@ -60,7 +62,7 @@ export async function ruleSection(ctx, content) {
         save.disabled = false;
         const retry = err.status === 412 ? async () => {
           S.ruleDraft = { groupId: ctx.id, rule, note: 'Your unsaved rule was kept over the latest version: review it and save again.' };
-          route();
+          ctx.rerender();
         } : undefined;
         showError(err, { region: formAlert, retry });
         builder.showProblem(err);
@@ -77,7 +79,11 @@ export async function historySection(ctx, content) {
   fill(content, h('section', { class: 'card', 'aria-labelledby': 'hist-h' },
     h('div', { class: 'card-head' }, h('h2', { id: 'hist-h' }, 'Rule history'), h('span', { class: 'muted small' }, 'Every saved rule, newest first.')),
     list, more));
-  try { await loadGroupIndex(); await ensureProfileFields(); } catch { /* names fall back to ids */ }
+  // Names fall back to ids, and words to wire names, when these cannot be loaded.
+  await Promise.all([
+    loadGroupIndex().then(() => ensureProfileFields()).catch(() => {}),
+    ensureRuleLanguage().catch(() => {}),
+  ]);
   async function load(cursor) {
     try {
       const { data } = await api('GET', `/groups/${encodeURIComponent(ctx.id)}/rule-versions${qs({ limit: 20, cursor })}`);

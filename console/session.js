@@ -1,26 +1,28 @@
 // The session: the bearer token kept in sessionStorage, GET /me (who is signed in, their role,
-// what it may do and where), signing out, and the header that shows who is signed in.
+// what it may do and where), signing out, and the header that shows who is signed in. It plugs
+// itself into the transport: the token to send, and signing out on an unauthorized answer.
 
 import { $, fill, h } from './dom.js';
 import { initials } from './format.js';
 import { newListState, S, stopPolling } from './state.js';
-import { api, ApiError } from './api.js';
+import { api, ApiError, configureTransport } from './api.js';
 import { deptName, ensureDepartments, remember } from './directory.js';
-import { route } from './router.js';
+import { myName, permSentence, roleLabel, scopedDepartments } from './permissions.js';
 
 const STORE_KEY = 'groups-console.session';
-/** Names and descriptions of the built-in roles (what they may do comes from GET /me). */
-export const ROLE_INFO = {
-  owner: { label: 'Account Owner', desc: 'Everything, on the whole account' },
-  admin: { label: 'Administrator', desc: 'Everything except managing the owner' },
-  departmentAdmin: { label: 'Department Administrator', desc: 'Groups and members of the departments they manage, nested included' },
-  learner: { label: 'Learner', desc: 'No access to group management' },
-};
-export const PERM_TEXT = {
-  'groups:view': 'view groups', 'groups:create': 'create groups', 'groups:edit': 'edit groups',
-  'groups:delete': 'delete groups', 'groups:members': 'manage group members', 'users:view': 'view users',
-  'users:manage': 'manage users', 'roles:manage': 'manage roles', 'owner:manage': 'manage the account owner',
-};
+
+configureTransport({
+  token: () => (S.session ? S.session.token : null),
+  unauthorized: (problem) => {
+    const message = problem.detail || 'Your session has expired.';
+    signOut(`You were signed out: ${message} Pick a role to sign in again.`);
+  },
+});
+
+// Shows the current address again (the router's route(), set by main.js): signing out on the
+// sign-in page itself re-renders it.
+let rerender = () => {};
+export function setRerender(fn) { rerender = fn; }
 
 function decodeJwt(token) {
   try {
@@ -42,37 +44,6 @@ export function loadSession() {
 function saveSession() {
   if (S.session) sessionStorage.setItem(STORE_KEY, JSON.stringify(S.session));
   else sessionStorage.removeItem(STORE_KEY);
-}
-function roleKey() { return (S.me && S.me.role) || (S.session && S.session.roleKey) || ''; }
-export function roleLabel(key = roleKey()) {
-  if (ROLE_INFO[key]) return ROLE_INFO[key].label;
-  if (!key) return 'Signed in';
-  return `${key[0].toUpperCase()}${key.slice(1)} (custom role)`;
-}
-/** The role's name for sentences ("Your role (Trainer) can't …"). */
-export function roleName(key = roleKey()) {
-  if (ROLE_INFO[key]) return ROLE_INFO[key].label;
-  return key ? `${key[0].toUpperCase()}${key.slice(1)}` : 'unknown';
-}
-/** Whether the signed-in caller may do something, as GET /me says (built-in and custom roles alike). */
-export function can(perm) {
-  return Boolean(S.session && S.me && Array.isArray(S.me.permissions) && S.me.permissions.includes(perm));
-}
-/** The departments (with their subtrees) the caller's permissions are limited to; [] for the whole account. */
-export function scopedDepartments() {
-  return (S.me && Array.isArray(S.me.departmentIds)) ? S.me.departmentIds : [];
-}
-/** The signed-in user's name (from /me's directory record), or their id. */
-export function myName() {
-  const u = S.me && S.me.user;
-  const name = u ? `${u.firstName || ''} ${u.lastName || ''}`.trim() : '';
-  return name || (S.me && S.me.userId) || (S.session && S.session.sub) || '';
-}
-/** "view groups, manage group members and view users" (for the header and the sign-in page). */
-export function permSentence(perms) {
-  const words = perms.map((p) => PERM_TEXT[p] || p);
-  if (!words.length) return 'nothing in the console';
-  return words.length === 1 ? words[0] : `${words.slice(0, -1).join(', ')} and ${words[words.length - 1]}`;
 }
 
 export function refreshChrome() {
@@ -101,6 +72,7 @@ export function signOut(message) {
   S.me = null;
   S.departments = null;
   S.profileFields = null;
+  S.ruleLanguage = null;
   S.users.clear();
   S.unknownUsers.clear();
   S.groups.clear();
@@ -109,13 +81,14 @@ export function signOut(message) {
   refreshChrome();
   stopPolling();
   S.signinMessage = message || '';
-  if (location.hash === '#/signin') route(); else location.hash = '#/signin';
+  if (location.hash === '#/signin') rerender(); else location.hash = '#/signin';
 }
 
 export async function startSession(roleKey, token) {
   const claims = decodeJwt(token);
   if (!claims || !claims.sub) throw new Error('That is not a bearer token (a JWT).');
   S.session = { roleKey, token, sub: claims.sub, acc: claims.acc, exp: claims.exp };
+  S.ruleLanguage = null;
   try {
     await loadMe({ keepSession: true });
   } catch (err) {

@@ -3,11 +3,12 @@
 import { $, fill, focusHeading, h, icon, render, setTitle, toast } from './dom.js';
 import { initials } from './format.js';
 import { alive, newListState, S } from './state.js';
-import { myName, PERM_TEXT, permSentence, ROLE_INFO, roleLabel, startSession } from './session.js';
-import { ApiError, showError } from './api.js';
-import { route } from './router.js';
+import { myName, PERM_TEXT, permSentence, ROLE_INFO, roleLabel } from './permissions.js';
+import { startSession } from './session.js';
+import { ApiError } from './api.js';
+import { showError } from './problems.js';
 
-export async function signinPage(seq) {
+export async function signinPage({ seq, rerender }) {
   setTitle('Sign in');
   const list = h('ul', { class: 'roles', 'aria-label': 'Demo roles' }, h('li', { class: 'muted' }, 'Loading demo roles…'));
   const region = h('div', { class: 'alert-region', role: 'alert' });
@@ -20,7 +21,7 @@ export async function signinPage(seq) {
     e.preventDefault();
     try {
       await startSession('', tokenArea.value.trim());
-      finishSignin();
+      finishSignin(rerender);
     } catch (err) { showError(err, { region }); }
   });
   const message = S.signinMessage;
@@ -47,7 +48,7 @@ export async function signinPage(seq) {
     if (!alive(seq)) return;
     fill(list);
     showError(err instanceof ApiError ? err : new ApiError(0, { title: 'Network error', detail: 'The demo roles could not be loaded: the server could not be reached.' }, true),
-      { region, retry: () => route() });
+      { region, retry: () => rerender() });
     $('details.token-entry').open = true;
     return;
   }
@@ -67,7 +68,7 @@ export async function signinPage(seq) {
       btn.disabled = true;
       try {
         await startSession(key, tokens[key]);
-        finishSignin();
+        finishSignin(rerender);
       } catch (err) {
         btn.disabled = false;
         showError(err, { region });
@@ -90,10 +91,10 @@ async function describeCustomRole(token, el) {
   } catch { /* keep the generic line */ }
 }
 
-function finishSignin() {
+function finishSignin(rerender) {
   S.list = newListState();
   const target = S.afterSignin && !S.afterSignin.startsWith('#/signin') ? S.afterSignin : '#/groups';
   S.afterSignin = null;
   toast(`Signed in as ${myName()} (${roleLabel()}).`);
-  if (location.hash === target) route(); else location.hash = target;
+  if (location.hash === target) rerender(); else location.hash = target;
 }

@@ -11,6 +11,7 @@ export const S = {
   unknownUsers: new Set(), // ids a directory search did not find (deleted, or outside the caller's scope)
   groups: new Map(), // id -> {title, kind}, filled from every listing
   profileFields: null, // Map name -> 'text'|'number'|'date'|'list'
+  ruleLanguage: null, // GET /smart-groups/rule-language: {attributes, combinators, limits}, once per session
   list: newListState(),
   ruleDraft: null, // {groupId, rule, note}
   signinMessage: '', // said on the sign-in page (why the user was signed out)

@@ -1,5 +1,6 @@
-// Smart groups: the rule builder (conditions, any/all groups, nesting), the live preview, saving,
-// re-evaluating with progress, "why", the guard's held evaluation, and the rule history.
+// Smart groups: the rule builder (conditions, any/all groups, nesting; its pickers following the
+// API's rule-language catalog), the live preview, saving, re-evaluating with progress, "why", the
+// guard's held evaluation, and the rule history.
 import assert from 'node:assert/strict';
 import {
   api, BASE_URL, browserSuite, createGroup, eventually, fullName, groupsReady, inSubtree, row,
@@ -310,6 +311,40 @@ it('offers value inputs that fit the attribute: departments, statuses, dates, re
   await c.getByLabel('Value').fill('JP, BR');
   await eventually(async () => assert.equal(await page.locator('#preview-matching').textContent(),
     String(users.filter((u) => ['JP', 'BR'].includes(u.profile.country)).length)));
+});
+
+it("offers, for each attribute, exactly the operators of the API's rule-language catalog", async (page) => {
+  const res = await api('admin', 'GET', '/smart-groups/rule-language');
+  assert.equal(res.status, 200, `GET /smart-groups/rule-language: ${JSON.stringify(res.body)}`);
+  const { attributes } = res.body;
+  assert.ok(Array.isArray(attributes) && attributes.length > 0, 'the catalog lists attributes');
+  await signIn(page, 'admin');
+  await page.goto(`${BASE_URL}/#/groups/new-smart`);
+  await page.locator('#preview[data-state="ready"]').waitFor();
+  const c = cond(page, 1);
+  // Every attribute can be picked; one that takes a field (profile.<field>) as "Other … field",
+  // which offers whatever the attribute takes, the field's type being unknown.
+  const pick = (a) => (a.field ? `${a.name}.*` : a.name);
+  const attrOptions = await c.getByLabel('Attribute').locator('option').evaluateAll((os) => os.map((o) => o.value));
+  assert.deepEqual(attributes.map(pick).filter((v) => !attrOptions.includes(v)), [], 'catalog attributes missing from the picker');
+  const problems = [];
+  for (const attr of attributes) {
+    await c.getByLabel('Attribute').selectOption(pick(attr));
+    const offered = await c.getByLabel('Operator').locator('option').evaluateAll((os) => os.map((o) => o.value));
+    const expected = attr.operators.map((o) => o.name);
+    const missing = expected.filter((o) => !offered.includes(o));
+    const extra = offered.filter((o) => !expected.includes(o));
+    if (missing.length || extra.length) {
+      problems.push(`${attr.name}: missing ${missing.join(', ') || 'none'}; extra ${extra.join(', ') || 'none'}`);
+    }
+    // Each operator offered takes a value input exactly when its value shape is not "none".
+    for (const op of attr.operators.filter((o) => offered.includes(o.name))) {
+      await c.getByLabel('Operator').selectOption(op.name);
+      const inputs = await c.locator('[data-part="value"]').count();
+      if ((op.value === 'none') !== (inputs === 0)) problems.push(`${attr.name} ${op.name} (${op.value}): ${inputs} value inputs`);
+    }
+  }
+  assert.deepEqual(problems, [], 'the operator picker differs from the catalog');
 });
 
 it('marks the condition that names a department that does not exist, in the preview and on save', async (page) => {
