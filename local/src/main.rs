@@ -2,11 +2,12 @@
 //! [--console-dir DIR]`
 //!
 //! Serves the whole API on 127.0.0.1. The store is in memory unless `--dynamodb-endpoint`
-//! points at DynamoDB (Local or AWS); the table is created when missing.
+//! points at DynamoDB Local (with its static local credentials); the table is created when
+//! missing.
 
 use groups_domain::Store;
 use groups_domain::ports::Change;
-use groups_http::Ctx;
+use groups_http::Deps;
 use groups_local::stream::Feed;
 use groups_local::{demo_tokens, seed, server};
 use groups_store::dynamo::{create_table, local_client};
@@ -82,7 +83,7 @@ async fn serve<S: Store + 'static>(
         println!("  {role}: {}", token.as_str().unwrap_or_default());
     }
     let mut app = server::App::new(
-        Ctx::new(store),
+        Deps::new(store),
         authorizer::dev::config()?,
         tokens,
         args.allowed_origins.clone(),

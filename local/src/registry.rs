@@ -1,15 +1,17 @@
-//! Every HTTP function, mounted by descriptor. Adding a function is a new crate plus one line
-//! in [`functions`].
+//! Every HTTP function, mounted by descriptor, each request checked against its descriptor's
+//! access before its handler runs (as the Lambda entry point does). Adding a function is a new
+//! crate, its line in [`functions`], and the places tests name when they are missing (the
+//! workspace, the template, the OpenAPI document, the role matrix).
 
 use groups_domain::{Error, Store};
 use groups_http::event::{HttpCall, request, v2_event};
-use groups_http::{Body, Ctx, FunctionDescriptor, HttpError, Request, Response};
+use groups_http::{Body, Deps, FunctionDescriptor, HttpError, Request, Response};
 use serde_json::{Map, Value};
 use std::future::Future;
 use std::pin::Pin;
 
 pub type Handler<S> =
-    for<'a> fn(&'a Ctx<S>, Request) -> Pin<Box<dyn Future<Output = Response<Body>> + Send + 'a>>;
+    for<'a> fn(&'a Deps<S>, Request) -> Pin<Box<dyn Future<Output = Response<Body>> + Send + 'a>>;
 
 pub struct Function<S> {
     pub descriptor: FunctionDescriptor,
@@ -45,6 +47,7 @@ pub fn functions<S: Store + 'static>() -> Vec<Function<S>> {
         function!(rule_versions),
         function!(put_user),
         function!(delete_user),
+        function!(rule_language),
     ]
 }
 
@@ -62,7 +65,7 @@ pub fn descriptors() -> Vec<FunctionDescriptor> {
 /// authorizer's context, and invokes the function's handler.
 pub async fn dispatch<S: Store + 'static>(
     functions: &[Function<S>],
-    ctx: &Ctx<S>,
+    ctx: &Deps<S>,
     call: &HttpCall,
     authorizer: Map<String, Value>,
 ) -> Response<Body> {
@@ -80,7 +83,10 @@ pub async fn dispatch<S: Store + 'static>(
             }
             let event = v2_event(call, route, &params, authorizer);
             return match request(&event) {
-                Ok(req) => (function.handler)(ctx, req).await,
+                Ok(req) => match groups_http::descriptor::refuse(&function.descriptor, &req) {
+                    Some(refusal) => refusal,
+                    None => (function.handler)(ctx, req).await,
+                },
                 Err(e) => HttpError::from(Error::validation("", format!("malformed request: {e}")))
                     .into_response(),
             };

@@ -14,7 +14,7 @@ use groups_http::descriptor::{
     CORS_ALLOW_HEADERS, CORS_ALLOW_METHODS, CORS_EXPOSE_HEADERS, CORS_MAX_AGE_SECONDS,
 };
 use groups_http::event::HttpCall;
-use groups_http::{Body, Ctx, HttpError};
+use groups_http::{Body, Deps, HttpError};
 use http::{HeaderValue, Method, StatusCode, header};
 use serde_json::{Map, Value};
 use std::sync::Arc;
@@ -23,7 +23,7 @@ use tokio::sync::mpsc;
 use tracing::Instrument;
 
 pub struct App<S> {
-    pub ctx: Ctx<S>,
+    pub ctx: Deps<S>,
     pub functions: Vec<Function<S>>,
     pub auth: AuthConfig,
     /// Role name (or custom-role user id) → bearer token, served at `/dev/tokens`.
@@ -36,7 +36,7 @@ pub struct App<S> {
 
 impl<S: Store + 'static> App<S> {
     pub fn new(
-        ctx: Ctx<S>,
+        ctx: Deps<S>,
         auth: AuthConfig,
         tokens: Map<String, Value>,
         allowed_origins: Vec<String>,

@@ -12,7 +12,7 @@ use groups_domain::ports::{DirectoryStore, GroupStore};
 use groups_domain::service::{self, NewGroup};
 use groups_domain::smart::{self, Evaluator, Guard};
 use groups_domain::{AccountId, Department, DepartmentId, GroupId, GroupKind, UserId};
-use groups_http::Ctx;
+use groups_http::Deps;
 use groups_http::event::HttpCall;
 use groups_local::registry::{dispatch, functions};
 use groups_store::dynamo::Capacity;
@@ -322,7 +322,7 @@ async fn incremental(groups: usize) {
     smart::refresh_account(&ev, None, &|| false)
         .await
         .expect("refresh");
-    let ctx = Ctx::with_events(store.clone(), Arc::new(CountedEvents::default()));
+    let ctx = Deps::with_events(store.clone(), Arc::new(CountedEvents::default()));
     // A user who moves into the first rule's team (Sales, Germany, level 0) and out of others.
     let id = UserId::parse("id", "u7").expect("id");
     let mut user = store

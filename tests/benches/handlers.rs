@@ -3,12 +3,14 @@
 //! JSON the runtime receives (lambda_http parses it, the handler runs, the response is built);
 //! `handler` starts from the parsed request. `cargo bench -p groups-tests --bench handlers`.
 
+use groups_domain::MembershipStore;
+
 use criterion::{BatchSize, Criterion, criterion_group, criterion_main};
 use groups_domain::ports::GroupQuery;
 use groups_domain::ports::{DirectoryStore, GroupStore};
 use groups_domain::{GroupKind, Membership, MembershipSource, PageRequest, UserId};
 use groups_http::event::{HttpCall, request, v2_event};
-use groups_http::{Ctx, Route};
+use groups_http::{Deps, Route};
 use groups_store::MemoryStore;
 use groups_tests::api::Api;
 use groups_tests::fixtures;
@@ -48,7 +50,7 @@ fn event(setup: &Setup, call: &HttpCall, route: &Route, params: &[(String, Strin
 fn bench(c: &mut Criterion) {
     let rt = Runtime::new().expect("runtime");
     let s = rt.block_on(setup());
-    let ctx: &Ctx<MemoryStore> = &s.api.ctx;
+    let ctx: &Deps<MemoryStore> = &s.api.ctx;
     let mut group = c.benchmark_group("handlers");
 
     let list = event(

@@ -9,7 +9,7 @@ use groups_domain::{
     Scope, Store, User, UserId, UserStatus,
 };
 use groups_http::event::HttpCall;
-use groups_http::{Body, Ctx};
+use groups_http::{Body, Deps};
 use groups_local::registry::{Function, dispatch, functions};
 use groups_local::seed;
 use serde_json::Value;
@@ -35,7 +35,7 @@ impl Reply {
 }
 
 pub struct Api<S> {
-    pub ctx: Ctx<S>,
+    pub ctx: Deps<S>,
     functions: Vec<Function<S>>,
     pub auth: AuthConfig,
     pub account: AccountId,
@@ -49,7 +49,7 @@ impl<S: Store + 'static> Api<S> {
     pub async fn seeded(store: S) -> Self {
         let account = seed::seed(&store).await.expect("seed");
         let events = Arc::new(RecordedEvents::default());
-        let mut ctx = Ctx::with_events(store, events.clone());
+        let mut ctx = Deps::with_events(store, events.clone());
         let days_ahead = Arc::new(AtomicI64::new(0));
         let offset = days_ahead.clone();
         ctx.clock = Arc::new(move || {

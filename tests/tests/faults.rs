@@ -11,7 +11,7 @@ use groups_domain::{
     RoleRef, Scope, UserId, UserStatus,
 };
 use groups_http::event::HttpCall;
-use groups_http::{Ctx, Route};
+use groups_http::{Deps, Route};
 use groups_store::DynamoStore;
 use groups_store::dynamo::local_client;
 use groups_testkit::{dynamodb_endpoint, faults, fresh_dynamo_store};
@@ -76,12 +76,28 @@ async fn under_injected_faults_counts_stay_exact_and_titles_unique() {
                 let start = (worker * 7 + round * 3) % 40;
                 let add: Vec<UserId> = (0..10).map(|k| user_id((start + k) % 40)).collect();
                 tolerate(
-                    service::add_members(&*store, &admin, group, &add, fixtures::now()).await,
+                    service::add_members(
+                        &*store,
+                        &groups_domain::events::DISCARD,
+                        &admin,
+                        group,
+                        &add,
+                        fixtures::now(),
+                    )
+                    .await,
                     &unavailable,
                 );
                 let remove: Vec<UserId> = (0..5).map(|k| user_id((start + 2 * k) % 40)).collect();
                 tolerate(
-                    service::remove_members(&*store, &admin, group, &remove).await,
+                    service::remove_members(
+                        &*store,
+                        &groups_domain::events::DISCARD,
+                        &admin,
+                        group,
+                        &remove,
+                        fixtures::now(),
+                    )
+                    .await,
                     &unavailable,
                 );
             }
@@ -244,7 +260,7 @@ async fn under_injected_faults_counts_stay_exact_and_titles_unique() {
 async fn when_retries_run_out_the_answer_is_a_503_problem() {
     let (direct, _) = fresh_dynamo_store().await;
     let proxy = faults::start(dynamodb_endpoint(), 100, 7).await;
-    let ctx = Ctx::new(DynamoStore::new(
+    let ctx = Deps::new(DynamoStore::new(
         local_client(&proxy.endpoint, None),
         direct.table(),
     ));

@@ -6,6 +6,7 @@ use groups_domain::service::{self, NewGroup};
 use groups_domain::{
     BuiltinRole, Caller, DepartmentId, GroupKind, Permission, PermissionSet, RoleRef, UserId,
 };
+use groups_http::Access;
 use groups_http::event::HttpCall;
 use groups_tests::api::{ADMIN, Api, DEPT_ADMIN, LEARNER, OWNER};
 use serde_json::json;
@@ -32,124 +33,128 @@ const EVERYONE: [Who; 7] = [
     Who::Learner,
 ];
 
+/// A route and what each caller of [`EVERYONE`] gets. The custom role "with" holds what the
+/// route's descriptor requires (one of them, for a route that takes either); "without" holds
+/// every other permission.
 struct Route {
     name: &'static str,
-    /// Granted to the custom role "with"; "without" holds every other permission.
-    permissions: &'static [Permission],
-    /// Also withheld from "without" (a route that accepts either of two permissions).
-    alternatives: &'static [Permission],
-    /// Expected statuses in the order of [`EVERYONE`].
     expected: [u16; 7],
 }
 
-const ROUTES: [Route; 18] = [
+/// What the descriptor of `route` (`"GET /groups"`) requires: granted to "with", and withheld
+/// from "without".
+fn required(route: &str) -> (Vec<Permission>, Vec<Permission>) {
+    for d in groups_local::registry::descriptors() {
+        if d.routes()
+            .iter()
+            .any(|r| format!("{} {}", r.method, r.path) == route)
+        {
+            return match d.access {
+                Access::All(all) => (all.to_vec(), all.to_vec()),
+                Access::Any(any) => (any[..1].to_vec(), any.to_vec()),
+                Access::SignedIn | Access::Identity => (vec![], vec![]),
+            };
+        }
+    }
+    panic!("no function serves {route}")
+}
+
+/// Every route some function serves is in the matrix, and nothing else is.
+#[test]
+fn the_matrix_covers_every_route_of_every_descriptor() {
+    let served: std::collections::BTreeSet<String> = groups_local::registry::descriptors()
+        .iter()
+        .flat_map(|d| {
+            d.routes()
+                .iter()
+                .map(|r| format!("{} {}", r.method, r.path))
+        })
+        .collect();
+    let matrix: std::collections::BTreeSet<String> =
+        ROUTES.iter().map(|r| r.name.to_owned()).collect();
+    assert_eq!(matrix, served);
+}
+
+const ROUTES: [Route; 20] = [
     Route {
         name: "GET /groups",
-        permissions: &[Permission::GroupsView],
-        alternatives: &[],
         expected: [200, 200, 200, 200, 200, 403, 403],
     },
     Route {
         name: "POST /groups",
-        permissions: &[Permission::GroupsCreate],
-        alternatives: &[],
         expected: [201, 201, 201, 400, 201, 403, 403],
     },
     Route {
         name: "GET /groups/{groupId}",
-        permissions: &[Permission::GroupsView],
-        alternatives: &[],
         expected: [200, 200, 200, 404, 200, 403, 403],
     },
     Route {
         name: "PATCH /groups/{groupId}",
-        permissions: &[Permission::GroupsEdit],
-        alternatives: &[],
         expected: [200, 200, 200, 404, 200, 403, 403],
     },
     Route {
         name: "DELETE /groups/{groupId}",
-        permissions: &[Permission::GroupsDelete],
-        alternatives: &[],
         expected: [204, 204, 204, 404, 204, 403, 403],
     },
     Route {
         name: "DELETE /groups",
-        permissions: &[Permission::GroupsDelete],
-        alternatives: &[],
         expected: [200, 200, 200, 200, 200, 403, 403],
     },
     Route {
         name: "GET /groups/{groupId}/members",
-        permissions: &[Permission::GroupsView],
-        alternatives: &[],
         expected: [200, 200, 200, 404, 200, 403, 403],
     },
     Route {
         name: "POST /groups/{groupId}/members",
-        permissions: &[Permission::GroupsMembers],
-        alternatives: &[],
         expected: [200, 200, 200, 404, 200, 403, 403],
     },
     Route {
         name: "DELETE /groups/{groupId}/members",
-        permissions: &[Permission::GroupsMembers],
-        alternatives: &[],
         expected: [200, 200, 200, 404, 200, 403, 403],
     },
     Route {
         name: "GET /users",
-        permissions: &[Permission::UsersView],
-        alternatives: &[],
         // A department outside the caller's scope reads as an unknown one.
         expected: [200, 200, 200, 400, 200, 403, 403],
     },
     Route {
         name: "GET /users/{userId}/groups",
-        permissions: &[Permission::UsersView, Permission::GroupsView],
-        alternatives: &[],
         expected: [200, 200, 200, 404, 200, 403, 403],
     },
     Route {
         name: "GET /departments",
-        permissions: &[Permission::UsersView],
-        alternatives: &[Permission::GroupsView],
         expected: [200, 200, 200, 200, 200, 403, 403],
     },
     Route {
         name: "POST /groups/{groupId}/evaluate",
-        permissions: &[Permission::GroupsEdit],
-        alternatives: &[],
         expected: [202, 202, 202, 404, 202, 403, 403],
     },
     Route {
         name: "POST /smart-groups/preview",
-        permissions: &[Permission::GroupsView],
-        alternatives: &[],
         expected: [200, 200, 200, 404, 200, 403, 403],
     },
     Route {
         name: "GET /groups/{groupId}/members/{userId}/explain",
-        permissions: &[Permission::GroupsView],
-        alternatives: &[],
         expected: [200, 200, 200, 404, 200, 403, 403],
     },
     Route {
         name: "GET /groups/{groupId}/rule-versions",
-        permissions: &[Permission::GroupsView],
-        alternatives: &[],
         expected: [200, 200, 200, 404, 200, 403, 403],
     },
     Route {
+        name: "GET /me",
+        expected: [200, 200, 200, 200, 200, 200, 200],
+    },
+    Route {
+        name: "GET /smart-groups/rule-language",
+        expected: [200, 200, 200, 200, 200, 403, 403],
+    },
+    Route {
         name: "PUT /users/{userId}",
-        permissions: &[Permission::UsersManage],
-        alternatives: &[],
         expected: [200, 200, 403, 403, 200, 403, 403],
     },
     Route {
         name: "DELETE /users/{userId}",
-        permissions: &[Permission::UsersManage],
-        alternatives: &[],
         expected: [204, 204, 403, 403, 204, 403, 403],
     },
 ];
@@ -206,11 +211,12 @@ async fn every_route_answers_each_role_as_the_matrix_says<S: Store + 'static>(ap
     let out_of_scope_smart = smart_group(&api, "Smart marketing", "marketing").await;
     let mut n = 0;
     for (r, route) in ROUTES.iter().enumerate() {
+        let (granted, withheld) = required(route.name);
         let with = api
-            .custom_user(&format!("with{r}"), PermissionSet::of(route.permissions))
+            .custom_user(&format!("with{r}"), PermissionSet::of(&granted))
             .await;
         let mut without = PermissionSet::all().without(Permission::OwnerManage);
-        for p in route.permissions.iter().chain(route.alternatives) {
+        for p in &withheld {
             without = without.without(*p);
         }
         let without = api.custom_user(&format!("without{r}"), without).await;
@@ -299,6 +305,10 @@ async fn every_route_answers_each_role_as_the_matrix_says<S: Store + 'static>(ap
                     }));
                     assert_eq!(api.as_user(OWNER, put).await.status, 200);
                     HttpCall::new("DELETE", &format!("/users/doomed{n}"))
+                }
+                "GET /me" => HttpCall::new("GET", "/me"),
+                "GET /smart-groups/rule-language" => {
+                    HttpCall::new("GET", "/smart-groups/rule-language")
                 }
                 other => panic!("no call for {other}"),
             };

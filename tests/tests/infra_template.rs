@@ -123,6 +123,73 @@ fn template_functions_crates_and_routes_correspond_one_to_one() {
     );
 }
 
+/// What the template gives a function: its own environment variables, the DynamoDB actions
+/// its policies allow (`GetItem`, `Query GSI2` on an index), and whether it may put events.
+fn granted(resource: &Value) -> (BTreeSet<String>, BTreeSet<String>, bool) {
+    let env: BTreeSet<String> = resource["Properties"]["Environment"]["Variables"]
+        .as_mapping()
+        .map(|m| m.keys().map(s).collect())
+        .unwrap_or_default();
+    let mut actions = BTreeSet::new();
+    let mut events = false;
+    for policy in resource["Properties"]["Policies"]
+        .as_sequence()
+        .into_iter()
+        .flatten()
+    {
+        for statement in policy["Statement"].as_sequence().into_iter().flatten() {
+            let target = s(&statement["Resource"]);
+            let index = target
+                .split("/index/")
+                .nth(1)
+                .map(|i| format!(" {}", i.trim_end_matches('"')));
+            for action in statement["Action"].as_sequence().into_iter().flatten() {
+                let action = s(action);
+                match action.strip_prefix("dynamodb:") {
+                    Some(a) => {
+                        actions.insert(format!("{a}{}", index.clone().unwrap_or_default()));
+                    }
+                    None if action == "events:PutEvents" => events = true,
+                    None => panic!("unexpected action {action}"),
+                }
+            }
+        }
+    }
+    (env, actions, events)
+}
+
+/// Each function's descriptor declares what the template must give it: the event bus when it
+/// publishes membership events, and exactly the DynamoDB actions it performs.
+#[test]
+fn the_template_gives_each_function_what_its_descriptor_declares() {
+    let t = template();
+    let mut by_binary = BTreeMap::new();
+    for (_, resource) in t["Resources"].as_mapping().expect("resources") {
+        if resource["Type"] == "AWS::Serverless::Function" {
+            let binary = s(&resource["Metadata"]["BuildProperties"]["Binary"]);
+            by_binary.insert(binary, granted(resource));
+        }
+    }
+    for d in descriptors() {
+        let (env, actions, events) = by_binary
+            .get(d.name)
+            .unwrap_or_else(|| panic!("{} is in the template", d.name));
+        assert_eq!(
+            env.contains("EVENT_BUS_NAME"),
+            d.publishes,
+            "{}: EVENT_BUS_NAME iff it publishes",
+            d.name
+        );
+        assert_eq!(
+            *events, d.publishes,
+            "{}: events:PutEvents iff it publishes",
+            d.name
+        );
+        let declared: BTreeSet<String> = d.table.iter().map(|a| (*a).to_owned()).collect();
+        assert_eq!(actions, &declared, "{}: DynamoDB actions", d.name);
+    }
+}
+
 #[test]
 fn the_template_table_is_the_table_the_code_creates() {
     let t = template();

@@ -325,6 +325,7 @@ async fn foreign_tenant<S: Store + 'static>(api: &Api<S>) -> GroupId {
         .expect("create");
     service::add_members(
         api.store(),
+        &groups_domain::events::DISCARD,
         &admin,
         &group.id,
         &[user.id],

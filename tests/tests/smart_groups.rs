@@ -568,10 +568,22 @@ async fn deleted_reference<S: Store + 'static, F: Feeder<S>>(api: &Api<S>, feed:
     let followers = create_smart(api, "Book club followers", &rule).await;
     feed.settle(api, guard).await;
     assert_eq!(members(api, &followers).await.len(), 3);
+    api.events.take();
     let deleted = api
         .as_user(ADMIN, HttpCall::new("DELETE", &format!("/groups/{club}")))
         .await;
     assert_eq!(deleted.status, 204, "{}", deleted.body);
+    // Deleting a group publishes a Left for each of its members, from the domain.
+    let left: BTreeSet<String> = api
+        .events
+        .take()
+        .into_iter()
+        .filter(|e| {
+            e.group_id.as_str() == club && e.change == groups_domain::events::MembershipChange::Left
+        })
+        .map(|e| e.user_id.to_string())
+        .collect();
+    assert_eq!(left, ["u01", "u02", "u03"].map(String::from).into());
     feed.settle(api, guard).await;
     assert_eq!(members(api, &followers).await, BTreeSet::new());
     assert_eq!(group(api, &followers).await["memberCount"], 0);

@@ -24,7 +24,7 @@ use aws_lambda_events::apigw::{
 };
 use config::AuthConfig;
 use groups_domain::{AccountId, Caller, RoleRef, Store, UserId, UserStatus};
-use groups_http::{FunctionDescriptor, Trigger};
+use groups_http::{Access, FunctionDescriptor, Trigger};
 use jsonwebtoken::Validation;
 use serde::Deserialize;
 use serde_json::{Map, Value};
@@ -32,7 +32,9 @@ use serde_json::{Map, Value};
 pub const DESCRIPTOR: FunctionDescriptor = FunctionDescriptor {
     name: "authorizer",
     trigger: Trigger::Authorizer,
-    permission: None,
+    access: Access::Identity,
+    publishes: false,
+    table: &["GetItem"],
 };
 
 /// Tokens longer than this are refused before any parsing.

@@ -1,13 +1,11 @@
 //! `POST /groups`: a static group (optionally with initial members) or a smart group.
 
-use groups_domain::MembershipSource;
-use groups_domain::events::{MembershipChange, events_for};
 use groups_domain::service::{self, MAX_MEMBER_IDS, NewGroup};
 use groups_domain::{DepartmentId, GroupKind, Permission, Store, UserId};
 use groups_http::wire::{CreateGroupBody, GroupDto, parse_ids};
 use groups_http::{
-    Body, Ctx, FunctionDescriptor, Request, Response, Route, Trigger, body, caller, created,
-    respond,
+    Access, Body, Deps, FunctionDescriptor, Request, Response, Route, Trigger, body, caller,
+    created, respond,
 };
 use serde::Serialize;
 
@@ -17,7 +15,16 @@ pub const DESCRIPTOR: FunctionDescriptor = FunctionDescriptor {
         method: "POST",
         path: "/groups",
     }]),
-    permission: Some(Permission::GroupsCreate),
+    access: Access::All(&[Permission::GroupsCreate]),
+    publishes: true,
+    table: &[
+        "PutItem",
+        "UpdateItem",
+        "Query",
+        "BatchGetItem",
+        "ConditionCheckItem",
+        "Query GSI3",
+    ],
 };
 
 #[derive(Serialize)]
@@ -30,7 +37,7 @@ struct Created {
     members: Option<service::AddMembersOutcome>,
 }
 
-pub async fn handle<S: Store>(ctx: &Ctx<S>, req: Request) -> Response<Body> {
+pub async fn handle<S: Store>(ctx: &Deps<S>, req: Request) -> Response<Body> {
     respond(async {
         let caller = caller(&req)?;
         let input: CreateGroupBody = body::json_body(&req)?;
@@ -48,21 +55,15 @@ pub async fn handle<S: Store>(ctx: &Ctx<S>, req: Request) -> Response<Body> {
                 .map(|id| DepartmentId::parse("ownerDepartmentId", id))
                 .transpose()?,
         };
-        let now = ctx.now();
-        let (group, members) =
-            service::create_group_with_members(&ctx.store, &caller, new, user_ids.as_deref(), now)
-                .await?;
-        if let Some(outcome) = &members {
-            let events = events_for(
-                &caller.account_id,
-                &group.id,
-                &outcome.added,
-                MembershipChange::Joined,
-                MembershipSource::Manual,
-                now,
-            );
-            ctx.events.publish(&events).await?;
-        }
+        let (group, members) = service::create_group_with_members(
+            &ctx.store,
+            ctx.events.as_ref(),
+            &caller,
+            new,
+            user_ids.as_deref(),
+            ctx.now(),
+        )
+        .await?;
         let location = format!("/groups/{}", group.id);
         let version = group.version;
         let response = created(

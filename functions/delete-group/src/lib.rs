@@ -5,7 +5,7 @@ use groups_domain::service::{self, MAX_BULK_DELETE};
 use groups_domain::{GroupId, Permission, Store};
 use groups_http::wire::{GroupIdsBody, parse_ids};
 use groups_http::{
-    Body, Ctx, FunctionDescriptor, Request, Response, Route, Trigger, body, caller, json,
+    Access, Body, Deps, FunctionDescriptor, Request, Response, Route, Trigger, body, caller, json,
     no_content, query, respond,
 };
 use http::StatusCode;
@@ -23,10 +23,18 @@ pub const DESCRIPTOR: FunctionDescriptor = FunctionDescriptor {
             path: "/groups",
         },
     ]),
-    permission: Some(Permission::GroupsDelete),
+    access: Access::All(&[Permission::GroupsDelete]),
+    publishes: true,
+    table: &[
+        "GetItem",
+        "DeleteItem",
+        "Query",
+        "BatchWriteItem",
+        "ConditionCheckItem",
+    ],
 };
 
-pub async fn handle<S: Store>(ctx: &Ctx<S>, req: Request) -> Response<Body> {
+pub async fn handle<S: Store>(ctx: &Deps<S>, req: Request) -> Response<Body> {
     respond(async {
         let caller = caller(&req)?;
         query::allow_only(&req, &[])?;
@@ -35,12 +43,14 @@ pub async fn handle<S: Store>(ctx: &Ctx<S>, req: Request) -> Response<Body> {
             .is_some_and(|p| p.first("groupId").is_some());
         if single {
             let id = query::path_id(&req, "groupId", "group", GroupId::parse)?;
-            service::delete_group(&ctx.store, &caller, &id).await?;
+            service::delete_group(&ctx.store, ctx.events.as_ref(), &caller, &id, ctx.now()).await?;
             return no_content();
         }
         let input: GroupIdsBody = body::json_body(&req)?;
         let ids = parse_ids("groupIds", input.group_ids, MAX_BULK_DELETE, GroupId::parse)?;
-        let outcome = service::delete_groups(&ctx.store, &caller, &ids).await?;
+        let outcome =
+            service::delete_groups(&ctx.store, ctx.events.as_ref(), &caller, &ids, ctx.now())
+                .await?;
         json(StatusCode::OK, &outcome)
     })
     .await

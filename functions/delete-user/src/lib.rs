@@ -3,8 +3,8 @@
 
 use groups_domain::{Permission, Store, UserId, service_users};
 use groups_http::{
-    Body, Ctx, FunctionDescriptor, Request, Response, Route, Trigger, caller, no_content, query,
-    respond,
+    Access, Body, Deps, FunctionDescriptor, Request, Response, Route, Trigger, caller, no_content,
+    query, respond,
 };
 
 pub const DESCRIPTOR: FunctionDescriptor = FunctionDescriptor {
@@ -13,10 +13,12 @@ pub const DESCRIPTOR: FunctionDescriptor = FunctionDescriptor {
         method: "DELETE",
         path: "/users/{userId}",
     }]),
-    permission: Some(Permission::UsersManage),
+    access: Access::All(&[Permission::UsersManage]),
+    publishes: false,
+    table: &["GetItem", "Query", "DeleteItem", "ConditionCheckItem"],
 };
 
-pub async fn handle<S: Store>(ctx: &Ctx<S>, req: Request) -> Response<Body> {
+pub async fn handle<S: Store>(ctx: &Deps<S>, req: Request) -> Response<Body> {
     respond(async {
         let caller = caller(&req)?;
         let id = query::path_id(&req, "userId", "user", UserId::parse)?;

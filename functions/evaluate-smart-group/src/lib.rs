@@ -16,8 +16,8 @@ use groups_domain::{
 };
 use groups_http::respond::v2_response;
 use groups_http::{
-    Body, Ctx, EventSource, FunctionDescriptor, Request, Response, Route, Trigger, caller, json,
-    query, respond,
+    Access, Body, Deps, EventSource, FunctionDescriptor, Request, Response, Route, Trigger, caller,
+    json, query, respond,
 };
 use http::StatusCode;
 use serde::{Deserialize, Serialize};
@@ -33,7 +33,19 @@ pub const DESCRIPTOR: FunctionDescriptor = FunctionDescriptor {
         }],
         &[EventSource::TableStream, EventSource::Schedule],
     ),
-    permission: Some(Permission::GroupsEdit),
+    access: Access::All(&[Permission::GroupsEdit]),
+    publishes: true,
+    table: &[
+        "GetItem",
+        "PutItem",
+        "UpdateItem",
+        "DeleteItem",
+        "Query",
+        "BatchGetItem",
+        "ConditionCheckItem",
+        "Query GSI1",
+        "Query GSI3",
+    ],
 };
 
 #[derive(Debug, Default, Deserialize)]
@@ -44,7 +56,7 @@ struct EvaluateBody {
 }
 
 /// `POST /groups/{groupId}/evaluate`: queue an evaluation (202).
-pub async fn handle<S: Store>(ctx: &Ctx<S>, req: Request) -> Response<Body> {
+pub async fn handle<S: Store>(ctx: &Deps<S>, req: Request) -> Response<Body> {
     respond(async {
         let caller = caller(&req)?;
         let id = query::path_id(&req, "groupId", "group", GroupId::parse)?;
@@ -69,7 +81,7 @@ pub async fn handle<S: Store>(ctx: &Ctx<S>, req: Request) -> Response<Body> {
 }
 
 fn evaluator<'a, S: Store>(
-    ctx: &'a Ctx<S>,
+    ctx: &'a Deps<S>,
     account: &'a AccountId,
     guard: Guard,
 ) -> Evaluator<'a, S> {
@@ -83,7 +95,7 @@ fn evaluator<'a, S: Store>(
 }
 
 /// Reacts to one change. Idempotent: processing a change twice changes nothing more.
-pub async fn process<S: Store>(ctx: &Ctx<S>, guard: Guard, change: &Change) -> Result<()> {
+pub async fn process<S: Store>(ctx: &Deps<S>, guard: Guard, change: &Change) -> Result<()> {
     match change {
         Change::User { account, user } => {
             smart::evaluate_user(&evaluator(ctx, account, guard), user).await?;
@@ -125,7 +137,7 @@ fn report(response: &mut DynamoDbEventResponse, sequence: String) {
 /// A batch of stream records: each distinct change once; records whose change failed are
 /// reported so Lambda retries them (and only them, with bisecting) instead of the batch.
 pub async fn handle_stream<S: Store>(
-    ctx: &Ctx<S>,
+    ctx: &Deps<S>,
     guard: Guard,
     event: StreamEvent,
 ) -> DynamoDbEventResponse {
@@ -184,7 +196,7 @@ pub struct RefreshSummary {
 /// Refreshes every smart group of every account, resuming the checkpoint left by an earlier
 /// invocation, and leaving one if `out_of_time` says to stop.
 pub async fn handle_schedule<S: Store>(
-    ctx: &Ctx<S>,
+    ctx: &Deps<S>,
     guard: Guard,
     out_of_time: &(dyn Fn() -> bool + Sync),
 ) -> Result<RefreshSummary> {
@@ -234,16 +246,21 @@ pub async fn handle_schedule<S: Store>(
 /// The Lambda entry point's dispatch: an HTTP API request, a stream batch, or the schedule.
 /// `deadline_ms` is the invocation's deadline (ms since the epoch).
 pub async fn handle_event<S: Store>(
-    ctx: &Ctx<S>,
+    ctx: &Deps<S>,
     guard: Guard,
     payload: Value,
     deadline_ms: u64,
 ) -> Result<Value> {
-    let to_value = |v: &dyn erased::Serialize| v.to_json();
+    fn to_value<T: Serialize>(value: &T) -> Result<Value> {
+        serde_json::to_value(value).map_err(|e| Error::Internal(e.to_string()))
+    }
     if payload.get("requestContext").is_some() {
         let request =
             groups_http::event::request(&payload).map_err(|e| Error::Internal(e.to_string()))?;
-        let response = handle(ctx, request).await;
+        let response = match groups_http::descriptor::refuse(&DESCRIPTOR, &request) {
+            Some(refusal) => refusal,
+            None => handle(ctx, request).await,
+        };
         return to_value(&v2_response(response));
     }
     if payload.get("Records").is_some() {
@@ -260,19 +277,6 @@ pub async fn handle_event<S: Store>(
         now_ms + 60_000 >= deadline_ms
     };
     to_value(&Box::pin(handle_schedule(ctx, guard, &out_of_time)).await?)
-}
-
-/// Serializes any response type without naming it.
-mod erased {
-    pub trait Serialize {
-        fn to_json(&self) -> groups_domain::Result<serde_json::Value>;
-    }
-
-    impl<T: serde::Serialize> Serialize for T {
-        fn to_json(&self) -> groups_domain::Result<serde_json::Value> {
-            serde_json::to_value(self).map_err(|e| groups_domain::Error::Internal(e.to_string()))
-        }
-    }
 }
 
 /// The guard's settings from the environment (`GUARD_SHARE`, `GUARD_MIN_USERS`), or defaults.

@@ -1,18 +1,19 @@
 //! The Lambda entry point's three event sources, with real event shapes.
 
 use evaluate_smart_group::handle_event;
+use groups_domain::MembershipStore;
 use groups_domain::service::{self, NewGroup};
 use groups_domain::smart::Guard;
 use groups_domain::{
     BuiltinRole, Caller, GroupId, GroupKind, GroupStore, PageRequest, RoleRef, UserId,
 };
-use groups_http::Ctx;
+use groups_http::Deps;
 use groups_store::MemoryStore;
 use serde_json::{Value, json};
 
 const STREAM_EVENT: &str = include_str!("fixtures/dynamodb-stream-event.json");
 
-async fn setup() -> (Ctx<MemoryStore>, GroupId) {
+async fn setup() -> (Deps<MemoryStore>, GroupId) {
     let store = MemoryStore::new();
     let account = groups_local::seed::seed(&store).await.expect("seed");
     let owner = Caller::resolve(
@@ -32,10 +33,10 @@ async fn setup() -> (Ctx<MemoryStore>, GroupId) {
     let group = service::create_group(&store, &owner, new, time::OffsetDateTime::now_utc())
         .await
         .expect("create");
-    (Ctx::new(store), group.id)
+    (Deps::new(store), group.id)
 }
 
-async fn is_member(ctx: &Ctx<MemoryStore>, group: &GroupId, user: &str) -> bool {
+async fn is_member(ctx: &Deps<MemoryStore>, group: &GroupId, user: &str) -> bool {
     let account = groups_domain::AccountId::parse("id", "acme").expect("id");
     ctx.store
         .list_members(&account, group, &PageRequest::first(200))

@@ -3,7 +3,8 @@
 
 use groups_domain::{GroupId, Permission, Store, UserId, service_rules};
 use groups_http::{
-    Body, Ctx, FunctionDescriptor, Request, Response, Route, Trigger, caller, json, query, respond,
+    Access, Body, Deps, FunctionDescriptor, Request, Response, Route, Trigger, caller, json, query,
+    respond,
 };
 use http::StatusCode;
 
@@ -13,10 +14,12 @@ pub const DESCRIPTOR: FunctionDescriptor = FunctionDescriptor {
         method: "GET",
         path: "/groups/{groupId}/members/{userId}/explain",
     }]),
-    permission: Some(Permission::GroupsView),
+    access: Access::All(&[Permission::GroupsView]),
+    publishes: false,
+    table: &["GetItem", "BatchGetItem", "Query GSI1"],
 };
 
-pub async fn handle<S: Store>(ctx: &Ctx<S>, req: Request) -> Response<Body> {
+pub async fn handle<S: Store>(ctx: &Deps<S>, req: Request) -> Response<Body> {
     respond(async {
         let caller = caller(&req)?;
         let group = query::path_id(&req, "groupId", "group", GroupId::parse)?;

@@ -4,7 +4,8 @@ use groups_domain::{GroupId, Permission, Store, service};
 use groups_http::respond::with_etag;
 use groups_http::wire::GroupDto;
 use groups_http::{
-    Body, Ctx, FunctionDescriptor, Request, Response, Route, Trigger, caller, json, query, respond,
+    Access, Body, Deps, FunctionDescriptor, Request, Response, Route, Trigger, caller, json, query,
+    respond,
 };
 use http::StatusCode;
 
@@ -14,10 +15,12 @@ pub const DESCRIPTOR: FunctionDescriptor = FunctionDescriptor {
         method: "GET",
         path: "/groups/{groupId}",
     }]),
-    permission: Some(Permission::GroupsView),
+    access: Access::All(&[Permission::GroupsView]),
+    publishes: false,
+    table: &["GetItem"],
 };
 
-pub async fn handle<S: Store>(ctx: &Ctx<S>, req: Request) -> Response<Body> {
+pub async fn handle<S: Store>(ctx: &Deps<S>, req: Request) -> Response<Body> {
     respond(async {
         let caller = caller(&req)?;
         let id = query::path_id(&req, "groupId", "group", GroupId::parse)?;

@@ -4,7 +4,8 @@
 use groups_domain::{Scope, Store};
 use groups_http::wire::MeDto;
 use groups_http::{
-    Body, Ctx, FunctionDescriptor, Request, Response, Route, Trigger, caller, json, query, respond,
+    Access, Body, Deps, FunctionDescriptor, Request, Response, Route, Trigger, caller, json, query,
+    respond,
 };
 use http::StatusCode;
 
@@ -15,10 +16,12 @@ pub const DESCRIPTOR: FunctionDescriptor = FunctionDescriptor {
         path: "/me",
     }]),
     // Every signed-in caller may ask who they are.
-    permission: None,
+    access: Access::SignedIn,
+    publishes: false,
+    table: &["GetItem"],
 };
 
-pub async fn handle<S: Store>(ctx: &Ctx<S>, req: Request) -> Response<Body> {
+pub async fn handle<S: Store>(ctx: &Deps<S>, req: Request) -> Response<Body> {
     respond(async {
         let caller = caller(&req)?;
         query::allow_only(&req, &[])?;

@@ -4,7 +4,8 @@
 use groups_domain::{Permission, Store, service};
 use groups_http::wire::{DepartmentDto, ListDto};
 use groups_http::{
-    Body, Ctx, FunctionDescriptor, Request, Response, Route, Trigger, caller, json, query, respond,
+    Access, Body, Deps, FunctionDescriptor, Request, Response, Route, Trigger, caller, json, query,
+    respond,
 };
 use http::StatusCode;
 
@@ -15,12 +16,14 @@ pub const DESCRIPTOR: FunctionDescriptor = FunctionDescriptor {
         path: "/departments",
     }]),
     // users:view, or groups:view for callers who only pick owning departments.
-    permission: Some(Permission::UsersView),
+    access: Access::Any(&[Permission::UsersView, Permission::GroupsView]),
+    publishes: false,
+    table: &["Query"],
 };
 
 const LISTING: &str = "departments";
 
-pub async fn handle<S: Store>(ctx: &Ctx<S>, req: Request) -> Response<Body> {
+pub async fn handle<S: Store>(ctx: &Deps<S>, req: Request) -> Response<Body> {
     respond(async {
         let caller = caller(&req)?;
         query::allow_only(&req, &["limit", "cursor"])?;

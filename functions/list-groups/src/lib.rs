@@ -4,7 +4,8 @@ use groups_domain::ports::GroupQuery;
 use groups_domain::{Error, GroupKind, Permission, SortOrder, Store, service};
 use groups_http::wire::{GroupDto, ListDto};
 use groups_http::{
-    Body, Ctx, FunctionDescriptor, Request, Response, Route, Trigger, caller, json, query, respond,
+    Access, Body, Deps, FunctionDescriptor, Request, Response, Route, Trigger, caller, json, query,
+    respond,
 };
 use http::StatusCode;
 
@@ -14,13 +15,15 @@ pub const DESCRIPTOR: FunctionDescriptor = FunctionDescriptor {
         method: "GET",
         path: "/groups",
     }]),
-    permission: Some(Permission::GroupsView),
+    access: Access::All(&[Permission::GroupsView]),
+    publishes: false,
+    table: &["Query GSI2"],
 };
 
 /// Longest title search accepted (a title is at most 200 characters).
 const MAX_SEARCH_CHARS: usize = 200;
 
-pub async fn handle<S: Store>(ctx: &Ctx<S>, req: Request) -> Response<Body> {
+pub async fn handle<S: Store>(ctx: &Deps<S>, req: Request) -> Response<Body> {
     respond(async {
         let caller = caller(&req)?;
         query::allow_only(&req, &["sort", "q", "kind", "limit", "cursor"])?;

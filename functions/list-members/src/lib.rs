@@ -3,7 +3,8 @@
 use groups_domain::{GroupId, Permission, Store, service};
 use groups_http::wire::{ListDto, MemberDto};
 use groups_http::{
-    Body, Ctx, FunctionDescriptor, Request, Response, Route, Trigger, caller, json, query, respond,
+    Access, Body, Deps, FunctionDescriptor, Request, Response, Route, Trigger, caller, json, query,
+    respond,
 };
 use http::StatusCode;
 
@@ -13,12 +14,14 @@ pub const DESCRIPTOR: FunctionDescriptor = FunctionDescriptor {
         method: "GET",
         path: "/groups/{groupId}/members",
     }]),
-    permission: Some(Permission::GroupsView),
+    access: Access::All(&[Permission::GroupsView]),
+    publishes: false,
+    table: &["GetItem", "Query", "BatchGetItem"],
 };
 
 const LISTING: &str = "members";
 
-pub async fn handle<S: Store>(ctx: &Ctx<S>, req: Request) -> Response<Body> {
+pub async fn handle<S: Store>(ctx: &Deps<S>, req: Request) -> Response<Body> {
     respond(async {
         let caller = caller(&req)?;
         let id = query::path_id(&req, "groupId", "group", GroupId::parse)?;

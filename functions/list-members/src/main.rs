@@ -1,13 +1,3 @@
-//! Lambda entry point: builds the DynamoDB client once, then serves API Gateway requests.
+//! Lambda entry point: the shared one (`groups_http::lambda_main!`) around this crate's handler.
 
-use lambda_http::{Error, service_fn};
-
-#[tokio::main]
-async fn main() -> Result<(), Error> {
-    lambda_http::tracing::init_default_subscriber();
-    let ctx = groups_http::Ctx::new(groups_store::DynamoStore::from_env().await?);
-    lambda_http::run(service_fn(|req| async {
-        Ok::<_, Error>(list_members::handle(&ctx, req).await)
-    }))
-    .await
-}
+groups_http::lambda_main!(list_members);

@@ -3,7 +3,8 @@
 use groups_domain::{DepartmentId, Permission, Store, service};
 use groups_http::wire::{ListDto, UserDto};
 use groups_http::{
-    Body, Ctx, FunctionDescriptor, Request, Response, Route, Trigger, caller, json, query, respond,
+    Access, Body, Deps, FunctionDescriptor, Request, Response, Route, Trigger, caller, json, query,
+    respond,
 };
 use http::StatusCode;
 
@@ -13,12 +14,14 @@ pub const DESCRIPTOR: FunctionDescriptor = FunctionDescriptor {
         method: "GET",
         path: "/users",
     }]),
-    permission: Some(Permission::UsersView),
+    access: Access::All(&[Permission::UsersView]),
+    publishes: false,
+    table: &["Query", "Query GSI1"],
 };
 
 const MAX_SEARCH_CHARS: usize = 200;
 
-pub async fn handle<S: Store>(ctx: &Ctx<S>, req: Request) -> Response<Body> {
+pub async fn handle<S: Store>(ctx: &Deps<S>, req: Request) -> Response<Body> {
     respond(async {
         let caller = caller(&req)?;
         query::allow_only(&req, &["departmentId", "nested", "q", "limit", "cursor"])?;

@@ -3,8 +3,8 @@
 
 use groups_domain::{GroupId, Permission, Store, service_rules};
 use groups_http::{
-    Body, Ctx, FunctionDescriptor, Request, Response, Route, Trigger, body, caller, json, query,
-    respond,
+    Access, Body, Deps, FunctionDescriptor, Request, Response, Route, Trigger, body, caller, json,
+    query, respond,
 };
 use http::StatusCode;
 use serde::Deserialize;
@@ -15,7 +15,15 @@ pub const DESCRIPTOR: FunctionDescriptor = FunctionDescriptor {
         method: "POST",
         path: "/smart-groups/preview",
     }]),
-    permission: Some(Permission::GroupsView),
+    access: Access::All(&[Permission::GroupsView]),
+    publishes: false,
+    table: &[
+        "GetItem",
+        "Query",
+        "BatchGetItem",
+        "Query GSI1",
+        "Query GSI3",
+    ],
 };
 
 #[derive(Deserialize)]
@@ -26,7 +34,7 @@ struct PreviewBody {
     group_id: Option<String>,
 }
 
-pub async fn handle<S: Store>(ctx: &Ctx<S>, req: Request) -> Response<Body> {
+pub async fn handle<S: Store>(ctx: &Deps<S>, req: Request) -> Response<Body> {
     respond(async {
         let caller = caller(&req)?;
         query::allow_only(&req, &[])?;

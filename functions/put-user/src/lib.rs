@@ -6,8 +6,8 @@ use groups_domain::{
 };
 use groups_http::wire::UserDto;
 use groups_http::{
-    Body, Ctx, FunctionDescriptor, Request, Response, Route, Trigger, body, caller, json, query,
-    respond,
+    Access, Body, Deps, FunctionDescriptor, Request, Response, Route, Trigger, body, caller, json,
+    query, respond,
 };
 use http::StatusCode;
 use serde::Deserialize;
@@ -19,7 +19,9 @@ pub const DESCRIPTOR: FunctionDescriptor = FunctionDescriptor {
         method: "PUT",
         path: "/users/{userId}",
     }]),
-    permission: Some(Permission::UsersManage),
+    access: Access::All(&[Permission::UsersManage]),
+    publishes: false,
+    table: &["GetItem", "Query", "PutItem", "ConditionCheckItem"],
 };
 
 #[derive(Deserialize)]
@@ -52,7 +54,7 @@ fn active() -> UserStatus {
     UserStatus::Active
 }
 
-pub async fn handle<S: Store>(ctx: &Ctx<S>, req: Request) -> Response<Body> {
+pub async fn handle<S: Store>(ctx: &Deps<S>, req: Request) -> Response<Body> {
     respond(async {
         let caller = caller(&req)?;
         let id = query::path_id(&req, "userId", "user", UserId::parse)?;

@@ -1,13 +1,11 @@
 //! `DELETE /groups/{groupId}/members {userIds}`: remove up to 1,000 users at once, never
 //! touching members outside the caller's scope.
 
-use groups_domain::MembershipSource;
-use groups_domain::events::{MembershipChange, events_for};
-use groups_domain::service::{self, MAX_MEMBER_IDS};
-use groups_domain::{GroupId, Permission, Store, UserId};
-use groups_http::wire::{UserIdsBody, parse_ids};
+use groups_domain::service;
+use groups_domain::{Permission, Store};
+use groups_http::wire::MemberEdit;
 use groups_http::{
-    Body, Ctx, FunctionDescriptor, Request, Response, Route, Trigger, body, caller, json, query,
+    Access, Body, Deps, FunctionDescriptor, Request, Response, Route, Trigger, caller, json,
     respond,
 };
 use http::StatusCode;
@@ -18,26 +16,24 @@ pub const DESCRIPTOR: FunctionDescriptor = FunctionDescriptor {
         method: "DELETE",
         path: "/groups/{groupId}/members",
     }]),
-    permission: Some(Permission::GroupsMembers),
+    access: Access::All(&[Permission::GroupsMembers]),
+    publishes: true,
+    table: &[
+        "BatchGetItem",
+        "UpdateItem",
+        "DeleteItem",
+        "ConditionCheckItem",
+    ],
 };
 
-pub async fn handle<S: Store>(ctx: &Ctx<S>, req: Request) -> Response<Body> {
+pub async fn handle<S: Store>(ctx: &Deps<S>, req: Request) -> Response<Body> {
     respond(async {
         let caller = caller(&req)?;
-        let id = query::path_id(&req, "groupId", "group", GroupId::parse)?;
-        query::allow_only(&req, &[])?;
-        let input: UserIdsBody = body::json_body(&req)?;
-        let ids = parse_ids("userIds", input.user_ids, MAX_MEMBER_IDS, UserId::parse)?;
-        let outcome = service::remove_members(&ctx.store, &caller, &id, &ids).await?;
-        let events = events_for(
-            &caller.account_id,
-            &id,
-            &outcome.removed,
-            MembershipChange::Left,
-            MembershipSource::Manual,
-            ctx.now(),
-        );
-        ctx.events.publish(&events).await?;
+        let edit = MemberEdit::parse(&req)?;
+        let (store, events) = (&ctx.store, ctx.events.as_ref());
+        let outcome =
+            service::remove_members(store, events, &caller, &edit.group, &edit.users, ctx.now())
+                .await?;
         json(StatusCode::OK, &outcome)
     })
     .await

@@ -4,7 +4,8 @@
 use groups_domain::{GroupId, Permission, Store, service_rules};
 use groups_http::wire::ListDto;
 use groups_http::{
-    Body, Ctx, FunctionDescriptor, Request, Response, Route, Trigger, caller, json, query, respond,
+    Access, Body, Deps, FunctionDescriptor, Request, Response, Route, Trigger, caller, json, query,
+    respond,
 };
 use http::StatusCode;
 
@@ -14,12 +15,14 @@ pub const DESCRIPTOR: FunctionDescriptor = FunctionDescriptor {
         method: "GET",
         path: "/groups/{groupId}/rule-versions",
     }]),
-    permission: Some(Permission::GroupsView),
+    access: Access::All(&[Permission::GroupsView]),
+    publishes: false,
+    table: &["GetItem", "Query"],
 };
 
 const LISTING: &str = "rule-versions";
 
-pub async fn handle<S: Store>(ctx: &Ctx<S>, req: Request) -> Response<Body> {
+pub async fn handle<S: Store>(ctx: &Deps<S>, req: Request) -> Response<Body> {
     respond(async {
         let caller = caller(&req)?;
         let group = query::path_id(&req, "groupId", "group", GroupId::parse)?;

@@ -6,8 +6,8 @@ use groups_domain::{Error, GroupId, Permission, Store};
 use groups_http::respond::with_etag;
 use groups_http::wire::{GroupDto, UpdateGroupBody};
 use groups_http::{
-    Body, Ctx, FunctionDescriptor, HttpError, Request, Response, Route, Trigger, body, caller,
-    json, query, respond,
+    Access, Body, Deps, FunctionDescriptor, HttpError, Request, Response, Route, Trigger, body,
+    caller, json, query, respond,
 };
 use http::StatusCode;
 
@@ -17,7 +17,17 @@ pub const DESCRIPTOR: FunctionDescriptor = FunctionDescriptor {
         method: "PATCH",
         path: "/groups/{groupId}",
     }]),
-    permission: Some(Permission::GroupsEdit),
+    access: Access::All(&[Permission::GroupsEdit]),
+    publishes: false,
+    table: &[
+        "GetItem",
+        "UpdateItem",
+        "PutItem",
+        "DeleteItem",
+        "BatchGetItem",
+        "ConditionCheckItem",
+        "Query GSI3",
+    ],
 };
 
 /// The version in `If-Match`: `"3"`, `W/"3"` or `3`.
@@ -35,7 +45,7 @@ fn expected_version(req: &Request) -> Result<u64, HttpError> {
         .map_err(|_| Error::validation("If-Match", "must be the group's ETag, e.g. \"3\"").into())
 }
 
-pub async fn handle<S: Store>(ctx: &Ctx<S>, req: Request) -> Response<Body> {
+pub async fn handle<S: Store>(ctx: &Deps<S>, req: Request) -> Response<Body> {
     respond(async {
         let caller = caller(&req)?;
         let id = query::path_id(&req, "groupId", "group", GroupId::parse)?;

@@ -3,7 +3,8 @@
 use groups_domain::{Permission, Store, UserId, service};
 use groups_http::wire::{ListDto, UserGroupDto};
 use groups_http::{
-    Body, Ctx, FunctionDescriptor, Request, Response, Route, Trigger, caller, json, query, respond,
+    Access, Body, Deps, FunctionDescriptor, Request, Response, Route, Trigger, caller, json, query,
+    respond,
 };
 use http::StatusCode;
 
@@ -13,12 +14,14 @@ pub const DESCRIPTOR: FunctionDescriptor = FunctionDescriptor {
         method: "GET",
         path: "/users/{userId}/groups",
     }]),
-    permission: Some(Permission::UsersView),
+    access: Access::All(&[Permission::UsersView, Permission::GroupsView]),
+    publishes: false,
+    table: &["GetItem", "BatchGetItem", "Query GSI1"],
 };
 
 const LISTING: &str = "user-groups";
 
-pub async fn handle<S: Store>(ctx: &Ctx<S>, req: Request) -> Response<Body> {
+pub async fn handle<S: Store>(ctx: &Deps<S>, req: Request) -> Response<Body> {
     respond(async {
         let caller = caller(&req)?;
         let id = query::path_id(&req, "userId", "user", UserId::parse)?;

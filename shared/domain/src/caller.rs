@@ -67,9 +67,7 @@ impl Caller {
         if self.permissions.contains(permission) {
             Ok(())
         } else {
-            Err(Error::Forbidden {
-                permission: permission.name().to_owned(),
-            })
+            Err(Error::Forbidden(permission))
         }
     }
 
@@ -111,7 +109,7 @@ mod tests {
         assert!(c.require(Permission::GroupsMembers).is_ok());
         assert!(matches!(
             c.require(Permission::UsersManage),
-            Err(Error::Forbidden { .. })
+            Err(Error::Forbidden(_))
         ));
     }
 

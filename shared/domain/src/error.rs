@@ -34,8 +34,8 @@ pub enum Error {
     #[error("{0}")]
     Conflict(String),
 
-    #[error("missing permission {permission}")]
-    Forbidden { permission: String },
+    #[error("missing permission {0}")]
+    Forbidden(crate::role::Permission),
 
     /// The caller holds the permission, but not the authority this request needs (granting a
     /// role above their own, changing their own role, managing an Owner).

@@ -35,6 +35,36 @@ pub trait EventSink: Send + Sync {
     fn publish<'a>(&'a self, events: &'a [MembershipEvent]) -> Publishing<'a>;
 }
 
+/// Publishes nowhere: for writes that change no membership (creating an empty group).
+pub struct NoEvents;
+
+pub static NO_EVENTS: NoEvents = NoEvents;
+
+impl EventSink for NoEvents {
+    fn publish<'a>(&'a self, events: &'a [MembershipEvent]) -> Publishing<'a> {
+        Box::pin(async move {
+            if events.is_empty() {
+                Ok(())
+            } else {
+                Err(crate::Error::Internal(
+                    "membership events with nowhere to go: this function has no event bus".into(),
+                ))
+            }
+        })
+    }
+}
+
+/// Drops what it is given: for seeding demo data and tests that do not look at events.
+pub struct Discard;
+
+pub static DISCARD: Discard = Discard;
+
+impl EventSink for Discard {
+    fn publish<'a>(&'a self, _: &'a [MembershipEvent]) -> Publishing<'a> {
+        Box::pin(async { Ok(()) })
+    }
+}
+
 /// Keeps what was published, for the local server and tests.
 #[derive(Default)]
 pub struct RecordedEvents {

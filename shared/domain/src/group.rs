@@ -213,6 +213,16 @@ pub struct RuleVersion {
 }
 
 impl Group {
+    /// Whether `user` lies where the group reaches: a department-owned group evaluates only
+    /// over that department's subtree.
+    pub fn covers_user(&self, user: &crate::user::User) -> bool {
+        self.owner_department.as_ref().is_none_or(|owner| {
+            user.department
+                .as_ref()
+                .is_some_and(|p| p.is_within(owner.department_id()))
+        })
+    }
+
     pub fn title_key(&self) -> String {
         title_key(&self.title)
     }

@@ -12,6 +12,7 @@ pub mod ports;
 pub mod role;
 pub mod rule;
 pub mod service;
+pub mod service_members;
 pub mod service_rules;
 pub mod service_users;
 pub mod smart;
@@ -26,6 +27,9 @@ pub use group::{
 };
 pub use ids::{AccountId, DepartmentId, GroupId, RoleId, UserId};
 pub use page::{Page, PageRequest, SortOrder};
-pub use ports::{DirectoryStore, GroupQuery, GroupStore, Store, UserQuery};
+pub use ports::{
+    CheckpointStore, DirectoryStore, EvaluationStore, GroupQuery, GroupStore, MembershipStore,
+    Store, UserQuery,
+};
 pub use role::{BuiltinRole, CustomRole, Permission, PermissionSet, RoleRef, RoleScope};
 pub use user::{ProfileValue, User, UserStatus};

@@ -215,7 +215,7 @@ pub trait DirectoryStore: Send + Sync {
     ) -> impl Future<Output = Result<Vec<User>>> + Send;
 }
 
-/// Groups and their memberships.
+/// Groups: metadata, titles, listings and saved rules.
 pub trait GroupStore: Send + Sync {
     /// Creates the group and claims its title; `TitleTaken` when the title (any case) is used.
     /// A smart group's rule is recorded as its first version.
@@ -239,12 +239,13 @@ pub trait GroupStore: Send + Sync {
         current: &Group,
         next: &Group,
     ) -> impl Future<Output = Result<()>> + Send;
-    /// Deletes the group (if still at `group.version`), its title claim and its memberships.
+    /// Deletes the group (if still at `group.version`), its title claim and its memberships,
+    /// answering the users whose membership it deleted.
     fn delete_group(
         &self,
         account: &AccountId,
         group: &Group,
-    ) -> impl Future<Output = Result<()>> + Send;
+    ) -> impl Future<Output = Result<Vec<UserId>>> + Send;
     /// Groups in title order, visible within `scope`.
     fn list_groups(
         &self,
@@ -258,6 +259,30 @@ pub trait GroupStore: Send + Sync {
         account: &AccountId,
         ids: &[GroupId],
     ) -> impl Future<Output = Result<Vec<Group>>> + Send;
+    /// Every smart group of the account (one query).
+    fn account_smart_groups(
+        &self,
+        account: &AccountId,
+    ) -> impl Future<Output = Result<Vec<Group>>> + Send;
+    /// Accounts that have smart groups, in id order.
+    fn smart_group_accounts(
+        &self,
+        page: &PageRequest,
+    ) -> impl Future<Output = Result<Page<AccountId>>> + Send;
+    /// A smart group's saved rules, newest first.
+    fn list_rule_versions(
+        &self,
+        account: &AccountId,
+        group: &GroupId,
+        page: &PageRequest,
+    ) -> impl Future<Output = Result<Page<RuleVersion>>> + Send;
+}
+
+/// Memberships of groups, with the exact member counts they keep.
+pub trait MembershipStore: Send + Sync {
+    /// Memberships a writer gathers before one write: what one write of the adapter carries
+    /// best (a DynamoDB transaction holds 100 items, one of them the group's count).
+    const WRITE_BATCH: usize;
     /// The group and those of `users` that exist, in one read for up to 99 users.
     fn get_group_and_users(
         &self,
@@ -284,23 +309,6 @@ pub trait GroupStore: Send + Sync {
         kind: GroupKind,
         users: &[UserId],
     ) -> impl Future<Output = Result<Vec<UserId>>> + Send;
-    /// Records a smart group's evaluation state without changing its version.
-    fn record_evaluation(
-        &self,
-        account: &AccountId,
-        group: &GroupId,
-        evaluation: &Evaluation,
-    ) -> impl Future<Output = Result<()>> + Send;
-    /// Every smart group of the account (one query).
-    fn account_smart_groups(
-        &self,
-        account: &AccountId,
-    ) -> impl Future<Output = Result<Vec<Group>>> + Send;
-    /// Accounts that have smart groups, in id order.
-    fn smart_group_accounts(
-        &self,
-        page: &PageRequest,
-    ) -> impl Future<Output = Result<Page<AccountId>>> + Send;
     /// Which of the (group, user) pairs are memberships (one read per 100 pairs).
     fn memberships_among(
         &self,
@@ -308,23 +316,6 @@ pub trait GroupStore: Send + Sync {
         groups: &[GroupId],
         users: &[UserId],
     ) -> impl Future<Output = Result<Vec<(GroupId, UserId)>>> + Send;
-    /// A smart group's saved rules, newest first.
-    fn list_rule_versions(
-        &self,
-        account: &AccountId,
-        group: &GroupId,
-        page: &PageRequest,
-    ) -> impl Future<Output = Result<Page<RuleVersion>>> + Send;
-    /// Saves (or with `None`, clears) a named checkpoint of long-running work.
-    fn save_checkpoint(
-        &self,
-        name: &str,
-        value: Option<&serde_json::Value>,
-    ) -> impl Future<Output = Result<()>> + Send;
-    fn load_checkpoint(
-        &self,
-        name: &str,
-    ) -> impl Future<Output = Result<Option<serde_json::Value>>> + Send;
     /// Members by user id.
     fn list_members(
         &self,
@@ -339,6 +330,31 @@ pub trait GroupStore: Send + Sync {
         user: &UserId,
         page: &PageRequest,
     ) -> impl Future<Output = Result<Page<Membership>>> + Send;
+}
+
+/// A smart group's evaluation state.
+pub trait EvaluationStore: Send + Sync {
+    /// Records a smart group's evaluation state without changing its version.
+    fn record_evaluation(
+        &self,
+        account: &AccountId,
+        group: &GroupId,
+        evaluation: &Evaluation,
+    ) -> impl Future<Output = Result<()>> + Send;
+}
+
+/// Named checkpoints of long-running work (a refresh that continues in the next invocation).
+pub trait CheckpointStore: Send + Sync {
+    /// Saves (or with `None`, clears) a named checkpoint of long-running work.
+    fn save_checkpoint(
+        &self,
+        name: &str,
+        value: Option<&serde_json::Value>,
+    ) -> impl Future<Output = Result<()>> + Send;
+    fn load_checkpoint(
+        &self,
+        name: &str,
+    ) -> impl Future<Output = Result<Option<serde_json::Value>>> + Send;
 }
 
 /// A change that smart groups react to, as the table's stream (or the in-memory store's
@@ -358,8 +374,14 @@ pub enum Change {
 }
 
 /// Everything the service needs.
-pub trait Store: DirectoryStore + GroupStore {}
-impl<T: DirectoryStore + GroupStore> Store for T {}
+pub trait Store:
+    DirectoryStore + GroupStore + MembershipStore + EvaluationStore + CheckpointStore
+{
+}
+impl<T: DirectoryStore + GroupStore + MembershipStore + EvaluationStore + CheckpointStore> Store
+    for T
+{
+}
 
 /// Does a group pass a query's filters? Shared so adapters filter identically.
 pub fn group_matches(group: &Group, scope: &Scope, query: &GroupQuery) -> bool {

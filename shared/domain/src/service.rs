@@ -4,6 +4,7 @@
 use crate::caller::{Caller, Scope};
 use crate::department::Department;
 use crate::error::{Error, Result};
+use crate::events::{EventSink, MembershipChange, NO_EVENTS, events_for};
 use crate::group::{
     Group, GroupKind, Membership, MembershipSource, check_description, check_title,
 };
@@ -17,8 +18,10 @@ use serde::Serialize;
 use std::collections::HashSet;
 use time::OffsetDateTime;
 
-/// Most user ids one add or remove call takes.
-pub const MAX_MEMBER_IDS: usize = 1000;
+pub use crate::service_members::{
+    AddMembersOutcome, MAX_MEMBER_IDS, MemberView, RemoveMembersOutcome, add_members, list_members,
+    remove_members,
+};
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct NewGroup {
@@ -36,32 +39,13 @@ pub struct GroupPatch {
     pub rule: Option<serde_json::Value>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct AddMembersOutcome {
-    pub added: Vec<UserId>,
-    pub already_members: Vec<UserId>,
-    /// Unknown ids, and users outside the caller's scope (never told apart).
-    pub not_found: Vec<UserId>,
-    /// Kept for clients that read it; always empty since out-of-scope users read as unknown.
-    pub out_of_scope: Vec<UserId>,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct RemoveMembersOutcome {
-    pub removed: Vec<UserId>,
-    pub not_members: Vec<UserId>,
-    pub out_of_scope: Vec<UserId>,
-}
-
 /// A group the caller may see, or `NotFound` (never `Forbidden`: no existence leak).
 pub async fn get_group<S: Store>(store: &S, caller: &Caller, id: &GroupId) -> Result<Group> {
     caller.require(Permission::GroupsView)?;
     visible(caller, store.get_group(&caller.account_id, id).await?, id)
 }
 
-fn visible(caller: &Caller, group: Option<Group>, id: &GroupId) -> Result<Group> {
+pub(crate) fn visible(caller: &Caller, group: Option<Group>, id: &GroupId) -> Result<Group> {
     group
         .filter(|g| caller.scope.covers(g.owner_department.as_ref()))
         .ok_or_else(|| Error::not_found("group", id.as_str()))
@@ -84,7 +68,7 @@ pub async fn create_group<S: Store>(
     new: NewGroup,
     now: OffsetDateTime,
 ) -> Result<Group> {
-    create_group_with_members(store, caller, new, None, now)
+    create_group_with_members(store, &NO_EVENTS, caller, new, None, now)
         .await
         .map(|(group, _)| group)
 }
@@ -94,6 +78,7 @@ pub async fn create_group<S: Store>(
 /// group is created.
 pub async fn create_group_with_members<S: Store>(
     store: &S,
+    events: &dyn EventSink,
     caller: &Caller,
     new: NewGroup,
     user_ids: Option<&[UserId]>,
@@ -113,7 +98,7 @@ pub async fn create_group_with_members<S: Store>(
     let group = create_checked(store, caller, new, now).await?;
     match user_ids {
         Some(ids) if !ids.is_empty() => {
-            let outcome = add_members(store, caller, &group.id, ids, now).await?;
+            let outcome = add_members(store, events, caller, &group.id, ids, now).await?;
             let group = Group {
                 member_count: group.member_count + outcome.added.len() as u64,
                 ..group
@@ -226,133 +211,56 @@ pub async fn update_group<S: Store>(
     Ok(next)
 }
 
-pub async fn delete_group<S: Store>(store: &S, caller: &Caller, id: &GroupId) -> Result<()> {
-    caller.require(Permission::GroupsDelete)?;
-    let group = visible(caller, store.get_group(&caller.account_id, id).await?, id)?;
-    store.delete_group(&caller.account_id, &group).await
-}
-
-/// Drops repeated ids, keeping the first of each, after checking the list's size.
-fn distinct_ids(ids: &[UserId]) -> Result<Vec<UserId>> {
-    check_list_len("userIds", ids, 1, MAX_MEMBER_IDS)?;
-    let mut seen = HashSet::with_capacity(ids.len());
-    Ok(ids.iter().filter(|id| seen.insert(*id)).cloned().collect())
-}
-
-/// Loads the group for a membership edit: visible, and static (smart groups follow their rule).
-async fn load_static_group<S: Store>(
+/// Deletes a group and its memberships; every member leaves (one event each).
+pub async fn delete_group<S: Store>(
     store: &S,
+    events: &dyn EventSink,
     caller: &Caller,
     id: &GroupId,
-    users: &[UserId],
-) -> Result<(Group, Vec<User>)> {
-    let (group, found) = store
-        .get_group_and_users(&caller.account_id, id, users)
-        .await?;
-    let group = visible(caller, group, id)?;
-    if group.kind == GroupKind::Smart {
-        return Err(Error::SmartGroupMembership {
-            group_id: id.to_string(),
-        });
-    }
-    Ok((group, found))
-}
-
-pub async fn add_members<S: Store>(
-    store: &S,
-    caller: &Caller,
-    group_id: &GroupId,
-    user_ids: &[UserId],
     now: OffsetDateTime,
-) -> Result<AddMembersOutcome> {
-    caller.require(Permission::GroupsMembers)?;
-    let ids = distinct_ids(user_ids)?;
-    let (group, found) = load_static_group(store, caller, group_id, &ids).await?;
-    let mut outcome = AddMembersOutcome::default();
-    let mut candidates = Vec::new();
-    for id in ids {
-        // A user outside the caller's scope answers exactly as an unknown one.
-        match found.iter().find(|u| u.id == id) {
-            Some(user) if caller.scope.covers(user.department.as_ref()) => {
-                candidates.push(Membership {
-                    group_id: group.id.clone(),
-                    user_id: id,
-                    added_at: now,
-                    added_by: Some(caller.user_id.clone()),
-                    source: MembershipSource::Manual,
-                })
-            }
-            _ => outcome.not_found.push(id),
-        }
-    }
-    if candidates.is_empty() {
-        return Ok(outcome);
-    }
-    let inserted: HashSet<UserId> = store
-        .insert_memberships(
-            &caller.account_id,
-            &group.id,
-            GroupKind::Static,
-            &candidates,
-        )
-        .await?
-        .into_iter()
-        .collect();
-    for m in candidates {
-        if inserted.contains(&m.user_id) {
-            outcome.added.push(m.user_id);
-        } else {
-            outcome.already_members.push(m.user_id);
-        }
-    }
-    Ok(outcome)
+) -> Result<()> {
+    caller.require(Permission::GroupsDelete)?;
+    let group = visible(caller, store.get_group(&caller.account_id, id).await?, id)?;
+    let left = store.delete_group(&caller.account_id, &group).await?;
+    let source = match group.kind {
+        GroupKind::Static => MembershipSource::Manual,
+        GroupKind::Smart => MembershipSource::Rule,
+    };
+    publish(
+        events,
+        caller,
+        id,
+        &left,
+        MembershipChange::Left,
+        source,
+        now,
+    )
+    .await
 }
 
-pub async fn remove_members<S: Store>(
-    store: &S,
+/// The one place a use case reports membership changes.
+pub(crate) async fn publish(
+    events: &dyn EventSink,
     caller: &Caller,
-    group_id: &GroupId,
-    user_ids: &[UserId],
-) -> Result<RemoveMembersOutcome> {
-    caller.require(Permission::GroupsMembers)?;
-    let ids = distinct_ids(user_ids)?;
-    let (group, found) = load_static_group(store, caller, group_id, &ids).await?;
-    let mut outcome = RemoveMembersOutcome::default();
-    let mut candidates = Vec::new();
-    for id in ids {
-        // A deleted user's membership may linger; only a scoped caller needs the user to decide.
-        let in_scope = match (&caller.scope, found.iter().find(|u| u.id == id)) {
-            (Scope::Account, _) => true,
-            (scope, Some(user)) => scope.covers(user.department.as_ref()),
-            (_, None) => false,
-        };
-        if in_scope {
-            candidates.push(id);
-        } else {
-            outcome.out_of_scope.push(id);
-        }
+    group: &GroupId,
+    users: &[UserId],
+    change: MembershipChange,
+    source: MembershipSource,
+    now: OffsetDateTime,
+) -> Result<()> {
+    if users.is_empty() {
+        return Ok(());
     }
-    if candidates.is_empty() {
-        return Ok(outcome);
-    }
-    let removed: HashSet<UserId> = store
-        .delete_memberships(
+    events
+        .publish(&events_for(
             &caller.account_id,
-            &group.id,
-            GroupKind::Static,
-            &candidates,
-        )
-        .await?
-        .into_iter()
-        .collect();
-    for id in candidates {
-        if removed.contains(&id) {
-            outcome.removed.push(id);
-        } else {
-            outcome.not_members.push(id);
-        }
-    }
-    Ok(outcome)
+            group,
+            users,
+            change,
+            source,
+            now,
+        ))
+        .await
 }
 
 /// Most group ids one bulk delete takes (the console's checkbox column pages by 200).
@@ -368,64 +276,23 @@ pub struct BulkDeleteOutcome {
 /// Deletes each visible group; ids the caller cannot see are reported not found.
 pub async fn delete_groups<S: Store>(
     store: &S,
+    events: &dyn EventSink,
     caller: &Caller,
     ids: &[GroupId],
+    now: OffsetDateTime,
 ) -> Result<BulkDeleteOutcome> {
     caller.require(Permission::GroupsDelete)?;
     check_list_len("groupIds", ids, 1, MAX_BULK_DELETE)?;
     let mut seen = HashSet::new();
     let mut outcome = BulkDeleteOutcome::default();
     for id in ids.iter().filter(|id| seen.insert(*id)) {
-        match delete_group(store, caller, id).await {
+        match delete_group(store, events, caller, id, now).await {
             Ok(()) => outcome.deleted.push(id.clone()),
             Err(Error::NotFound { .. }) => outcome.not_found.push(id.clone()),
             Err(e) => return Err(e),
         }
     }
     Ok(outcome)
-}
-
-/// One member as a caller may see them: the directory entry only for callers with
-/// `users:view` whose scope includes the member; others by id, marked when outside the scope.
-#[derive(Debug, Clone, PartialEq)]
-pub struct MemberView {
-    pub membership: Membership,
-    pub user: Option<User>,
-    /// The member (or a user deleted since) lies outside the caller's scope.
-    pub out_of_scope: bool,
-}
-
-/// A page of a group's members with the directory entries the caller may see.
-pub async fn list_members<S: Store>(
-    store: &S,
-    caller: &Caller,
-    group_id: &GroupId,
-    page: &PageRequest,
-) -> Result<Page<MemberView>> {
-    caller.require(Permission::GroupsView)?;
-    get_group(store, caller, group_id).await?;
-    let members = store
-        .list_members(&caller.account_id, group_id, page)
-        .await?;
-    let ids: Vec<UserId> = members.items.iter().map(|m| m.user_id.clone()).collect();
-    let users = store.get_users(&caller.account_id, &ids).await?;
-    let may_view = caller.permissions.contains(Permission::UsersView);
-    Ok(Page {
-        items: members
-            .items
-            .into_iter()
-            .map(|m| {
-                let user = users.iter().find(|u| u.id == m.user_id);
-                let in_scope = user.is_some_and(|u| caller.scope.covers(u.department.as_ref()));
-                MemberView {
-                    user: user.filter(|_| in_scope && may_view).cloned(),
-                    out_of_scope: !in_scope,
-                    membership: m,
-                }
-            })
-            .collect(),
-        next_cursor: members.next_cursor,
-    })
 }
 
 /// Users the caller may see, optionally of one department (only or nested) and matching text.

@@ -2,16 +2,20 @@
 //! rule over the directory, explaining a rule for one user, and the rule's history.
 
 use crate::caller::Caller;
+use crate::caller::Scope;
 use crate::error::{Error, Result};
 use crate::group::{Evaluation, EvaluationStatus, Group, GroupKind, RuleVersion};
+use crate::ids::AccountId;
 use crate::ids::{GroupId, UserId};
 use crate::page::{Page, PageRequest};
-use crate::ports::{Store, UserQuery};
+use crate::ports::Store;
 use crate::role::Permission;
+use crate::rule::Reference;
 use crate::rule::Rule;
-use crate::smart::{Members, PAGE, SetFacts, UserFacts, check_references, user_group_ids};
+use crate::smart::{Members, SetFacts, UserFacts, UserScan, user_group_ids};
 use crate::user::User;
 use serde::Serialize;
+use std::collections::HashMap;
 use std::collections::HashSet;
 use time::OffsetDateTime;
 
@@ -29,6 +33,93 @@ pub async fn validate_rule<S: Store>(
     })?;
     check_references(store, &caller.account_id, &caller.scope, group, &rule).await?;
     Ok(rule)
+}
+
+/// Rejects a rule that names a department or a group that does not exist or lies outside
+/// `scope` (answered alike, so a rule cannot probe what exists elsewhere), or whose group
+/// membership conditions would form a cycle. Errors point at the condition (`rule/all/1/value`).
+pub async fn check_references<S: Store>(
+    store: &S,
+    account: &AccountId,
+    scope: &Scope,
+    group: &GroupId,
+    rule: &Rule,
+) -> Result<()> {
+    let references = rule.references();
+    if references
+        .iter()
+        .any(|r| matches!(r, Reference::Department { .. }))
+    {
+        let tree = store.departments(account).await?;
+        for r in references {
+            if let Reference::Department { id, pointer } = r {
+                let visible = tree
+                    .path_of(id)
+                    .ok()
+                    .flatten()
+                    .is_some_and(|p| scope.covers(Some(&p)));
+                if !visible {
+                    return Err(Error::validation(
+                        format!("rule{pointer}"),
+                        format!("department {id} does not exist"),
+                    ));
+                }
+            }
+        }
+    }
+    let referenced = rule.referenced_groups();
+    if referenced.is_empty() {
+        return Ok(());
+    }
+    let found = store.get_groups(account, referenced).await?;
+    for r in references {
+        if let Reference::Group { id, pointer } = r {
+            if id == group {
+                return Err(Error::validation(
+                    format!("rule{pointer}"),
+                    "a group's rule cannot reference the group itself",
+                ));
+            }
+            let visible = found
+                .iter()
+                .any(|g| &g.id == id && scope.covers(g.owner_department.as_ref()));
+            if !visible {
+                return Err(Error::validation(
+                    format!("rule{pointer}"),
+                    format!("group {id} does not exist"),
+                ));
+            }
+        }
+    }
+    // Follow references from the referenced smart groups; reaching `group` closes a cycle.
+    let smart: HashMap<GroupId, Vec<GroupId>> = store
+        .account_smart_groups(account)
+        .await?
+        .into_iter()
+        .filter_map(|g| {
+            let refs = g
+                .rule
+                .as_ref()
+                .and_then(|r| Rule::compile(r).ok())?
+                .referenced_groups()
+                .to_vec();
+            Some((g.id, refs))
+        })
+        .collect();
+    let mut stack: Vec<GroupId> = referenced.to_vec();
+    let mut seen = HashSet::new();
+    while let Some(next) = stack.pop() {
+        if &next == group {
+            return Err(Error::validation(
+                "rule",
+                "group membership conditions would form a cycle through this group",
+            ));
+        }
+        if seen.insert(next.clone()) {
+            stack.extend(smart.get(&next).into_iter().flatten().cloned());
+        }
+    }
+    Ok(())
 }
 
 fn visible_smart(caller: &Caller, group: Option<Group>, id: &GroupId) -> Result<Group> {
@@ -121,48 +212,26 @@ pub async fn preview<S: Store>(
         evaluated: 0,
     };
     let mut members = Members::new();
-    let mut cursor = None;
-    loop {
-        let query = UserQuery {
-            page: PageRequest {
-                limit: PAGE,
-                cursor,
-            },
-            ..UserQuery::default()
-        };
-        let page = store
-            .list_users(&caller.account_id, &caller.scope, &query)
-            .await?;
-        let ids: Vec<UserId> = page.items.iter().map(|u| u.id.clone()).collect();
-        let facts_set: HashSet<(crate::ids::GroupId, UserId)> =
-            if rule.referenced_groups().is_empty() || ids.is_empty() {
-                HashSet::new()
-            } else {
-                store
-                    .memberships_among(&caller.account_id, rule.referenced_groups(), &ids)
-                    .await?
-                    .into_iter()
-                    .collect()
-            };
+    let mut scan = UserScan::new(
+        store,
+        &caller.account_id,
+        &caller.scope,
+        rule.referenced_groups().iter().cloned(),
+        None,
+    );
+    while let Some(page) = scan.next().await? {
         let facts = SetFacts {
             now,
-            members: &facts_set,
+            members: &page.memberships,
         };
-        if let (Some(g), Some(last)) = (&group, ids.last()) {
+        if let (Some(g), Some(last)) = (&group, page.users.last()) {
             members
-                .fill_through(store, &caller.account_id, &g.id, last)
+                .fill_through(store, &caller.account_id, &g.id, &last.id)
                 .await?;
         }
-        for user in &page.items {
+        for user in &page.users {
             out.evaluated += 1;
-            let in_group_scope = group
-                .as_ref()
-                .and_then(|g| g.owner_department.as_ref())
-                .is_none_or(|owner| {
-                    user.department
-                        .as_ref()
-                        .is_some_and(|p| p.is_within(owner.department_id()))
-                });
+            let in_group_scope = group.as_ref().is_none_or(|g| g.covers_user(user));
             let matches = in_group_scope && rule.matches(user, &facts);
             if matches {
                 out.matching += 1;
@@ -196,11 +265,8 @@ pub async fn preview<S: Store>(
                 }
             }
         }
-        match page.next_cursor {
-            Some(c) => cursor = Some(c),
-            None => return Ok(out),
-        }
     }
+    Ok(out)
 }
 
 /// Why a user is (or is not) in a smart group: the rule tree with each node's result.
@@ -245,11 +311,7 @@ pub async fn explain<S: Store>(
         user: user_id,
         groups: &groups,
     };
-    let in_group_scope = group.owner_department.as_ref().is_none_or(|owner| {
-        user.department
-            .as_ref()
-            .is_some_and(|p| p.is_within(owner.department_id()))
-    });
+    let in_group_scope = group.covers_user(&user);
     let mut explained = rule.explain(&user, &facts);
     // What the explanation may show this caller: attribute values are personal data (only
     // with `users:view`), and membership of a group outside their scope is not theirs to see.

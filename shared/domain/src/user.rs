@@ -164,11 +164,6 @@ impl User {
         self.department.as_ref().map(DepartmentPath::department_id)
     }
 
-    /// The part after `@`, lower-cased.
-    pub fn email_domain(&self) -> Option<String> {
-        self.email.rsplit_once('@').map(|(_, d)| d.to_lowercase())
-    }
-
     /// Checks and normalises every field, naming the offending one.
     pub fn validate(mut self) -> Result<Self> {
         self.email = check_email(&self.email)?;

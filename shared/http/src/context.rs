@@ -2,7 +2,6 @@
 //! authorizer context (`requestContext.authorizer.lambda`). The encoding lives here so that
 //! the authorizer writes exactly what the functions read.
 
-use groups_domain::events::{EventSink, RecordedEvents};
 use groups_domain::{
     AccountId, Caller, DepartmentId, Error, Permission, PermissionSet, Result, RoleRef, Scope,
     UserId,
@@ -10,35 +9,6 @@ use groups_domain::{
 use lambda_http::request::RequestContext;
 use lambda_http::{Request, RequestExt};
 use serde_json::{Map, Value};
-use std::sync::Arc;
-use time::OffsetDateTime;
-
-/// What every handler gets: the store, where membership events go, and a clock (injectable
-/// for tests).
-pub struct Ctx<S> {
-    pub store: S,
-    pub events: Arc<dyn EventSink>,
-    pub clock: Arc<dyn Fn() -> OffsetDateTime + Send + Sync>,
-}
-
-impl<S> Ctx<S> {
-    /// A context whose events are only recorded in memory.
-    pub fn new(store: S) -> Self {
-        Self::with_events(store, Arc::new(RecordedEvents::default()))
-    }
-
-    pub fn with_events(store: S, events: Arc<dyn EventSink>) -> Self {
-        Self {
-            store,
-            events,
-            clock: Arc::new(OffsetDateTime::now_utc),
-        }
-    }
-
-    pub fn now(&self) -> OffsetDateTime {
-        (self.clock)()
-    }
-}
 
 const ACCOUNT: &str = "accountId";
 const USER: &str = "userId";

@@ -1,8 +1,10 @@
-//! What drives each function: its routes (or other trigger) and the permission it checks.
-//! The local server mounts descriptors; tests hold them to the OpenAPI document and the SAM
-//! template.
+//! What drives each function and what it needs: its routes (or other trigger), who may call it,
+//! whether it publishes membership events, and the DynamoDB actions it performs. The local
+//! server mounts descriptors and enforces their access; so does the Lambda entry point
+//! ([`crate::lambda_main!`]); tests hold them to the OpenAPI document, the SAM template (routes,
+//! environment, IAM) and the role matrix.
 
-use groups_domain::Permission;
+use groups_domain::{Caller, Error, Permission, Result};
 
 /// CORS as the HTTP API answers it (the template's `CorsConfiguration`, held to these by a
 /// test) and as the local server answers it.
@@ -36,13 +38,59 @@ pub enum Trigger {
     Authorizer,
 }
 
+/// Who may call a function's routes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Access {
+    /// It establishes identity itself (the authorizer).
+    Identity,
+    /// Any signed-in caller.
+    SignedIn,
+    /// Callers holding every one of these.
+    All(&'static [Permission]),
+    /// Callers holding at least one of these.
+    Any(&'static [Permission]),
+}
+
+impl Access {
+    /// `Forbidden` naming the (first) missing permission.
+    pub fn check(&self, caller: &Caller) -> Result<()> {
+        match self {
+            Access::Identity | Access::SignedIn => Ok(()),
+            Access::All(all) => all.iter().try_for_each(|p| caller.require(*p)),
+            Access::Any(any) => {
+                if any.iter().any(|p| caller.permissions.contains(*p)) {
+                    Ok(())
+                } else {
+                    any.first().map_or(Ok(()), |p| caller.require(*p))
+                }
+            }
+        }
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct FunctionDescriptor {
     /// The crate's name, which is also the function's name in the template.
     pub name: &'static str,
     pub trigger: Trigger,
-    /// The permission it re-checks (`None`: it establishes identity itself).
-    pub permission: Option<Permission>,
+    pub access: Access,
+    /// Publishes membership events: the template gives it `EVENT_BUS_NAME` and
+    /// `events:PutEvents` on the bus, and nothing else gets them.
+    pub publishes: bool,
+    /// The DynamoDB actions it performs: `GetItem` on the table, `Query GSI2` on an index.
+    pub table: &'static [&'static str],
+}
+
+/// Refuses a request the descriptor does not let its caller make: 401 without an identity,
+/// 403 without the permission. `None` lets the handler run.
+pub fn refuse(
+    descriptor: &FunctionDescriptor,
+    req: &crate::Request,
+) -> Option<crate::Response<crate::Body>> {
+    let checked = crate::context::caller(req).and_then(|caller| descriptor.access.check(&caller));
+    checked
+        .err()
+        .map(|e: Error| crate::HttpError::from(e).into_response())
 }
 
 impl FunctionDescriptor {

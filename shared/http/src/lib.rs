@@ -5,16 +5,19 @@
 pub mod body;
 pub mod context;
 pub mod cursor;
+pub mod deps;
 pub mod descriptor;
 pub mod event;
+pub mod lambda;
 pub mod problem;
 pub mod query;
 pub mod respond;
 pub mod wire;
 
 pub use body::json_body;
-pub use context::{Ctx, caller};
-pub use descriptor::{EventSource, FunctionDescriptor, Route, Trigger};
+pub use context::caller;
+pub use deps::Deps;
+pub use descriptor::{Access, EventSource, FunctionDescriptor, Route, Trigger};
 pub use problem::HttpError;
 pub use respond::{created, json, no_content, respond};
 

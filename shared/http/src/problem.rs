@@ -95,10 +95,6 @@ impl HttpError {
         }
     }
 
-    pub fn status(&self) -> StatusCode {
-        self.problem().status
-    }
-
     pub fn into_response(self) -> Response<Body> {
         let problem = self.problem();
         if problem.status.is_server_error() {
@@ -181,7 +177,7 @@ fn domain_problem(err: &Error) -> Problem {
             Some("If-Match".into()),
         ),
         Error::Conflict(_) => p(StatusCode::CONFLICT, "conflict", "Conflict", None),
-        Error::Forbidden { .. } | Error::NotPermitted(_) => {
+        Error::Forbidden(_) | Error::NotPermitted(_) => {
             p(StatusCode::FORBIDDEN, "forbidden", "Forbidden", None)
         }
         Error::Unauthenticated => p(

@@ -260,3 +260,25 @@ pub fn parse_ids_allow_empty<T>(
     }
     parse_ids(field, raw, max, parse)
 }
+
+/// A membership edit as both member routes take it: `/groups/{groupId}/members` with
+/// `{"userIds": [...]}` (1 to 1,000 ids), no query parameters.
+pub struct MemberEdit {
+    pub group: groups_domain::GroupId,
+    pub users: Vec<groups_domain::UserId>,
+}
+
+impl MemberEdit {
+    pub fn parse(req: &lambda_http::Request) -> std::result::Result<Self, crate::HttpError> {
+        let group = crate::query::path_id(req, "groupId", "group", groups_domain::GroupId::parse)?;
+        crate::query::allow_only(req, &[])?;
+        let input: UserIdsBody = crate::body::json_body(req)?;
+        let users = parse_ids(
+            "userIds",
+            input.user_ids,
+            groups_domain::service::MAX_MEMBER_IDS,
+            groups_domain::UserId::parse,
+        )?;
+        Ok(Self { group, users })
+    }
+}

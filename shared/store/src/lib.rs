@@ -2,6 +2,7 @@
 //! in-memory store ([`memory`]) that behaves the same, proven by one conformance suite.
 
 pub mod dynamo;
+pub mod listing;
 pub mod memory;
 
 pub use dynamo::{CallCounter, DynamoStore};

@@ -3,6 +3,7 @@
 //! checks a user without allocating.
 
 pub mod attributes;
+pub mod catalog;
 pub mod operators;
 pub mod text;
 

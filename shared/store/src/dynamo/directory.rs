@@ -2,7 +2,7 @@
 
 use super::items::{Item, RawItem, from_raw, string};
 use super::{DynamoStore, Filters, Read, errors, key, keys, table};
-use crate::memory::{check_cursor_prefix, department_prefix};
+use crate::listing::{check_cursor_prefix, department_prefix};
 use aws_sdk_dynamodb::types::{AttributeValue, ConditionCheck, Delete, Put, TransactWriteItem};
 use groups_domain::ports::{UserGuard, UserQuery, sort_keys, user_search_key};
 use groups_domain::{

@@ -1,29 +1,17 @@
-//! Groups, title claims and memberships.
+//! Groups, title claims, listings and saved rules.
 
 use super::items::{Item, RawItem, from_raw, get_str, get_u64, number, string, to_value};
 use super::{Cancelled, DynamoStore, Filters, Read, key, keys, table};
 use aws_sdk_dynamodb::types::{
     Delete, Put, ReturnValuesOnConditionCheckFailure, TransactWriteItem, Update,
 };
-use groups_domain::group::kind_mismatch;
+use groups_domain::RuleVersion;
 use groups_domain::ports::{GroupQuery, sort_keys};
 use groups_domain::{
-    AccountId, Error, Group, GroupId, GroupKind, GroupStore, Membership, Page, PageRequest, Result,
-    Scope, SortOrder, User, UserId,
+    AccountId, Error, Group, GroupId, GroupKind, GroupStore, Page, PageRequest, Result, Scope,
+    SortOrder, UserId,
 };
-use groups_domain::{Evaluation, RuleVersion};
 use serde::{Deserialize, Serialize};
-
-/// Most memberships one transaction writes: 100 items, one of which updates the group's count.
-const MEMBERS_PER_TRANSACTION: usize = 99;
-/// Most keys one BatchGetItem reads.
-const KEYS_PER_BATCH_GET: usize = 100;
-
-#[derive(Clone, Copy)]
-enum Change {
-    Add,
-    Remove,
-}
 
 /// The item that claims a title for one group, making titles unique per account.
 #[derive(Serialize, Deserialize)]
@@ -32,7 +20,7 @@ struct TitleClaim {
     group_id: GroupId,
 }
 
-fn built<T, E: std::fmt::Display>(r: std::result::Result<T, E>) -> Result<T> {
+pub(super) fn built<T, E: std::fmt::Display>(r: std::result::Result<T, E>) -> Result<T> {
     r.map_err(|e| Error::Internal(e.to_string()))
 }
 
@@ -81,7 +69,6 @@ fn rule_version_item(account: &AccountId, group: &Group) -> Result<Option<RawIte
 }
 
 impl DynamoStore {
-    /// Claims the group's title: fails when any group of the account holds it (any case).
     fn claim_title(&self, account: &AccountId, group: &Group) -> Result<TransactWriteItem> {
         let claim = Item::new(
             "titleClaim",
@@ -94,7 +81,7 @@ impl DynamoStore {
         self.put_if_absent(claim.to_raw()?)
     }
 
-    fn put_if_absent(&self, item: RawItem) -> Result<TransactWriteItem> {
+    pub(super) fn put_if_absent(&self, item: RawItem) -> Result<TransactWriteItem> {
         let put = built(
             Put::builder()
                 .table_name(&self.table)
@@ -103,85 +90,6 @@ impl DynamoStore {
                 .build(),
         )?;
         Ok(TransactWriteItem::builder().put(put).build())
-    }
-
-    /// The group's count update, conditioned on the group existing with `kind`.
-    fn count_update(
-        &self,
-        account: &AccountId,
-        group: &GroupId,
-        kind: GroupKind,
-        delta: i64,
-    ) -> Result<TransactWriteItem> {
-        let update = built(
-            Update::builder()
-                .table_name(&self.table)
-                .set_key(Some(key(keys::account(account), keys::group(group))))
-                .update_expression("ADD memberCount :delta")
-                .condition_expression("attribute_exists(PK) AND kind = :kind")
-                .expression_attribute_values(":delta", number(delta))
-                .expression_attribute_values(":kind", string(kind.as_str()))
-                .return_values_on_condition_check_failure(
-                    ReturnValuesOnConditionCheckFailure::AllOld,
-                )
-                .build(),
-        )?;
-        Ok(TransactWriteItem::builder().update(update).build())
-    }
-
-    /// Writes memberships in transactions of 99 with the count update; `write` builds each
-    /// membership's action. Answers the users whose action applied.
-    async fn change_memberships(
-        &self,
-        change: Change,
-        account: &AccountId,
-        group: &GroupId,
-        kind: GroupKind,
-        users: Vec<UserId>,
-        write: impl Fn(&UserId) -> Result<TransactWriteItem>,
-    ) -> Result<Vec<UserId>> {
-        let (op, sign) = match change {
-            Change::Add => ("AddMembers", 1),
-            Change::Remove => ("RemoveMembers", -1),
-        };
-        let mut applied = Vec::new();
-        for chunk in users.chunks(MEMBERS_PER_TRANSACTION) {
-            let mut pending = chunk.to_vec();
-            while !pending.is_empty() {
-                let mut actions =
-                    vec![self.count_update(account, group, kind, sign * pending.len() as i64)?];
-                for user in &pending {
-                    actions.push(write(user)?);
-                }
-                match self.transact(op, actions).await? {
-                    Ok(()) => {
-                        applied.append(&mut pending);
-                    }
-                    Err(cancelled) => {
-                        if cancelled.failed(0) {
-                            return Err(match cancelled.old_item(0) {
-                                None => Error::not_found("group", group.as_str()),
-                                Some(_) => kind_mismatch(group, kind),
-                            });
-                        }
-                        // Drop the memberships whose condition failed (already there, or
-                        // already gone) and apply the rest.
-                        let before = pending.len();
-                        let mut index = 0;
-                        pending.retain(|_| {
-                            index += 1;
-                            !cancelled.failed(index)
-                        });
-                        if pending.len() == before {
-                            return Err(Error::Internal(format!(
-                                "{op} cancelled without a failed condition"
-                            )));
-                        }
-                    }
-                }
-            }
-        }
-        Ok(applied)
     }
 
     fn version_conflict(cancelled: &Cancelled, group: &Group) -> Error {
@@ -193,35 +101,9 @@ impl DynamoStore {
             },
         }
     }
-
-    /// Deletes every membership of a deleted group, page by page.
-    async fn delete_all_members(&self, account: &AccountId, group: &GroupId) -> Result<()> {
-        let pk = keys::group_members(account, group);
-        loop {
-            let page = self
-                .query_collect(500, None, |start| {
-                    self.client
-                        .query()
-                        .table_name(&self.table)
-                        .key_condition_expression("PK = :pk")
-                        .expression_attribute_values(":pk", string(&pk))
-                        .projection_expression("PK, SK")
-                        .consistent_read(true)
-                        .limit(500)
-                        .set_exclusive_start_key(start)
-                })
-                .await?;
-            if page.is_empty() {
-                return Ok(());
-            }
-            for chunk in page.chunks(25) {
-                self.batch_delete(chunk.to_vec()).await?;
-            }
-        }
-    }
 }
 
-fn cursor_id<T>(cursor: &str, parse: impl Fn(&str, String) -> Result<T>) -> Result<T> {
+pub(super) fn cursor_id<T>(cursor: &str, parse: impl Fn(&str, String) -> Result<T>) -> Result<T> {
     parse("cursor", cursor.to_owned())
         .map_err(|_| Error::validation("cursor", "is not a cursor of this listing"))
 }
@@ -338,7 +220,7 @@ impl GroupStore for DynamoStore {
         }
     }
 
-    async fn delete_group(&self, account: &AccountId, group: &Group) -> Result<()> {
+    async fn delete_group(&self, account: &AccountId, group: &Group) -> Result<Vec<UserId>> {
         let remove = built(
             Delete::builder()
                 .table_name(&self.table)
@@ -443,213 +325,6 @@ impl GroupStore for DynamoStore {
             .collect()
     }
 
-    async fn get_group_and_users(
-        &self,
-        account: &AccountId,
-        group: &GroupId,
-        users: &[UserId],
-    ) -> Result<(Option<Group>, Vec<User>)> {
-        let pk = keys::account(account);
-        let mut all_keys = vec![key(pk.clone(), keys::group(group))];
-        all_keys.extend(users.iter().map(|u| key(pk.clone(), keys::user(u))));
-        let mut found_group = None;
-        let mut found_users = Vec::with_capacity(users.len());
-        for chunk in all_keys.chunks(KEYS_PER_BATCH_GET) {
-            for raw in self.batch_get(chunk.to_vec(), Read::Latest).await? {
-                match get_str(&raw, table::SK) {
-                    Some(sk) if sk.starts_with(keys::GROUP_PREFIX) => {
-                        found_group = Some(from_raw(raw)?)
-                    }
-                    Some(_) => found_users.push(from_raw::<User>(raw)?),
-                    None => return Err(super::items::missing(table::SK)),
-                }
-            }
-        }
-        Ok((found_group, found_users))
-    }
-
-    async fn insert_memberships(
-        &self,
-        account: &AccountId,
-        group: &GroupId,
-        kind: GroupKind,
-        members: &[Membership],
-    ) -> Result<Vec<UserId>> {
-        let users = members.iter().map(|m| m.user_id.clone()).collect();
-        self.change_memberships(Change::Add, account, group, kind, users, |user| {
-            let m = members
-                .iter()
-                .find(|m| &m.user_id == user)
-                .ok_or_else(|| Error::Internal("membership vanished".into()))?;
-            let item = Item::new(
-                "membership",
-                keys::group_members(account, group),
-                keys::member(user),
-                m,
-            )
-            .gsi1(keys::user_groups(account, user), keys::group(group));
-            self.put_if_absent(item.to_raw()?)
-        })
-        .await
-    }
-
-    async fn delete_memberships(
-        &self,
-        account: &AccountId,
-        group: &GroupId,
-        kind: GroupKind,
-        users: &[UserId],
-    ) -> Result<Vec<UserId>> {
-        self.change_memberships(
-            Change::Remove,
-            account,
-            group,
-            kind,
-            users.to_vec(),
-            |user| {
-                let delete = built(
-                    Delete::builder()
-                        .table_name(&self.table)
-                        .set_key(Some(key(
-                            keys::group_members(account, group),
-                            keys::member(user),
-                        )))
-                        .condition_expression("attribute_exists(PK)")
-                        .build(),
-                )?;
-                Ok(TransactWriteItem::builder().delete(delete).build())
-            },
-        )
-        .await
-    }
-
-    async fn list_members(
-        &self,
-        account: &AccountId,
-        group: &GroupId,
-        page: &PageRequest,
-    ) -> Result<Page<Membership>> {
-        let pk = keys::group_members(account, group);
-        let start = match page.cursor.as_deref() {
-            None => None,
-            Some(c) => Some(key(pk.clone(), keys::member(&cursor_id(c, UserId::parse)?))),
-        };
-        let items = self
-            .query_collect(page.limit as usize + 1, start, |start| {
-                self.partition_query(&pk, keys::MEMBER_PREFIX)
-                    .limit(page.limit as i32 + 1)
-                    .set_exclusive_start_key(start)
-            })
-            .await?;
-        super::items::page(items, page.limit, table::SK, keys::MEMBER_PREFIX)
-    }
-
-    async fn list_user_groups(
-        &self,
-        account: &AccountId,
-        user: &UserId,
-        page: &PageRequest,
-    ) -> Result<Page<Membership>> {
-        let gsi_pk = keys::user_groups(account, user);
-        let start = match page.cursor.as_deref() {
-            None => None,
-            Some(c) => {
-                let group = cursor_id(c, GroupId::parse)?;
-                let mut start = key(keys::group_members(account, &group), keys::member(user));
-                start.insert(table::GSI1PK.into(), string(&gsi_pk));
-                start.insert(table::GSI1SK.into(), string(keys::group(&group)));
-                Some(start)
-            }
-        };
-        let items = self
-            .query_collect(page.limit as usize + 1, start, |start| {
-                self.client
-                    .query()
-                    .table_name(&self.table)
-                    .index_name(table::GSI1)
-                    .key_condition_expression("GSI1PK = :pk")
-                    .expression_attribute_values(":pk", string(&gsi_pk))
-                    .limit(page.limit as i32 + 1)
-                    .set_exclusive_start_key(start)
-            })
-            .await?;
-        super::items::page(items, page.limit, table::GSI1SK, keys::GROUP_PREFIX)
-    }
-
-    async fn record_evaluation(
-        &self,
-        account: &AccountId,
-        group: &GroupId,
-        evaluation: &Evaluation,
-    ) -> Result<()> {
-        let result = self
-            .client
-            .update_item()
-            .table_name(&self.table)
-            .set_key(Some(key(keys::account(account), keys::group(group))))
-            .update_expression("SET #evaluation = :evaluation")
-            .condition_expression("attribute_exists(PK)")
-            .expression_attribute_names("#evaluation", "evaluation")
-            .expression_attribute_values(":evaluation", to_value(evaluation)?)
-            .send()
-            .await;
-        match result {
-            Ok(_) => Ok(()),
-            Err(e)
-                if e.as_service_error()
-                    .is_some_and(|s| s.is_conditional_check_failed_exception()) =>
-            {
-                Err(Error::not_found("group", group.as_str()))
-            }
-            Err(e) => Err(super::errors::sdk("UpdateItem", e)),
-        }
-    }
-
-    async fn save_checkpoint(&self, name: &str, value: Option<&serde_json::Value>) -> Result<()> {
-        let key = key(keys::SYSTEM.to_owned(), keys::checkpoint(name));
-        match value {
-            Some(value) => {
-                let mut item = key;
-                item.insert("entity".into(), string("checkpoint"));
-                item.insert("state".into(), string(value.to_string()));
-                self.client
-                    .put_item()
-                    .table_name(&self.table)
-                    .set_item(Some(item))
-                    .send()
-                    .await
-                    .map_err(|e| super::errors::sdk("PutItem", e))?;
-            }
-            None => {
-                self.client
-                    .delete_item()
-                    .table_name(&self.table)
-                    .set_key(Some(key))
-                    .send()
-                    .await
-                    .map_err(|e| super::errors::sdk("DeleteItem", e))?;
-            }
-        }
-        Ok(())
-    }
-
-    async fn load_checkpoint(&self, name: &str) -> Result<Option<serde_json::Value>> {
-        let out = self
-            .client
-            .get_item()
-            .table_name(&self.table)
-            .set_key(Some(key(keys::SYSTEM.to_owned(), keys::checkpoint(name))))
-            .consistent_read(true)
-            .send()
-            .await
-            .map_err(|e| super::errors::sdk("GetItem", e))?;
-        Ok(out
-            .item
-            .as_ref()
-            .and_then(|item| get_str(item, "state"))
-            .and_then(|state| serde_json::from_str(state).ok()))
-    }
-
     async fn account_smart_groups(&self, account: &AccountId) -> Result<Vec<Group>> {
         let prefix = format!("{account}#");
         let items = self
@@ -701,27 +376,6 @@ impl GroupStore for DynamoStore {
         Ok(Page::from_overfetch(accounts, page.limit, |a| {
             a.to_string()
         }))
-    }
-
-    async fn memberships_among(
-        &self,
-        account: &AccountId,
-        groups: &[GroupId],
-        users: &[UserId],
-    ) -> Result<Vec<(GroupId, UserId)>> {
-        let keys = groups
-            .iter()
-            .flat_map(|g| {
-                users
-                    .iter()
-                    .map(move |u| key(keys::group_members(account, g), keys::member(u)))
-            })
-            .collect();
-        self.batch_get_all(keys, Read::Latest)
-            .await?
-            .into_iter()
-            .map(|raw| from_raw::<Membership>(raw).map(|m| (m.group_id, m.user_id)))
-            .collect()
     }
 
     async fn list_rule_versions(

@@ -5,9 +5,11 @@
 mod counter;
 mod directory;
 mod errors;
+mod evaluations;
 mod groups;
 pub mod items;
 pub mod keys;
+mod memberships;
 mod retry;
 pub mod stream;
 pub mod table;

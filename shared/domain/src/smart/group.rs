@@ -1,0 +1,66 @@
+//! One smart group in full: rule saved, "re-evaluate now", a confirmation.
+
+use crate::group::{Evaluation, EvaluationStatus, GroupKind};
+use crate::ids::GroupId;
+use crate::ports::Store;
+
+use crate::{Error, Result};
+
+use super::pass::{Members, Mode, Run, Tally};
+use super::{Evaluator, Smart};
+
+/// Evaluates one smart group in full, honouring the guard unless the request was confirmed.
+pub async fn evaluate_group<S: Store>(
+    ev: &Evaluator<'_, S>,
+    group_id: &GroupId,
+) -> Result<Evaluation> {
+    let group = ev
+        .store
+        .get_group(ev.account, group_id)
+        .await?
+        .filter(|g| g.kind == GroupKind::Smart)
+        .ok_or_else(|| Error::not_found("smart group", group_id.as_str()))?;
+    let base = group
+        .evaluation
+        .clone()
+        .unwrap_or_else(|| Evaluation::queued(ev.now, false));
+    let running = Evaluation {
+        status: EvaluationStatus::Running,
+        started_at: Some(ev.now),
+        finished_at: None,
+        ..base.clone()
+    };
+    ev.record(group_id, &running).await?;
+    let members = group.member_count;
+    let never = || false;
+    if !base.confirmed && ev.guard.could_hold(members) {
+        let mut runs = vec![Run::new(
+            Smart::new(group.clone())?,
+            Members::new(),
+            Tally::default(),
+            Mode::Count,
+        )];
+        ev.pass(&mut runs, None, &never).await?;
+        let tally = runs[0].tally;
+        if ev.guard.holds(members, tally.left) {
+            let held = ev.finished(
+                &running,
+                EvaluationStatus::Held,
+                Tally { left: 0, ..tally },
+                tally.left,
+            );
+            ev.record(group_id, &held).await?;
+            return Ok(held);
+        }
+    }
+    let mut runs = vec![Run::new(
+        Smart::new(group)?,
+        Members::new(),
+        Tally::default(),
+        Mode::Apply,
+    )];
+    ev.pass(&mut runs, None, &never).await?;
+    let done = ev.finished(&running, EvaluationStatus::Done, runs[0].tally, 0);
+    ev.record(group_id, &done).await?;
+    Ok(done)
+}

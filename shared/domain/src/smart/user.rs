@@ -1,0 +1,152 @@
+//! One user against every smart group of the account: a user changed, or a group a rule
+//! references did.
+
+use crate::Result;
+use crate::events::{MembershipChange, events_for};
+use crate::group::{GroupKind, MembershipSource};
+use crate::ids::{AccountId, GroupId, UserId};
+use crate::page::PageRequest;
+use crate::ports::Store;
+use crate::rule::Facts;
+use std::collections::HashSet;
+use time::OffsetDateTime;
+
+use super::layers::layers;
+use super::pass::Tally;
+use super::{Evaluator, PAGE, Smart};
+
+/// What changed for one user.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct UserOutcome {
+    pub joined: Vec<GroupId>,
+    pub left: Vec<GroupId>,
+}
+
+pub(crate) struct UserFacts<'a> {
+    pub(crate) now: OffsetDateTime,
+    pub(crate) user: &'a UserId,
+    pub(crate) groups: &'a HashSet<GroupId>,
+}
+
+impl Facts for UserFacts<'_> {
+    fn now(&self) -> OffsetDateTime {
+        self.now
+    }
+    fn is_member(&self, group: &GroupId, user: &UserId) -> bool {
+        user == self.user && self.groups.contains(group)
+    }
+}
+
+/// Every group a user belongs to (one query per 200 groups).
+pub async fn user_group_ids<S: Store>(
+    store: &S,
+    account: &AccountId,
+    user: &UserId,
+) -> Result<HashSet<GroupId>> {
+    let mut groups = HashSet::new();
+    let mut cursor = None;
+    loop {
+        let page = store
+            .list_user_groups(
+                account,
+                user,
+                &PageRequest {
+                    limit: PAGE,
+                    cursor,
+                },
+            )
+            .await?;
+        groups.extend(page.items.into_iter().map(|m| m.group_id));
+        match page.next_cursor {
+            Some(c) => cursor = Some(c),
+            None => return Ok(groups),
+        }
+    }
+}
+
+/// Brings one user's smart-group memberships in line with the rules (and removes a deleted
+/// user from every group). Reads the account's rules in one query and the user's groups in
+/// one; writes only the memberships that change, in dependency order.
+pub async fn evaluate_user<S: Store>(
+    ev: &Evaluator<'_, S>,
+    user_id: &UserId,
+) -> Result<UserOutcome> {
+    let smart: Vec<Smart> = ev
+        .store
+        .account_smart_groups(ev.account)
+        .await?
+        .into_iter()
+        .filter_map(|g| match Smart::new(g) {
+            Ok(s) => Some(s),
+            Err(e) => {
+                tracing::error!(error = %e, "skipping a smart group whose rule does not compile");
+                None
+            }
+        })
+        .collect();
+    let user = ev.store.get_user(ev.account, user_id).await?;
+    let mut groups = user_group_ids(ev.store, ev.account, user_id).await?;
+    let smart_ids: HashSet<GroupId> = smart.iter().map(|s| s.group.id.clone()).collect();
+    let mut outcome = UserOutcome::default();
+    for layer in layers(smart) {
+        for s in layer {
+            // A held evaluation freezes the group's membership on every path until someone
+            // confirms it or changes the rule; the full evaluation then catches up.
+            if s.is_held() {
+                continue;
+            }
+            let should = user.as_ref().is_some_and(|u| {
+                let facts = UserFacts {
+                    now: ev.now,
+                    user: user_id,
+                    groups: &groups,
+                };
+                s.covers(u) && s.rule.matches(u, &facts)
+            });
+            let is_member = groups.contains(&s.group.id);
+            let mut tally = Tally::default();
+            match (should, is_member) {
+                (true, false) => {
+                    ev.apply(&s.group.id, vec![user_id.clone()], vec![], &mut tally)
+                        .await?;
+                    groups.insert(s.group.id.clone());
+                    outcome.joined.push(s.group.id.clone());
+                }
+                (false, true) => {
+                    ev.apply(&s.group.id, vec![], vec![user_id.clone()], &mut tally)
+                        .await?;
+                    groups.remove(&s.group.id);
+                    outcome.left.push(s.group.id.clone());
+                }
+                _ => {}
+            }
+        }
+    }
+    if user.is_none() {
+        // A deleted user leaves their static groups too.
+        for group in groups.iter().filter(|g| !smart_ids.contains(*g)) {
+            let left = ev
+                .store
+                .delete_memberships(
+                    ev.account,
+                    group,
+                    GroupKind::Static,
+                    std::slice::from_ref(user_id),
+                )
+                .await?;
+            if !left.is_empty() {
+                let events = events_for(
+                    ev.account,
+                    group,
+                    &left,
+                    MembershipChange::Left,
+                    MembershipSource::Manual,
+                    ev.now,
+                );
+                ev.events.publish(&events).await?;
+                outcome.left.push(group.clone());
+            }
+        }
+    }
+    Ok(outcome)
+}
