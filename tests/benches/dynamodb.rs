@@ -139,13 +139,13 @@ fn evaluator<'a>(
     events: &'a CountedEvents,
     account: &'a AccountId,
 ) -> Evaluator<'a, DynamoStore> {
-    Evaluator {
+    Evaluator::new(
         store,
         events,
         account,
-        now: OffsetDateTime::now_utc(),
-        guard: Guard::default(),
-    }
+        OffsetDateTime::now_utc(),
+        Guard::default(),
+    )
 }
 
 /// Every API operation, as API Gateway calls it, after the authorizer: the demo account plus

@@ -929,3 +929,90 @@ pub async fn checkpoints_and_rule_history_round_trip<S: Store>(store: Arc<S>) {
     let distinct: HashSet<_> = accounts.iter().collect();
     assert_eq!(distinct.len(), accounts.len(), "each account once");
 }
+
+/// An evaluation records its progress only while it still serves the request it read, and the
+/// schedule only when no request is pending or running: a request made meanwhile survives.
+/// Finished evaluations carry a real finish instant.
+pub async fn evaluation_records_never_overwrite_a_newer_request<S: Store>(store: Arc<S>) {
+    use groups_domain::ports::RecordIf;
+    use groups_domain::smart::{Evaluator, Guard, evaluate_group};
+    use groups_domain::{Evaluation, EvaluationStatus, GroupKind};
+    let acc = account();
+    seed_departments(&*store, &acc).await;
+    seed_users(&*store, &acc, 30, Some(path(&["root", "sales"]))).await;
+    let admin = admin(&acc);
+    let mut new = new_group("Evaluated");
+    new.kind = GroupKind::Smart;
+    new.rule = Some(serde_json::json!({"attr": "status", "op": "eq", "value": "active"}));
+    let group = service::create_group(&*store, &admin, new, now())
+        .await
+        .expect("create");
+    let first = group.evaluation.clone().expect("queued").requested_at;
+    let later = first + time::Duration::seconds(5);
+    let current = |store: Arc<S>| {
+        let (acc, id) = (acc.clone(), group.id.clone());
+        async move {
+            store
+                .get_group(&acc, &id)
+                .await
+                .expect("get")
+                .expect("exists")
+                .evaluation
+                .expect("evaluation")
+        }
+    };
+    // A newer request arrives: the first run's progress no longer lands.
+    let newer = Evaluation::queued(later, false);
+    assert!(
+        store
+            .record_evaluation(&acc, &group.id, &newer, RecordIf::Always)
+            .await
+            .expect("record")
+    );
+    let running = Evaluation {
+        status: EvaluationStatus::Running,
+        ..Evaluation::queued(first, false)
+    };
+    let landed = store
+        .record_evaluation(&acc, &group.id, &running, RecordIf::Serving(first))
+        .await
+        .expect("record");
+    assert!(!landed);
+    assert_eq!(current(store.clone()).await, newer);
+    // Nor does the schedule's result while it waits.
+    let done = Evaluation {
+        status: EvaluationStatus::Done,
+        ..Evaluation::queued(first, false)
+    };
+    assert!(
+        !store
+            .record_evaluation(&acc, &group.id, &done, RecordIf::Idle)
+            .await
+            .expect("record")
+    );
+    assert_eq!(current(store.clone()).await, newer);
+    // The newer request's run serves it and finishes, after it started.
+    let events = groups_domain::events::RecordedEvents::default();
+    let ev = Evaluator::new(&*store, &events, &acc, now(), Guard::default());
+    let result = evaluate_group(&ev, &group.id).await.expect("evaluate");
+    assert_eq!(result.status, EvaluationStatus::Done);
+    let stored = current(store.clone()).await;
+    assert_eq!(stored.requested_at, later);
+    assert_eq!(stored.status, EvaluationStatus::Done);
+    assert!(stored.finished_at > stored.started_at, "{stored:?}");
+    assert_eq!(stored.joined, 30);
+    // Once idle, the schedule records; a missing group is NotFound.
+    assert!(
+        store
+            .record_evaluation(&acc, &group.id, &done, RecordIf::Idle)
+            .await
+            .expect("record")
+    );
+    let missing = groups_domain::GroupId::parse("id", "grp-missing").expect("id");
+    assert!(matches!(
+        store
+            .record_evaluation(&acc, &missing, &done, RecordIf::Always)
+            .await,
+        Err(Error::NotFound { .. })
+    ));
+}

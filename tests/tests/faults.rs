@@ -143,13 +143,7 @@ async fn under_injected_faults_counts_stay_exact_and_titles_unique() {
                 if tolerate(store.put_user(&acc, &u).await, &unavailable).is_none() {
                     continue;
                 }
-                let ev = Evaluator {
-                    store: &*store,
-                    events: &events,
-                    account: &acc,
-                    now: fixtures::now(),
-                    guard: Guard::default(),
-                };
+                let ev = Evaluator::new(&*store, &events, &acc, fixtures::now(), Guard::default());
                 tolerate(smart::evaluate_user(&ev, &u.id).await, &unavailable);
             }
         });
@@ -159,13 +153,7 @@ async fn under_injected_faults_counts_stay_exact_and_titles_unique() {
         tasks.spawn(async move {
             let events = RecordedEvents::default();
             for _ in 0..3 {
-                let ev = Evaluator {
-                    store: &*store,
-                    events: &events,
-                    account: &acc,
-                    now: fixtures::now(),
-                    guard: Guard::default(),
-                };
+                let ev = Evaluator::new(&*store, &events, &acc, fixtures::now(), Guard::default());
                 tolerate(
                     smart::refresh_account(&ev, None, &|| false).await,
                     &unavailable,
@@ -219,13 +207,7 @@ async fn under_injected_faults_counts_stay_exact_and_titles_unique() {
     assert_eq!(unique.len(), titles.len(), "titles stay unique: {titles:?}");
     // The smart group converges once evaluated without faults.
     let events = RecordedEvents::default();
-    let ev = Evaluator {
-        store: &direct,
-        events: &events,
-        account: &acc,
-        now: fixtures::now(),
-        guard: Guard::default(),
-    };
+    let ev = Evaluator::new(&direct, &events, &acc, fixtures::now(), Guard::default());
     smart::evaluate_group(&ev, &smart).await.expect("evaluate");
     let members: BTreeSet<String> = all_members(&direct, &acc, &smart)
         .await

@@ -76,13 +76,13 @@ async fn users_matching<S: Store + 'static>(api: &Api<S>, country: &[&str]) -> B
 
 async fn converges<S: Store + 'static>(api: Api<S>) {
     let events = RecordedEvents::default();
-    let ev = Evaluator {
-        store: api.store(),
-        events: &events,
-        account: &api.account,
-        now: api.ctx.now(),
-        guard: Guard::default(),
-    };
+    let ev = Evaluator::new(
+        api.store(),
+        &events,
+        &api.account,
+        api.ctx.now(),
+        Guard::default(),
+    );
     let id = smart_group(
         &api,
         "Germany",
@@ -206,13 +206,13 @@ async fn evaluation_reads_rules_once_per_user_change_and_users_once_per_refresh(
     // 400 more users, in no group's reach: 445 users are three pages of 200.
     put_users_at(&api, 100..500, "extra", "elsewhere.example").await;
     let events = RecordedEvents::default();
-    let ev = Evaluator {
-        store: api.store(),
-        events: &events,
-        account: &api.account,
-        now: api.ctx.now(),
-        guard: Guard::default(),
-    };
+    let ev = Evaluator::new(
+        api.store(),
+        &events,
+        &api.account,
+        api.ctx.now(),
+        Guard::default(),
+    );
     let countries = ["DE", "FR", "US", "JP", "BR", "XX"];
     let mut groups = Vec::new();
     for (i, c) in countries.iter().enumerate() {

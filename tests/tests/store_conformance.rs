@@ -43,4 +43,5 @@ conformance!(
     users_by_department_only_and_nested,
     departments_and_roles_round_trip,
     checkpoints_and_rule_history_round_trip,
+    evaluation_records_never_overwrite_a_newer_request,
 );

@@ -85,13 +85,7 @@ fn evaluator<'a, S: Store>(
     account: &'a AccountId,
     guard: Guard,
 ) -> Evaluator<'a, S> {
-    Evaluator {
-        store: &ctx.store,
-        events: ctx.events.as_ref(),
-        account,
-        now: ctx.now(),
-        guard,
-    }
+    Evaluator::new(&ctx.store, ctx.events.as_ref(), account, ctx.now(), guard)
 }
 
 /// Reacts to one change. Idempotent: processing a change twice changes nothing more.

@@ -332,15 +332,41 @@ pub trait MembershipStore: Send + Sync {
     ) -> impl Future<Output = Result<Page<Membership>>> + Send;
 }
 
+/// When an evaluation's state may be recorded, so that a pass never overwrites a request made
+/// while it ran (that request's own run records it).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RecordIf {
+    /// Always: a new request.
+    Always,
+    /// The stored evaluation still serves the request made at this instant.
+    Serving(time::OffsetDateTime),
+    /// No request is pending or running (the schedule's results).
+    Idle,
+}
+
+impl RecordIf {
+    /// Whether `stored` lets a record through.
+    pub fn allows(self, stored: Option<&Evaluation>) -> bool {
+        use crate::group::EvaluationStatus::{Queued, Running};
+        match self {
+            RecordIf::Always => true,
+            RecordIf::Serving(at) => stored.is_some_and(|e| e.requested_at == at),
+            RecordIf::Idle => stored.is_none_or(|e| !matches!(e.status, Queued | Running)),
+        }
+    }
+}
+
 /// A smart group's evaluation state.
 pub trait EvaluationStore: Send + Sync {
-    /// Records a smart group's evaluation state without changing its version.
+    /// Records a smart group's evaluation state without changing its version, if `when` still
+    /// holds (answers whether it was recorded); `NotFound` when the group is gone.
     fn record_evaluation(
         &self,
         account: &AccountId,
         group: &GroupId,
         evaluation: &Evaluation,
-    ) -> impl Future<Output = Result<()>> + Send;
+        when: RecordIf,
+    ) -> impl Future<Output = Result<bool>> + Send;
 }
 
 /// Named checkpoints of long-running work (a refresh that continues in the next invocation).

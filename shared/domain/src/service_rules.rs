@@ -153,7 +153,12 @@ pub async fn request_evaluation<S: Store>(
     }
     let queued = Evaluation::queued(now, confirm);
     store
-        .record_evaluation(&caller.account_id, group_id, &queued)
+        .record_evaluation(
+            &caller.account_id,
+            group_id,
+            &queued,
+            crate::ports::RecordIf::Always,
+        )
         .await?;
     Ok(queued)
 }

@@ -8,6 +8,7 @@ use crate::{Error, Result};
 
 use super::pass::{Members, Mode, Run, Tally};
 use super::{Evaluator, Smart};
+use crate::ports::RecordIf;
 
 /// Evaluates one smart group in full, honouring the guard unless the request was confirmed.
 pub async fn evaluate_group<S: Store>(
@@ -24,13 +25,21 @@ pub async fn evaluate_group<S: Store>(
         .evaluation
         .clone()
         .unwrap_or_else(|| Evaluation::queued(ev.now, false));
+    // The run serves the request it read; one made meanwhile is left for its own run.
+    let serving = match &group.evaluation {
+        Some(e) => RecordIf::Serving(e.requested_at),
+        None => RecordIf::Always,
+    };
     let running = Evaluation {
         status: EvaluationStatus::Running,
         started_at: Some(ev.now),
         finished_at: None,
         ..base.clone()
     };
-    ev.record(group_id, &running).await?;
+    if !ev.record(group_id, &running, serving).await? {
+        return Ok(running);
+    }
+    let serving = RecordIf::Serving(running.requested_at);
     let members = group.member_count;
     let never = || false;
     if !base.confirmed && ev.guard.could_hold(members) {
@@ -49,7 +58,7 @@ pub async fn evaluate_group<S: Store>(
                 Tally { left: 0, ..tally },
                 tally.left,
             );
-            ev.record(group_id, &held).await?;
+            ev.record(group_id, &held, serving).await?;
             return Ok(held);
         }
     }
@@ -61,6 +70,6 @@ pub async fn evaluate_group<S: Store>(
     )];
     ev.pass(&mut runs, None, &never).await?;
     let done = ev.finished(&running, EvaluationStatus::Done, runs[0].tally, 0);
-    ev.record(group_id, &done).await?;
+    ev.record(group_id, &done, serving).await?;
     Ok(done)
 }

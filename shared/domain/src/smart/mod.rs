@@ -68,8 +68,35 @@ pub struct Evaluator<'a, S> {
     pub store: &'a S,
     pub events: &'a dyn EventSink,
     pub account: &'a AccountId,
+    /// The instant rules are evaluated at (relative dates), and when the run started.
     pub now: OffsetDateTime,
     pub guard: Guard,
+    /// Measures the run, so that its finish is a real instant after its start.
+    started: std::time::Instant,
+}
+
+impl<'a, S> Evaluator<'a, S> {
+    pub fn new(
+        store: &'a S,
+        events: &'a dyn EventSink,
+        account: &'a AccountId,
+        now: OffsetDateTime,
+        guard: Guard,
+    ) -> Self {
+        Self {
+            store,
+            events,
+            account,
+            now,
+            guard,
+            started: std::time::Instant::now(),
+        }
+    }
+
+    /// Now, as far as this run can tell: its start plus the time it has taken.
+    fn elapsed_now(&self) -> OffsetDateTime {
+        self.now + self.started.elapsed()
+    }
 }
 
 /// A compiled smart group.

@@ -13,6 +13,7 @@ use serde::{Deserialize, Serialize};
 use std::collections::{HashSet, VecDeque};
 
 use super::{Evaluator, PAGE, SetFacts, Smart};
+use crate::ports::RecordIf;
 
 /// One group's members, read in user-id order a page at a time.
 pub(crate) struct Members {
@@ -297,17 +298,25 @@ impl<S: Store> Evaluator<'_, S> {
             run.tally,
             0,
         );
-        self.record(&run.smart.group.id, &done).await
+        self.record(&run.smart.group.id, &done, settles(&run.smart.group))
+            .await
+            .map(|_| ())
     }
 
-    pub(super) async fn record(&self, group: &GroupId, evaluation: &Evaluation) -> Result<()> {
+    /// Records an evaluation's state if `when` still holds; `false` when a newer request took
+    /// over (or the group is gone), which that request's own run reports on.
+    pub(super) async fn record(
+        &self,
+        group: &GroupId,
+        evaluation: &Evaluation,
+        when: RecordIf,
+    ) -> Result<bool> {
         match self
             .store
-            .record_evaluation(self.account, group, evaluation)
+            .record_evaluation(self.account, group, evaluation, when)
             .await
         {
-            // Deleted meanwhile: nothing left to report on.
-            Err(Error::NotFound { .. }) => Ok(()),
+            Err(Error::NotFound { .. }) => Ok(false),
             other => other,
         }
     }
@@ -322,7 +331,7 @@ impl<S: Store> Evaluator<'_, S> {
         Evaluation {
             status,
             started_at: base.started_at.or(Some(self.now)),
-            finished_at: Some(self.now),
+            finished_at: Some(self.elapsed_now()),
             evaluated: tally.evaluated,
             joined: tally.joined,
             left: tally.left,
@@ -404,5 +413,15 @@ impl<'a, S: Store> UserScan<'a, S> {
             memberships,
             last: self.finished,
         }))
+    }
+}
+
+/// What a refresh's result may overwrite: the request that was pending when the refresh read
+/// the group (the refresh has served it), or nothing pending; never a request made since, nor
+/// a group evaluation in progress.
+pub(super) fn settles(group: &crate::group::Group) -> RecordIf {
+    match &group.evaluation {
+        Some(e) if e.status == EvaluationStatus::Queued => RecordIf::Serving(e.requested_at),
+        _ => RecordIf::Idle,
     }
 }

@@ -10,7 +10,7 @@ use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
 use super::layers::layers;
-use super::pass::{Members, Mode, Run, Tally};
+use super::pass::{Members, Mode, Run, Tally, settles};
 use super::{Evaluator, Smart};
 
 /// Where a scheduled refresh of an account stopped.
@@ -119,7 +119,7 @@ pub async fn refresh_account<S: Store>(
                             Tally { left: 0, ..r.tally },
                             r.tally.left,
                         );
-                        ev.record(&id, &held).await?;
+                        ev.record(&id, &held, settles(&r.smart.group)).await?;
                         state.held.push(id);
                     }
                     Mode::Count if changed => {

@@ -2,9 +2,16 @@
 
 use super::items::{get_str, string, to_value};
 use super::{DynamoStore, key, keys};
+use aws_sdk_dynamodb::operation::update_item::UpdateItemError as PutFailure;
+use aws_sdk_dynamodb::types::ReturnValuesOnConditionCheckFailure;
+use groups_domain::ports::RecordIf;
 use groups_domain::{
     AccountId, CheckpointStore, Error, Evaluation, EvaluationStore, GroupId, Result,
 };
+
+/// An instant as the items store it (RFC 3339).
+#[derive(serde::Serialize)]
+struct TimeValue(#[serde(with = "time::serde::rfc3339")] time::OffsetDateTime);
 
 impl EvaluationStore for DynamoStore {
     async fn record_evaluation(
@@ -12,27 +19,46 @@ impl EvaluationStore for DynamoStore {
         account: &AccountId,
         group: &GroupId,
         evaluation: &Evaluation,
-    ) -> Result<()> {
-        let result = self
+        when: RecordIf,
+    ) -> Result<bool> {
+        let mut update = self
             .client
             .update_item()
             .table_name(&self.table)
             .set_key(Some(key(keys::account(account), keys::group(group))))
             .update_expression("SET #evaluation = :evaluation")
-            .condition_expression("attribute_exists(PK)")
             .expression_attribute_names("#evaluation", "evaluation")
             .expression_attribute_values(":evaluation", to_value(evaluation)?)
-            .send()
-            .await;
-        match result {
-            Ok(_) => Ok(()),
-            Err(e)
-                if e.as_service_error()
-                    .is_some_and(|s| s.is_conditional_check_failed_exception()) =>
-            {
-                Err(Error::not_found("group", group.as_str()))
+            .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::AllOld);
+        let condition = match when {
+            RecordIf::Always => "attribute_exists(PK)",
+            RecordIf::Serving(at) => {
+                update = update
+                    .expression_attribute_names("#requestedAt", "requestedAt")
+                    .expression_attribute_values(":requestedAt", to_value(&TimeValue(at))?);
+                "attribute_exists(PK) AND #evaluation.#requestedAt = :requestedAt"
             }
-            Err(e) => Err(super::errors::sdk("UpdateItem", e)),
+            RecordIf::Idle => {
+                update = update
+                    .expression_attribute_names("#status", "status")
+                    .expression_attribute_values(":queued", string("queued"))
+                    .expression_attribute_values(":running", string("running"));
+                "attribute_exists(PK) AND (attribute_not_exists(#evaluation) \
+                 OR NOT (#evaluation.#status IN (:queued, :running)))"
+            }
+        };
+        match update.condition_expression(condition).send().await {
+            Ok(_) => Ok(true),
+            Err(e) => match e.as_service_error() {
+                Some(PutFailure::ConditionalCheckFailedException(failed)) => {
+                    if failed.item().is_some() {
+                        Ok(false)
+                    } else {
+                        Err(Error::not_found("group", group.as_str()))
+                    }
+                }
+                _ => Err(super::errors::sdk("UpdateItem", e)),
+            },
         }
     }
 }

@@ -1,6 +1,7 @@
 //! Evaluation state and checkpoints in memory.
 
 use super::MemoryStore;
+use groups_domain::ports::RecordIf;
 use groups_domain::{
     AccountId, CheckpointStore, Error, Evaluation, EvaluationStore, GroupId, Result,
 };
@@ -11,17 +12,26 @@ impl EvaluationStore for MemoryStore {
         account: &AccountId,
         group: &GroupId,
         evaluation: &Evaluation,
-    ) -> Result<()> {
-        let (before, updated) = self.with(account, |a| {
+        when: RecordIf,
+    ) -> Result<bool> {
+        let recorded = self.with(account, |a| {
             let g = a
                 .groups
                 .get_mut(group.as_str())
                 .ok_or_else(|| Error::not_found("group", group.as_str()))?;
+            if !when.allows(g.evaluation.as_ref()) {
+                return Ok::<_, Error>(None);
+            }
             let before = g.evaluation.replace(evaluation.clone());
-            Ok::<_, Error>((before, g.clone()))
+            Ok(Some((before, g.clone())))
         })?;
-        self.emit_queued(account, before.as_ref(), &updated);
-        Ok(())
+        match recorded {
+            Some((before, updated)) => {
+                self.emit_queued(account, before.as_ref(), &updated);
+                Ok(true)
+            }
+            None => Ok(false),
+        }
     }
 }
 
