@@ -73,6 +73,14 @@ fn template_functions_crates_and_routes_correspond_one_to_one() {
         .map(|e| e.file_name().to_string_lossy().into_owned())
         .collect();
     assert_eq!(crates, in_template.keys().cloned().collect::<BTreeSet<_>>());
+    // ... and a member of the workspace.
+    let manifest = std::fs::read_to_string(root().join("Cargo.toml")).expect("Cargo.toml");
+    for name in &crates {
+        assert!(
+            manifest.contains(&format!("\"functions/{name}\"")),
+            "functions/{name} is not a workspace member (Cargo.toml [workspace] members)"
+        );
+    }
     // Every descriptor matches its template function's events.
     let all = descriptors();
     assert_eq!(all.len(), crates.len(), "one descriptor per crate");

@@ -2,14 +2,8 @@
 //! were added, already members, not found and out of the caller's scope; repeating a call
 //! changes nothing.
 
-use groups_domain::service;
-use groups_domain::{Permission, Store};
-use groups_http::wire::MemberEdit;
-use groups_http::{
-    Access, Body, Deps, FunctionDescriptor, Request, Response, Route, Trigger, caller, json,
-    respond,
-};
-use http::StatusCode;
+use groups_domain::Permission;
+use groups_http::{Access, FunctionDescriptor, Route, Trigger};
 
 pub const DESCRIPTOR: FunctionDescriptor = FunctionDescriptor {
     name: "add-members",
@@ -27,15 +21,4 @@ pub const DESCRIPTOR: FunctionDescriptor = FunctionDescriptor {
     ],
 };
 
-pub async fn handle<S: Store>(ctx: &Deps<S>, req: Request) -> Response<Body> {
-    respond(async {
-        let caller = caller(&req)?;
-        let edit = MemberEdit::parse(&req)?;
-        let (store, events) = (&ctx.store, ctx.events.as_ref());
-        let outcome =
-            service::add_members(store, events, &caller, &edit.group, &edit.users, ctx.now())
-                .await?;
-        json(StatusCode::OK, &outcome)
-    })
-    .await
-}
+groups_http::member_edit_handler!(groups_domain::service::add_members);

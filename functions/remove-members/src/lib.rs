@@ -1,14 +1,8 @@
 //! `DELETE /groups/{groupId}/members {userIds}`: remove up to 1,000 users at once, never
 //! touching members outside the caller's scope.
 
-use groups_domain::service;
-use groups_domain::{Permission, Store};
-use groups_http::wire::MemberEdit;
-use groups_http::{
-    Access, Body, Deps, FunctionDescriptor, Request, Response, Route, Trigger, caller, json,
-    respond,
-};
-use http::StatusCode;
+use groups_domain::Permission;
+use groups_http::{Access, FunctionDescriptor, Route, Trigger};
 
 pub const DESCRIPTOR: FunctionDescriptor = FunctionDescriptor {
     name: "remove-members",
@@ -26,15 +20,4 @@ pub const DESCRIPTOR: FunctionDescriptor = FunctionDescriptor {
     ],
 };
 
-pub async fn handle<S: Store>(ctx: &Deps<S>, req: Request) -> Response<Body> {
-    respond(async {
-        let caller = caller(&req)?;
-        let edit = MemberEdit::parse(&req)?;
-        let (store, events) = (&ctx.store, ctx.events.as_ref());
-        let outcome =
-            service::remove_members(store, events, &caller, &edit.group, &edit.users, ctx.now())
-                .await?;
-        json(StatusCode::OK, &outcome)
-    })
-    .await
-}
+groups_http::member_edit_handler!(groups_domain::service::remove_members);

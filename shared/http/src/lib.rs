@@ -21,6 +21,7 @@ pub use descriptor::{Access, EventSource, FunctionDescriptor, Route, Trigger};
 pub use problem::HttpError;
 pub use respond::{created, json, no_content, respond};
 
+pub use http::StatusCode;
 pub use lambda_http::{Body, Request, Response};
 
 /// The OpenAPI 3.1 document of the HTTP API.

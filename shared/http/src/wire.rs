@@ -282,3 +282,26 @@ impl MemberEdit {
         Ok(Self { group, users })
     }
 }
+
+/// The `handle` of a member route: parse the group and the user ids, call `$service` (one of
+/// the member use cases), answer its outcome. Written once for add-members and remove-members.
+#[macro_export]
+macro_rules! member_edit_handler {
+    ($service:path) => {
+        pub async fn handle<S: groups_domain::Store>(
+            ctx: &$crate::Deps<S>,
+            req: $crate::Request,
+        ) -> $crate::Response<$crate::Body> {
+            $crate::respond(async {
+                let caller = $crate::caller(&req)?;
+                let edit = $crate::wire::MemberEdit::parse(&req)?;
+                let events = ctx.events.as_ref();
+                let (group, users) = (&edit.group, &edit.users);
+                let outcome =
+                    $service(&ctx.store, events, &caller, group, users, ctx.now()).await?;
+                $crate::json($crate::StatusCode::OK, &outcome)
+            })
+            .await
+        }
+    };
+}
