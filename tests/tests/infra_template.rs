@@ -268,3 +268,24 @@ fn the_template_table_is_the_table_the_code_creates() {
     assert_eq!(table["DeletionProtectionEnabled"], true);
     assert_eq!(table["SSESpecification"]["SSEEnabled"], true);
 }
+
+/// Operations hygiene: the HTTP API writes JSON access logs, the failure queue is encrypted,
+/// and the evaluation function's concurrency is bounded to protect the table.
+#[test]
+fn the_api_logs_access_the_queue_is_encrypted_and_evaluation_is_bounded() {
+    let t = template();
+    let resources = &t["Resources"];
+    let logs = &resources["HttpApi"]["Properties"]["AccessLogSettings"];
+    assert!(s(&logs["DestinationArn"]).contains("HttpApiAccessLogGroup"));
+    let format: serde_json::Value =
+        serde_json::from_str(&s(&logs["Format"])).expect("the access log format is JSON");
+    for field in ["requestId", "routeKey", "status", "latencyMs"] {
+        assert!(format.get(field).is_some(), "access logs carry {field}");
+    }
+    let queue = &resources["StreamFailureQueue"]["Properties"];
+    assert_eq!(queue["SqsManagedSseEnabled"], true);
+    let evaluation = &resources["EvaluateSmartGroupFunction"]["Properties"];
+    assert!(
+        s(&evaluation["ReservedConcurrentExecutions"]).contains("EvaluationReservedConcurrency")
+    );
+}
