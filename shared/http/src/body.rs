@@ -75,21 +75,15 @@ pub fn parse<T: DeserializeOwned>(raw: &[u8]) -> Result<T, Error> {
 fn unique_keys(raw: &[u8]) -> Result<(), Error> {
     let found = RefCell::new(None);
     let mut de = serde_json::Deserializer::from_slice(raw);
-    match (UniqueKeys {
+    let walked = UniqueKeys {
         path: String::new(),
         found: &found,
-    })
-    .deserialize(&mut de)
-    {
-        Ok(()) => Ok(()),
-        Err(e) => match found.into_inner() {
-            Some(field) => Err(Error::validation(field, "this key appears twice")),
-            // Malformed JSON: the typed parse that follows names the problem.
-            None => {
-                let _ = e;
-                Ok(())
-            }
-        },
+    }
+    .deserialize(&mut de);
+    // Malformed JSON is not this walk's to report: the typed parse that follows names it.
+    match (walked, found.into_inner()) {
+        (Err(_), Some(field)) => Err(Error::validation(field, "this key appears twice")),
+        _ => Ok(()),
     }
 }
 

@@ -65,8 +65,7 @@ struct UserCondition {
 }
 
 impl UserCondition {
-    fn of(account: &AccountId, id: &UserId, guard: &UserGuard) -> Self {
-        let _ = account;
+    fn of(id: &UserId, guard: &UserGuard) -> Self {
         match &guard.unchanged_since {
             None => Self {
                 expression: None,
@@ -212,7 +211,7 @@ impl DirectoryStore for DynamoStore {
         if guard.is_none() {
             return self.put_item("PutItem", item).await;
         }
-        let condition = UserCondition::of(account, &user.id, guard);
+        let condition = UserCondition::of(&user.id, guard);
         let put = Put::builder()
             .table_name(&self.table)
             .set_item(Some(item))
@@ -311,7 +310,7 @@ impl DirectoryStore for DynamoStore {
                 .map_err(|e| errors::sdk("DeleteItem", e))?;
             return Ok(());
         }
-        let condition = UserCondition::of(account, id, guard);
+        let condition = UserCondition::of(id, guard);
         let delete = Delete::builder()
             .table_name(&self.table)
             .set_key(Some(key(keys::account(account), keys::user(id))))
