@@ -1,6 +1,7 @@
 // Learning Admin: the Groups console. Plain ES modules, no framework, no build step.
 // Talks to the Groups API on the same origin with a bearer token kept in sessionStorage.
-// Routes (hash): #/signin, #/groups, #/groups/new-smart, #/groups/<id>[/rule|/history].
+// Routes (hash): #/signin, #/groups, #/groups/new-smart, #/groups/<id>[/rule|/history],
+// #/departments, #/roles.
 
 import { $ } from './dom.js';
 import { S } from './state.js';

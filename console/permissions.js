@@ -13,7 +13,8 @@ export const ROLE_INFO = {
 export const PERM_TEXT = {
   'groups:view': 'view groups', 'groups:create': 'create groups', 'groups:edit': 'edit groups',
   'groups:delete': 'delete groups', 'groups:members': 'manage group members', 'users:view': 'view users',
-  'users:manage': 'manage users', 'roles:manage': 'manage roles', 'owner:manage': 'manage the account owner',
+  'users:manage': 'manage users', 'roles:manage': 'manage roles', 'departments:manage': 'manage departments',
+  'owner:manage': 'manage the account owner',
 };
 
 function roleKey() { return (S.me && S.me.role) || (S.session && S.session.roleKey) || ''; }

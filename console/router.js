@@ -1,9 +1,10 @@
-// Hash routing (#/signin, #/groups, #/groups/new-smart, #/groups/<id>[/rule|/history]) and the
-// pages that say no: not allowed, permissions not loaded, not found. Each page gets its view:
+// Hash routing (#/signin, #/groups, #/groups/new-smart, #/groups/<id>[/rule|/history],
+// #/departments, #/roles), the main navigation's tabs (offered as GET /me allows), and the pages
+// that say no: not allowed, permissions not loaded, not found. Each page gets its view:
 // {seq, rerender}; rerender() shows the current address again (Retry), so no page imports the
 // router.
 
-import { focusHeading, h, icon, render, setTitle } from './dom.js';
+import { $, focusHeading, h, icon, render, setTitle } from './dom.js';
 import { alive, nextView, S, stopPolling } from './state.js';
 import { can, PERM_TEXT, permSentence, roleName } from './permissions.js';
 import { loadMe } from './session.js';
@@ -13,6 +14,8 @@ import { signinPage } from './signin-page.js';
 import { groupsPage } from './groups-page.js';
 import { groupPage } from './group-page.js';
 import { smartCreatePage } from './new-smart-group-page.js';
+import { departmentsPage, mayViewDepartments } from './departments-page.js';
+import { rolesPage } from './roles-page.js';
 
 function parseRoute() {
   const raw = (location.hash || '').replace(/^#\/?/, '');
@@ -27,6 +30,7 @@ export async function route() {
   clearError();
   document.querySelectorAll('dialog[open]').forEach((d) => d.close());
   const parts = parseRoute();
+  updateNav(parts);
   if (!S.session) {
     if (parts[0] !== 'signin') S.afterSignin = location.hash || '#/groups';
     return signinPage(view);
@@ -43,7 +47,30 @@ export async function route() {
     const tab = parts[2] || 'members';
     if (['members', 'rule', 'history'].includes(tab) && parts.length <= 3) return groupPage(view, parts[1], tab);
   }
+  if (parts[0] === 'departments' && parts.length === 1) {
+    return mayViewDepartments() ? departmentsPage(view) : notAllowedPage('Departments', 'view departments');
+  }
+  if (parts[0] === 'roles' && parts.length === 1) {
+    return can('roles:manage') ? rolesPage(view) : notAllowedPage('Roles', 'manage roles');
+  }
   return notFoundPage();
+}
+
+/** The main navigation: Departments and Roles only when GET /me allows them; the current tab marked. */
+function updateNav(parts) {
+  const signedIn = Boolean(S.session && S.me);
+  const tabs = [
+    ['#nav-groups', 'groups', true],
+    ['#nav-departments', 'departments', signedIn && mayViewDepartments()],
+    ['#nav-roles', 'roles', signedIn && can('roles:manage')],
+  ];
+  for (const [sel, key, offered] of tabs) {
+    const link = $(sel);
+    if (!link) continue;
+    link.hidden = !offered;
+    if (signedIn && parts[0] === key) link.setAttribute('aria-current', 'page');
+    else link.removeAttribute('aria-current');
+  }
 }
 
 /** What a role may not do, said before any call is refused (GET /me lists the permissions). */

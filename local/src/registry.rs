@@ -40,6 +40,8 @@ pub fn functions<S: Store + 'static>() -> Vec<Function<S>> {
         function!(list_users),
         function!(user_groups),
         function!(list_departments),
+        function!(manage_departments),
+        function!(roles),
         function!(get_me),
         function!(evaluate_smart_group),
         function!(preview_rule),

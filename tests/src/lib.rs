@@ -3,6 +3,7 @@
 
 pub mod api;
 pub mod conformance;
+pub mod expect;
 pub mod feed;
 pub mod fixtures;
 pub mod generated;

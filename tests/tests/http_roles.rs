@@ -75,7 +75,7 @@ fn the_matrix_covers_every_route_of_every_descriptor() {
     assert_eq!(matrix, served);
 }
 
-const ROUTES: [Route; 20] = [
+const ROUTES: [Route; 29] = [
     Route {
         name: "GET /groups",
         expected: [200, 200, 200, 200, 200, 403, 403],
@@ -157,7 +157,72 @@ const ROUTES: [Route; 20] = [
         name: "DELETE /users/{userId}",
         expected: [204, 204, 403, 403, 204, 403, 403],
     },
+    Route {
+        name: "GET /departments/{departmentId}",
+        expected: [200, 200, 200, 404, 200, 403, 403],
+    },
+    Route {
+        name: "POST /departments",
+        expected: [201, 201, 403, 403, 201, 403, 403],
+    },
+    Route {
+        name: "PATCH /departments/{departmentId}",
+        expected: [200, 200, 403, 403, 200, 403, 403],
+    },
+    Route {
+        name: "DELETE /departments/{departmentId}",
+        expected: [204, 204, 403, 403, 204, 403, 403],
+    },
+    Route {
+        name: "GET /roles",
+        expected: [200, 200, 403, 403, 200, 403, 403],
+    },
+    Route {
+        name: "POST /roles",
+        expected: [201, 201, 403, 403, 201, 403, 403],
+    },
+    Route {
+        name: "GET /roles/{roleId}",
+        expected: [200, 200, 403, 403, 200, 403, 403],
+    },
+    Route {
+        name: "PATCH /roles/{roleId}",
+        expected: [200, 200, 403, 403, 200, 403, 403],
+    },
+    Route {
+        name: "DELETE /roles/{roleId}",
+        expected: [204, 204, 403, 403, 204, 403, 403],
+    },
 ];
+
+/// A fresh empty department under `parent`, for routes that change or consume one.
+async fn fresh_department<S: Store + 'static>(api: &Api<S>, n: usize, parent: &str) -> String {
+    let id = format!("fresh{n}");
+    let reply = api
+        .as_user(
+            OWNER,
+            HttpCall::new("POST", "/departments")
+                .json(&json!({"id": id, "name": format!("Fresh {n}"), "parentId": parent})),
+        )
+        .await;
+    assert_eq!(reply.status, 201, "{}", reply.body);
+    id
+}
+
+/// A fresh custom role without permissions, for routes that change or consume one.
+async fn fresh_role<S: Store + 'static>(api: &Api<S>, n: usize) -> String {
+    let id = format!("fresh-role{n}");
+    let reply = api
+        .as_user(
+            OWNER,
+            HttpCall::new("POST", "/roles").json(&json!({
+                "id": id, "name": format!("Fresh role {n}"), "permissions": [], "scope": "account"
+            })),
+        )
+        .await;
+    assert_eq!(reply.status, 201, "{}", reply.body);
+    id
+}
 
 /// A smart group owned by `department`.
 async fn smart_group<S: Store + 'static>(api: &Api<S>, title: &str, department: &str) -> String {
@@ -309,6 +374,37 @@ async fn every_route_answers_each_role_as_the_matrix_says<S: Store + 'static>(ap
                 "GET /me" => HttpCall::new("GET", "/me"),
                 "GET /smart-groups/rule-language" => {
                     HttpCall::new("GET", "/smart-groups/rule-language")
+                }
+                "GET /departments/{departmentId}" => {
+                    HttpCall::new("GET", &format!("/departments/{department}"))
+                }
+                "POST /departments" => HttpCall::new("POST", "/departments")
+                    .json(&json!({"name": format!("Created {n}"), "parentId": department})),
+                "PATCH /departments/{departmentId}" => {
+                    let fresh = fresh_department(&api, n, department).await;
+                    HttpCall::new("PATCH", &format!("/departments/{fresh}"))
+                        .json(&json!({"name": format!("Renamed {n}")}))
+                }
+                "DELETE /departments/{departmentId}" => {
+                    let fresh = fresh_department(&api, n, department).await;
+                    HttpCall::new("DELETE", &format!("/departments/{fresh}"))
+                }
+                "GET /roles" => HttpCall::new("GET", "/roles"),
+                "POST /roles" => HttpCall::new("POST", "/roles").json(&json!({
+                    "name": format!("Role {n}"), "permissions": [], "scope": "account"
+                })),
+                "GET /roles/{roleId}" => {
+                    let fresh = fresh_role(&api, n).await;
+                    HttpCall::new("GET", &format!("/roles/{fresh}"))
+                }
+                "PATCH /roles/{roleId}" => {
+                    let fresh = fresh_role(&api, n).await;
+                    HttpCall::new("PATCH", &format!("/roles/{fresh}"))
+                        .json(&json!({"name": format!("Renamed role {n}")}))
+                }
+                "DELETE /roles/{roleId}" => {
+                    let fresh = fresh_role(&api, n).await;
+                    HttpCall::new("DELETE", &format!("/roles/{fresh}"))
                 }
                 other => panic!("no call for {other}"),
             };

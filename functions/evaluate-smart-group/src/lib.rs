@@ -3,7 +3,7 @@
 //!   evaluation): queues it on the group and answers 202; the group shows the progress;
 //! - the table's stream: a user created, updated or deleted is evaluated against the
 //!   account's smart groups; a membership change re-evaluates that user for the rules that
-//!   reference the group; a queued evaluation runs;
+//!   reference the group; a queued evaluation runs; a department move runs its next slice;
 //! - the EventBridge schedule: every smart group of every account is refreshed, resuming
 //!   from a checkpoint when one invocation is not enough.
 
@@ -12,7 +12,8 @@ use aws_lambda_events::streams::{DynamoDbBatchItemFailure, DynamoDbEventResponse
 use groups_domain::ports::Change;
 use groups_domain::smart::{self, Evaluator, Guard, RefreshCheckpoint};
 use groups_domain::{
-    AccountId, Error, GroupId, PageRequest, Permission, Result, Store, service_rules,
+    AccountId, Error, GroupId, PageRequest, Permission, Result, Store, department_move,
+    service_rules,
 };
 use groups_http::respond::v2_response;
 use groups_http::{
@@ -44,6 +45,7 @@ pub const DESCRIPTOR: FunctionDescriptor = FunctionDescriptor {
         "BatchGetItem",
         "ConditionCheckItem",
         "Query GSI1",
+        "Query GSI2",
         "Query GSI3",
     ],
 };
@@ -116,6 +118,20 @@ pub async fn process<S: Store>(ctx: &Deps<S>, guard: Guard, change: &Change) -> 
                 &evaluator(ctx, account, guard),
                 group,
             ))
+            .await?;
+        }
+        Change::DepartmentMove {
+            account,
+            department,
+        } => {
+            // One slice; if work remains, its last write starts the next through the stream.
+            department_move::run_slice(
+                &ctx.store,
+                account,
+                department,
+                department_move::SLICE_USERS,
+                || ctx.now(),
+            )
             .await?;
         }
     }

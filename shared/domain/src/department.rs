@@ -16,6 +16,12 @@ pub struct Department {
     pub id: DepartmentId,
     pub name: String,
     pub parent_id: Option<DepartmentId>,
+    /// Bumped by every write, so that writes decided on one reading cannot overtake each other.
+    #[serde(default)]
+    pub revision: u64,
+    /// The last move of this department (its subtree's stored paths being rewritten).
+    #[serde(rename = "move", default, skip_serializing_if = "Option::is_none")]
+    pub move_job: Option<DepartmentMove>,
 }
 
 impl Department {
@@ -30,7 +36,73 @@ impl Department {
             id,
             name: clean_line("name", name, MAX_NAME_CHARS)?,
             parent_id,
+            revision: 0,
+            move_job: None,
         })
+    }
+
+    /// Is a move of this department still rewriting stored paths?
+    pub fn is_moving(&self) -> bool {
+        self.move_job
+            .as_ref()
+            .is_some_and(|m| m.status == MoveStatus::Running)
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub enum MoveStatus {
+    Running,
+    Done,
+}
+
+/// Where a move is: the users of the old path, then the groups, then the evaluations.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub enum MovePhase {
+    Users,
+    Groups,
+    Evaluations,
+    Finished,
+}
+
+/// A department move's progress, stored on the department item so that it is read with the
+/// tree and every slice of work is one conditioned write.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct DepartmentMove {
+    pub status: MoveStatus,
+    pub phase: MovePhase,
+    pub from_path: DepartmentPath,
+    pub to_path: DepartmentPath,
+    /// Bumped when a slice of work ends unfinished: the stream record of that write starts
+    /// the next slice (a crash retries the same slice from the stored progress).
+    pub slice: u32,
+    pub users_moved: u64,
+    pub groups_moved: u64,
+    pub groups_reevaluated: u64,
+    #[serde(with = "time::serde::rfc3339")]
+    pub started_at: time::OffsetDateTime,
+    #[serde(
+        default,
+        with = "time::serde::rfc3339::option",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub finished_at: Option<time::OffsetDateTime>,
+}
+
+/// Does a write of a department (`before` → `after`) start a slice of move work? Shared by
+/// both stores' change feeds so that each slice runs once per write that asks for it.
+pub fn move_slice_started(before: Option<&Department>, after: Option<&Department>) -> bool {
+    let running = |d: Option<&Department>| {
+        d.and_then(|d| d.move_job.as_ref())
+            .filter(|m| m.status == MoveStatus::Running)
+            .map(|m| (m.from_path.clone(), m.slice))
+    };
+    match (running(before), running(after)) {
+        (_, None) => false,
+        (None, Some(_)) => true,
+        (Some(b), Some(a)) => a != b,
     }
 }
 
@@ -174,17 +246,30 @@ impl DepartmentTree {
         out
     }
 
-    /// Checks that saving `department` keeps the tree a tree, and answers its path.
-    /// Moving an existing department is refused: stored paths of its users and groups would go
-    /// stale (see the README's notes).
+    /// Is any department of the account being moved?
+    pub fn moving(&self) -> Option<&Department> {
+        self.by_id.values().find(|d| d.is_moving())
+    }
+
+    /// The direct children of `id`.
+    pub fn children(&self, id: &DepartmentId) -> &[DepartmentId] {
+        self.children.get(id).map(Vec::as_slice).unwrap_or_default()
+    }
+
+    /// Checks that saving `department` keeps the tree a tree, and answers its path. A new
+    /// parent must not lie in the department's own subtree.
     pub fn check_put(&self, department: &Department) -> Result<DepartmentPath> {
-        if let Some(existing) = self.by_id.get(&department.id)
-            && existing.parent_id != department.parent_id
+        if self.by_id.contains_key(&department.id)
+            && let Some(parent) = &department.parent_id
+            && self.subtree(&department.id).contains(parent)
         {
-            return Err(Error::Conflict(format!(
-                "department {} cannot be moved to another parent",
-                department.id
-            )));
+            return Err(Error::validation(
+                "parentId",
+                format!(
+                    "department {} cannot move under itself or its own subtree",
+                    department.id
+                ),
+            ));
         }
         let parent_path = match &department.parent_id {
             None => Vec::new(),
@@ -269,9 +354,17 @@ mod tests {
             Some("/root/sales/emea/nordics/".to_string())
         );
         assert!(t.check_put(&dep("x", Some("missing"))).is_err());
+        assert_eq!(
+            t.check_put(&dep("emea", Some("hr"))).ok().map(|p| p.key()),
+            Some("/root/hr/emea/".to_string())
+        );
         assert!(matches!(
-            t.check_put(&dep("emea", Some("hr"))),
-            Err(Error::Conflict(_))
+            t.check_put(&dep("sales", Some("emea"))),
+            Err(Error::Validation { .. })
+        ));
+        assert!(matches!(
+            t.check_put(&dep("sales", Some("sales"))),
+            Err(Error::Validation { .. })
         ));
         assert!(t.check_put(&dep("emea", Some("sales"))).is_ok());
         assert!(Department::new(id("a"), "A", Some(id("a"))).is_err());

@@ -30,7 +30,15 @@ pub enum Error {
     #[error("version mismatch: expected {expected}, found {actual}")]
     VersionMismatch { expected: u64, actual: u64 },
 
-    /// A state conflict that is not one of the above (e.g. moving a department).
+    /// Something is still used (a department with users, a role with holders): deleting it is
+    /// refused, with the counts that stand in the way.
+    #[error("{message}")]
+    InUse {
+        message: String,
+        counts: Vec<(&'static str, u64)>,
+    },
+
+    /// A state conflict that is not one of the above (e.g. a move already running).
     #[error("{0}")]
     Conflict(String),
 

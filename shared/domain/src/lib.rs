@@ -3,6 +3,7 @@
 
 pub mod caller;
 pub mod department;
+pub mod department_move;
 pub mod error;
 pub mod events;
 pub mod group;
@@ -12,7 +13,9 @@ pub mod ports;
 pub mod role;
 pub mod rule;
 pub mod service;
+pub mod service_departments;
 pub mod service_members;
+pub mod service_roles;
 pub mod service_rules;
 pub mod service_users;
 pub mod smart;

@@ -69,6 +69,14 @@ impl<T> Page<T> {
         let next_cursor = if more { items.last().map(key) } else { None };
         Self { items, next_cursor }
     }
+
+    /// The same page with each item converted.
+    pub fn map<U>(self, f: impl FnMut(T) -> U) -> Page<U> {
+        Page {
+            items: self.items.into_iter().map(f).collect(),
+            next_cursor: self.next_cursor,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]

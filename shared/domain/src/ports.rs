@@ -5,7 +5,7 @@ use crate::caller::Scope;
 use crate::department::{Department, DepartmentPath, DepartmentTree};
 use crate::error::{Error, Result};
 use crate::group::{Evaluation, Group, GroupKind, Membership, RuleVersion};
-use crate::ids::{AccountId, GroupId, RoleId, UserId};
+use crate::ids::{AccountId, DepartmentId, GroupId, RoleId, UserId};
 use crate::page::{Page, PageRequest, SortOrder};
 use crate::role::CustomRole;
 use crate::user::User;
@@ -152,10 +152,36 @@ pub trait DirectoryStore: Send + Sync {
         &self,
         account: &AccountId,
     ) -> impl Future<Output = Result<DepartmentTree>> + Send;
+    /// Writes `department` if the stored one is still at `previous` revision (`None`: no
+    /// department with this id may exist, else `AlreadyExists`); `Conflict` when another write
+    /// came first. `department.revision` is the new revision (`previous + 1`, or 0).
+    fn save_department(
+        &self,
+        account: &AccountId,
+        department: &Department,
+        previous: Option<u64>,
+    ) -> impl Future<Output = Result<()>> + Send;
+    /// Deletes a department still at `department.revision` (`Conflict` otherwise).
+    fn delete_department(
+        &self,
+        account: &AccountId,
+        department: &Department,
+    ) -> impl Future<Output = Result<()>> + Send;
     fn put_role(
         &self,
         account: &AccountId,
         role: &CustomRole,
+    ) -> impl Future<Output = Result<()>> + Send;
+    /// Custom roles by id.
+    fn list_roles(
+        &self,
+        account: &AccountId,
+        page: &PageRequest,
+    ) -> impl Future<Output = Result<Page<CustomRole>>> + Send;
+    fn delete_role(
+        &self,
+        account: &AccountId,
+        id: &RoleId,
     ) -> impl Future<Output = Result<()>> + Send;
     fn get_role(
         &self,
@@ -206,6 +232,15 @@ pub trait DirectoryStore: Send + Sync {
         id: &UserId,
         guard: &UserGuard,
     ) -> impl Future<Output = Result<()>> + Send;
+    /// Points a user of a moved subtree at its new path if it still has `from`, touching
+    /// nothing else of the record (answers whether it was written).
+    fn move_user_department(
+        &self,
+        account: &AccountId,
+        user: &UserId,
+        from: &DepartmentPath,
+        to: &DepartmentPath,
+    ) -> impl Future<Output = Result<bool>> + Send;
     /// Those of `ids` that exist (one read per 100), for display: may miss a write of the
     /// last moment (eventually consistent reads cost half).
     fn get_users(
@@ -246,6 +281,15 @@ pub trait GroupStore: Send + Sync {
         account: &AccountId,
         group: &Group,
     ) -> impl Future<Output = Result<Vec<UserId>>> + Send;
+    /// Points a group owned in a moved subtree at its new path, if it still has `from`
+    /// (answers whether it was written; the title listing and counts are untouched).
+    fn move_group_department(
+        &self,
+        account: &AccountId,
+        group: &GroupId,
+        from: &DepartmentPath,
+        to: &DepartmentPath,
+    ) -> impl Future<Output = Result<bool>> + Send;
     /// Groups in title order, visible within `scope`.
     fn list_groups(
         &self,
@@ -397,6 +441,11 @@ pub enum Change {
     },
     /// A smart group's evaluation was requested (rule saved, "re-evaluate now", confirmation).
     EvaluationRequested { account: AccountId, group: GroupId },
+    /// A department move asks for its next slice of work ([`crate::department::move_slice_started`]).
+    DepartmentMove {
+        account: AccountId,
+        department: DepartmentId,
+    },
 }
 
 /// Everything the service needs.

@@ -24,13 +24,15 @@ pub enum Permission {
     UsersManage,
     #[serde(rename = "roles:manage")]
     RolesManage,
+    #[serde(rename = "departments:manage")]
+    DepartmentsManage,
     /// Changing the Account Owner: the one thing an Administrator may not do.
     #[serde(rename = "owner:manage")]
     OwnerManage,
 }
 
 impl Permission {
-    pub const ALL: [Permission; 9] = [
+    pub const ALL: [Permission; 10] = [
         Permission::GroupsView,
         Permission::GroupsCreate,
         Permission::GroupsEdit,
@@ -39,6 +41,7 @@ impl Permission {
         Permission::UsersView,
         Permission::UsersManage,
         Permission::RolesManage,
+        Permission::DepartmentsManage,
         Permission::OwnerManage,
     ];
 
@@ -52,6 +55,7 @@ impl Permission {
             Permission::UsersView => "users:view",
             Permission::UsersManage => "users:manage",
             Permission::RolesManage => "roles:manage",
+            Permission::DepartmentsManage => "departments:manage",
             Permission::OwnerManage => "owner:manage",
         }
     }

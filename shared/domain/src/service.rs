@@ -2,7 +2,6 @@
 //! store calls. Written once here so that every adapter and every function shares it.
 
 use crate::caller::{Caller, Scope};
-use crate::department::Department;
 use crate::error::{Error, Result};
 use crate::events::{EventSink, MembershipChange, NO_EVENTS, events_for};
 use crate::group::{
@@ -365,36 +364,4 @@ pub async fn user_groups<S: Store>(
         items,
         next_cursor: memberships.next_cursor,
     })
-}
-
-/// The departments the caller may see (their subtrees, or all), paged by id.
-pub async fn list_departments<S: Store>(
-    store: &S,
-    caller: &Caller,
-    page: &PageRequest,
-) -> Result<Page<Department>> {
-    if caller.require(Permission::UsersView).is_err() {
-        caller.require(Permission::GroupsView)?;
-    }
-    let tree = store.departments(&caller.account_id).await?;
-    let mut visible: Vec<Department> = match &caller.scope {
-        Scope::Account => tree.departments().cloned().collect(),
-        Scope::Departments(ids) => {
-            let mut seen = HashSet::new();
-            ids.iter()
-                .flat_map(|id| tree.subtree(id))
-                .filter(|id| seen.insert(id.clone()))
-                .filter_map(|id| tree.get(&id).cloned())
-                .collect()
-        }
-    };
-    visible.sort_by(|a, b| a.id.cmp(&b.id));
-    let after: Vec<Department> = visible
-        .into_iter()
-        .filter(|d| page.cursor.as_deref().is_none_or(|c| d.id.as_str() > c))
-        .take(page.limit as usize + 1)
-        .collect();
-    Ok(Page::from_overfetch(after, page.limit, |d| {
-        d.id.to_string()
-    }))
 }

@@ -13,6 +13,7 @@ pub mod problem;
 pub mod query;
 pub mod respond;
 pub mod wire;
+pub mod wire_directory;
 
 pub use body::json_body;
 pub use context::caller;

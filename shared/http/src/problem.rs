@@ -39,6 +39,8 @@ struct Problem {
     title: &'static str,
     detail: String,
     field: Option<String>,
+    /// What stands in the way of a refused delete (`counts`, each also a top-level member).
+    counts: Vec<(&'static str, u64)>,
 }
 
 impl HttpError {
@@ -49,6 +51,7 @@ impl HttpError {
             title,
             detail,
             field: None,
+            counts: Vec::new(),
         };
         match self {
             HttpError::Domain(err) => domain_problem(err),
@@ -115,6 +118,17 @@ impl HttpError {
         if let Some(field) = problem.field {
             body["field"] = json!(field);
         }
+        if !problem.counts.is_empty() {
+            let counts: serde_json::Map<String, serde_json::Value> = problem
+                .counts
+                .iter()
+                .map(|(k, v)| ((*k).to_owned(), json!(v)))
+                .collect();
+            for (k, v) in &counts {
+                body[k] = v.clone();
+            }
+            body["counts"] = serde_json::Value::Object(counts);
+        }
         let mut builder = Response::builder()
             .status(problem.status)
             .header(http::header::CONTENT_TYPE, PROBLEM_JSON);
@@ -140,6 +154,7 @@ fn domain_problem(err: &Error) -> Problem {
         title,
         detail: err.to_string(),
         field,
+        counts: Vec::new(),
     };
     match err {
         Error::Validation { field, message } => Problem {
@@ -177,6 +192,10 @@ fn domain_problem(err: &Error) -> Problem {
             Some("If-Match".into()),
         ),
         Error::Conflict(_) => p(StatusCode::CONFLICT, "conflict", "Conflict", None),
+        Error::InUse { counts, .. } => Problem {
+            counts: counts.clone(),
+            ..p(StatusCode::CONFLICT, "in-use", "Still in use", None)
+        },
         Error::Forbidden(_) | Error::NotPermitted(_) => {
             p(StatusCode::FORBIDDEN, "forbidden", "Forbidden", None)
         }

@@ -21,6 +21,13 @@ pub fn path_id<T>(
         .map_err(|_| Error::not_found(resource, raw.chars().take(64).collect::<String>()))
 }
 
+/// A path parameter as sent, when the matched route has it (routes sharing one handler).
+pub fn path_param(req: &Request, name: &str) -> Option<String> {
+    req.path_parameters_ref()
+        .and_then(|p| p.first(name))
+        .map(str::to_owned)
+}
+
 /// Refuses query parameters the route does not take, naming the first one.
 pub fn allow_only(req: &Request, allowed: &[&str]) -> Result<()> {
     if let Some(params) = req.query_string_parameters_ref() {

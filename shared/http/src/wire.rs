@@ -1,7 +1,7 @@
 //! The JSON shapes of the API (camelCase). Request bodies deny unknown fields.
 
 use groups_domain::{
-    Department, Group, GroupKind, MembershipSource, Page, PermissionSet, ProfileValue, Result,
+    Group, GroupKind, MembershipSource, Page, PermissionSet, ProfileValue, Result,
     User, UserStatus,
 };
 use serde::{Deserialize, Serialize};
@@ -156,25 +156,6 @@ pub struct UserGroupDto {
     pub source: MembershipSource,
     #[serde(with = "time::serde::rfc3339")]
     pub added_at: OffsetDateTime,
-}
-
-#[derive(Debug, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct DepartmentDto {
-    pub id: String,
-    pub name: String,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub parent_id: Option<String>,
-}
-
-impl From<Department> for DepartmentDto {
-    fn from(d: Department) -> Self {
-        Self {
-            id: d.id.into(),
-            name: d.name,
-            parent_id: d.parent_id.map(Into::into),
-        }
-    }
 }
 
 /// A page of a listing.

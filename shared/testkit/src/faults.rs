@@ -32,17 +32,33 @@ pub struct FaultyProxy {
 
 /// Starts a proxy to `upstream` (`http://127.0.0.1:PORT`) failing `percent` % of requests.
 pub async fn start(upstream: &str, percent: u64, seed: u64) -> FaultyProxy {
+    start_with(upstream, percent, seed, u64::MAX).await
+}
+
+/// A proxy that passes the first `pass_first` requests and then fails every one with a 500,
+/// as if the caller's process died there: a crash at a chosen point, for resumable work.
+pub async fn start_cutoff(upstream: &str, pass_first: u64) -> FaultyProxy {
+    start_with(upstream, 0, 1, pass_first).await
+}
+
+async fn start_with(upstream: &str, percent: u64, seed: u64, pass_first: u64) -> FaultyProxy {
     let upstream = upstream.trim_start_matches("http://").to_owned();
     let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind proxy");
     let port = listener.local_addr().expect("address").port();
     let counts = Arc::new(FaultCounts::default());
     let state = Arc::new((AtomicU64::new(seed | 1), counts.clone(), upstream, percent));
+    let seen = Arc::new(AtomicU64::new(0));
     tokio::spawn(async move {
         while let Ok((client, _)) = listener.accept().await {
-            let state = state.clone();
+            let (state, seen) = (state.clone(), seen.clone());
             tokio::spawn(async move {
                 let (rng, counts, upstream, percent) = &*state;
-                let _ = serve(client, upstream, *percent, rng, counts).await;
+                let plan = Plan {
+                    percent: *percent,
+                    pass_first,
+                    seen: &seen,
+                };
+                let _ = serve(client, upstream, plan, rng, counts).await;
             });
         }
     });
@@ -108,17 +124,34 @@ fn error_response(status: &str, kind: &str) -> Vec<u8> {
     .into_bytes()
 }
 
+/// Which requests fail: a share of them, and every one after the first `pass_first`.
+struct Plan<'a> {
+    percent: u64,
+    pass_first: u64,
+    seen: &'a AtomicU64,
+}
+
 async fn serve(
     mut client: TcpStream,
     upstream: &str,
-    percent: u64,
+    plan: Plan<'_>,
     rng: &AtomicU64,
     counts: &FaultCounts,
 ) -> std::io::Result<()> {
     let mut server = TcpStream::connect(upstream).await?;
     while let Some(request) = read_message(&mut client).await? {
+        if plan.seen.fetch_add(1, Ordering::SeqCst) >= plan.pass_first {
+            counts.server_errors.fetch_add(1, Ordering::Relaxed);
+            client
+                .write_all(&error_response(
+                    "500 Internal Server Error",
+                    "InternalServerError",
+                ))
+                .await?;
+            continue;
+        }
         let roll = next(rng) % 100;
-        if roll < percent {
+        if roll < plan.percent {
             match next(rng) % 4 {
                 0 => {
                     counts.throttled.fetch_add(1, Ordering::Relaxed);

@@ -1,15 +1,37 @@
 //! Users, departments and custom roles.
 
-use super::items::{Item, RawItem, from_raw, string};
+use super::items::{Item, RawItem, from_raw, number, string, to_value};
 use super::{DynamoStore, Filters, Read, errors, key, keys, table};
 use crate::listing::{check_cursor_prefix, department_prefix};
 use aws_sdk_dynamodb::types::{AttributeValue, ConditionCheck, Delete, Put, TransactWriteItem};
 use groups_domain::ports::{UserGuard, UserQuery, sort_keys, user_search_key};
+use aws_sdk_dynamodb::operation::delete_item::DeleteItemError;
+use aws_sdk_dynamodb::operation::put_item::{PutItemError, builders::PutItemFluentBuilder};
+use aws_sdk_dynamodb::operation::update_item::UpdateItemError;
 use groups_domain::{
-    AccountId, CustomRole, Department, DepartmentTree, DirectoryStore, Error, Page, Result, RoleId,
-    Scope, User, UserId, UserStatus,
+    AccountId, CustomRole, Department, DepartmentPath, DepartmentTree, DirectoryStore, Error, Page,
+    PageRequest, Result, RoleId, Scope, User, UserId, UserStatus,
 };
 use std::collections::HashMap;
+
+fn department_changed(department: &Department) -> Error {
+    Error::Conflict(format!(
+        "department {} changed while this request was decided; read it again and retry",
+        department.id
+    ))
+}
+
+/// The stored department must still be at `revision` (items written before revisions
+/// existed read as 0).
+fn revision_condition(put: PutItemFluentBuilder, revision: u64) -> PutItemFluentBuilder {
+    put.expression_attribute_names("#revision", "revision")
+        .expression_attribute_values(":revision", number(revision))
+        .condition_expression(if revision == 0 {
+            "attribute_exists(PK) AND (attribute_not_exists(#revision) OR #revision = :revision)"
+        } else {
+            "attribute_exists(PK) AND #revision = :revision"
+        })
+}
 
 impl DynamoStore {
     async fn put_item(&self, op: &str, item: RawItem) -> Result<()> {
@@ -187,6 +209,132 @@ impl DirectoryStore for DynamoStore {
             .map(from_raw::<Department>)
             .collect::<Result<Vec<_>>>()?;
         Ok(DepartmentTree::new(departments))
+    }
+
+    async fn save_department(
+        &self,
+        account: &AccountId,
+        department: &Department,
+        previous: Option<u64>,
+    ) -> Result<()> {
+        let item = Item::new(
+            "department",
+            keys::account(account),
+            keys::department(department.id.as_str()),
+            department,
+        );
+        let mut put = self
+            .client
+            .put_item()
+            .table_name(&self.table)
+            .set_item(Some(item.to_raw()?));
+        put = match previous {
+            None => put.condition_expression("attribute_not_exists(PK)"),
+            Some(revision) => revision_condition(put, revision),
+        };
+        match put.send().await {
+            Ok(_) => Ok(()),
+            Err(e) => match e.as_service_error() {
+                Some(PutItemError::ConditionalCheckFailedException(_)) => Err(match previous {
+                    None => Error::AlreadyExists {
+                        resource: "department",
+                        id: department.id.to_string(),
+                    },
+                    Some(_) => department_changed(department),
+                }),
+                _ => Err(errors::sdk("PutItem", e)),
+            },
+        }
+    }
+
+    async fn delete_department(&self, account: &AccountId, department: &Department) -> Result<()> {
+        let mut delete = self
+            .client
+            .delete_item()
+            .table_name(&self.table)
+            .set_key(Some(key(
+                keys::account(account),
+                keys::department(department.id.as_str()),
+            )))
+            .expression_attribute_names("#revision", "revision")
+            .expression_attribute_values(":revision", number(department.revision));
+        delete = delete.condition_expression(if department.revision == 0 {
+            "attribute_exists(PK) AND (attribute_not_exists(#revision) OR #revision = :revision)"
+        } else {
+            "attribute_exists(PK) AND #revision = :revision"
+        });
+        match delete.send().await {
+            Ok(_) => Ok(()),
+            Err(e) => match e.as_service_error() {
+                Some(DeleteItemError::ConditionalCheckFailedException(_)) => {
+                    Err(department_changed(department))
+                }
+                _ => Err(errors::sdk("DeleteItem", e)),
+            },
+        }
+    }
+
+    async fn list_roles(&self, account: &AccountId, page: &PageRequest) -> Result<Page<CustomRole>> {
+        let pk = keys::account(account);
+        let start = page
+            .cursor
+            .as_deref()
+            .map(|c| key(pk.clone(), format!("{}{c}", keys::ROLE_PREFIX)));
+        let items = self
+            .query_collect(page.limit as usize + 1, start, |start| {
+                self.partition_query(&pk, keys::ROLE_PREFIX)
+                    .limit(page.limit as i32 + 1)
+                    .set_exclusive_start_key(start)
+            })
+            .await?;
+        super::items::page(items, page.limit, table::SK, keys::ROLE_PREFIX)
+    }
+
+    async fn delete_role(&self, account: &AccountId, id: &RoleId) -> Result<()> {
+        self.client
+            .delete_item()
+            .table_name(&self.table)
+            .set_key(Some(key(keys::account(account), keys::role(id.as_str()))))
+            .send()
+            .await
+            .map_err(|e| errors::sdk("DeleteItem", e))?;
+        Ok(())
+    }
+
+    async fn move_user_department(
+        &self,
+        account: &AccountId,
+        user: &UserId,
+        from: &DepartmentPath,
+        to: &DepartmentPath,
+    ) -> Result<bool> {
+        let result = self
+            .client
+            .update_item()
+            .table_name(&self.table)
+            .set_key(Some(key(keys::account(account), keys::user(user))))
+            .update_expression("SET #department = :to, #gsi1sk = :toKey")
+            .condition_expression("#gsi1sk = :fromKey")
+            .expression_attribute_names("#department", "department")
+            .expression_attribute_names("#gsi1sk", table::GSI1SK)
+            .expression_attribute_values(":to", to_value(to)?)
+            .expression_attribute_values(
+                ":toKey",
+                string(sort_keys::user_by_department(to, user)),
+            )
+            .expression_attribute_values(
+                ":fromKey",
+                string(sort_keys::user_by_department(from, user)),
+            )
+            .send()
+            .await;
+        match result {
+            Ok(_) => Ok(true),
+            Err(e) => match e.as_service_error() {
+                Some(UpdateItemError::ConditionalCheckFailedException(_)) => Ok(false),
+                _ => Err(errors::sdk("UpdateItem", e)),
+            },
+        }
     }
 
     async fn put_role(&self, account: &AccountId, role: &CustomRole) -> Result<()> {

@@ -8,8 +8,8 @@ use aws_sdk_dynamodb::types::{
 use groups_domain::RuleVersion;
 use groups_domain::ports::{GroupQuery, sort_keys};
 use groups_domain::{
-    AccountId, Error, Group, GroupId, GroupKind, GroupStore, Page, PageRequest, Result, Scope,
-    SortOrder, UserId,
+    AccountId, DepartmentPath, Error, Group, GroupId, GroupKind, GroupStore, Page, PageRequest,
+    Result, Scope, SortOrder, UserId,
 };
 use serde::{Deserialize, Serialize};
 
@@ -143,6 +143,38 @@ impl GroupStore for DynamoStore {
             .await
             .map_err(|e| super::errors::sdk("GetItem", e))?;
         out.item.map(from_raw).transpose()
+    }
+
+    async fn move_group_department(
+        &self,
+        account: &AccountId,
+        group: &GroupId,
+        from: &DepartmentPath,
+        to: &DepartmentPath,
+    ) -> Result<bool> {
+        let result = self
+            .client
+            .update_item()
+            .table_name(&self.table)
+            .set_key(Some(key(keys::account(account), keys::group(group))))
+            .update_expression("SET #owner = :to, #ownerPath = :toKey")
+            .condition_expression("#ownerPath = :fromKey")
+            .expression_attribute_names("#owner", "ownerDepartment")
+            .expression_attribute_names("#ownerPath", "ownerPath")
+            .expression_attribute_values(":to", to_value(to)?)
+            .expression_attribute_values(":toKey", string(to.key()))
+            .expression_attribute_values(":fromKey", string(from.key()))
+            .send()
+            .await;
+        match result {
+            Ok(_) => Ok(true),
+            Err(e) => match e.as_service_error() {
+                Some(
+                    aws_sdk_dynamodb::operation::update_item::UpdateItemError::ConditionalCheckFailedException(_),
+                ) => Ok(false),
+                _ => Err(super::errors::sdk("UpdateItem", e)),
+            },
+        }
     }
 
     async fn update_group(&self, account: &AccountId, current: &Group, next: &Group) -> Result<()> {

@@ -52,6 +52,7 @@ pub fn groups_by_title(account: &AccountId) -> String {
 
 pub const USER_PREFIX: &str = "U#";
 pub const DEPARTMENT_PREFIX: &str = "D#";
+pub const ROLE_PREFIX: &str = "R#";
 pub const MEMBER_PREFIX: &str = "M#";
 pub const GROUP_PREFIX: &str = "G#";
 

@@ -45,6 +45,19 @@ pub fn change_of(
             group: GroupId::parse("PK", *group).ok()?,
             user: UserId::parse("SK", id).ok()?,
         }),
+        (["A", account], "D") => {
+            let department = |image: &serde_dynamo::Item| {
+                serde_dynamo::from_item::<_, groups_domain::Department>(image.clone()).ok()
+            };
+            let (before, after) = (department(old_image), department(new_image));
+            if !groups_domain::department::move_slice_started(before.as_ref(), after.as_ref()) {
+                return None;
+            }
+            Some(Change::DepartmentMove {
+                account: AccountId::parse("PK", *account).ok()?,
+                department: groups_domain::DepartmentId::parse("SK", id).ok()?,
+            })
+        }
         (["A", account], "G") => {
             let (before, after) = (evaluation_of(old_image), evaluation_of(new_image));
             if !groups_domain::group::newly_requested(before.as_ref(), after.as_ref()) {

@@ -3,10 +3,17 @@
 use super::{MemoryStore, check_guard, finish, page_after};
 use crate::listing::{check_cursor_prefix, department_prefix};
 use groups_domain::ports::{Change, UserGuard, UserQuery, sort_keys, user_matches};
+use groups_domain::department::move_slice_started;
 use groups_domain::{
-    AccountId, CustomRole, Department, DepartmentTree, DirectoryStore, Error, Page, Result, RoleId,
-    Scope, User, UserId,
+    AccountId, CustomRole, Department, DepartmentId, DepartmentPath, DepartmentTree,
+    DirectoryStore, Error, Page, PageRequest, Result, RoleId, Scope, User, UserId,
 };
+
+fn department_changed(id: &DepartmentId) -> Error {
+    Error::Conflict(format!(
+        "department {id} changed while this request was decided; read it again and retry"
+    ))
+}
 use std::collections::BTreeMap;
 
 impl DirectoryStore for MemoryStore {
@@ -22,6 +29,83 @@ impl DirectoryStore for MemoryStore {
         Ok(self.with(account, |a| {
             DepartmentTree::new(a.departments.values().cloned().collect())
         }))
+    }
+
+    async fn save_department(
+        &self,
+        account: &AccountId,
+        department: &Department,
+        previous: Option<u64>,
+    ) -> Result<()> {
+        let before = self.with(account, |a| {
+            let stored = a.departments.get(department.id.as_str()).cloned();
+            match (&stored, previous) {
+                (Some(_), None) => {
+                    return Err(Error::AlreadyExists {
+                        resource: "department",
+                        id: department.id.to_string(),
+                    });
+                }
+                (Some(s), Some(p)) if s.revision == p => {}
+                (None, None) => {}
+                _ => return Err(department_changed(&department.id)),
+            }
+            a.departments
+                .insert(department.id.to_string(), department.clone());
+            Ok(stored)
+        })?;
+        if move_slice_started(before.as_ref(), Some(department)) {
+            self.emit(Change::DepartmentMove {
+                account: account.clone(),
+                department: department.id.clone(),
+            });
+        }
+        Ok(())
+    }
+
+    async fn delete_department(&self, account: &AccountId, department: &Department) -> Result<()> {
+        self.with(account, |a| {
+            match a.departments.get(department.id.as_str()) {
+                Some(s) if s.revision == department.revision => {}
+                _ => return Err(department_changed(&department.id)),
+            }
+            a.departments.remove(department.id.as_str());
+            Ok(())
+        })
+    }
+
+    async fn list_roles(&self, account: &AccountId, page: &PageRequest) -> Result<Page<CustomRole>> {
+        Ok(self.with(account, |a| {
+            finish(page_after(&a.roles, page, |_| true), page.limit)
+        }))
+    }
+
+    async fn delete_role(&self, account: &AccountId, id: &RoleId) -> Result<()> {
+        self.with(account, |a| a.roles.remove(id.as_str()));
+        Ok(())
+    }
+
+    async fn move_user_department(
+        &self,
+        account: &AccountId,
+        user: &UserId,
+        from: &DepartmentPath,
+        to: &DepartmentPath,
+    ) -> Result<bool> {
+        let moved = self.with(account, |a| match a.users.get_mut(user.as_str()) {
+            Some(u) if u.department.as_ref() == Some(from) => {
+                u.department = Some(to.clone());
+                true
+            }
+            _ => false,
+        });
+        if moved {
+            self.emit(Change::User {
+                account: account.clone(),
+                user: user.clone(),
+            });
+        }
+        Ok(moved)
     }
 
     async fn put_role(&self, account: &AccountId, role: &CustomRole) -> Result<()> {

@@ -3,8 +3,8 @@
 use super::{MemoryStore, finish, page_after};
 use groups_domain::ports::{GroupQuery, group_matches, sort_keys};
 use groups_domain::{
-    AccountId, Error, Group, GroupId, GroupKind, GroupStore, Page, PageRequest, Result,
-    RuleVersion, Scope, SortOrder, UserId,
+    AccountId, DepartmentPath, Error, Group, GroupId, GroupKind, GroupStore, Page, PageRequest,
+    Result, RuleVersion, Scope, SortOrder, UserId,
 };
 use std::collections::BTreeMap;
 
@@ -46,6 +46,22 @@ impl GroupStore for MemoryStore {
         Ok(self.with(account, |a| a.groups.get(id.as_str()).cloned()))
     }
 
+    async fn move_group_department(
+        &self,
+        account: &AccountId,
+        group: &GroupId,
+        from: &DepartmentPath,
+        to: &DepartmentPath,
+    ) -> Result<bool> {
+        Ok(self.with(account, |a| match a.groups.get_mut(group.as_str()) {
+            Some(g) if g.owner_department.as_ref() == Some(from) => {
+                g.owner_department = Some(to.clone());
+                true
+            }
+            _ => false,
+        }))
+    }
+
     async fn update_group(&self, account: &AccountId, current: &Group, next: &Group) -> Result<()> {
         let before = self.with(account, |a| {
             let stored = a
@@ -71,8 +87,10 @@ impl GroupStore for MemoryStore {
             let member_count = stored.member_count;
             let before = stored.evaluation.clone();
             let rule_changed = next.rule.is_some() && next.rule != stored.rule;
+            // As on DynamoDB: the count and the owner's path (a move's) are not the caller's.
             let updated = Group {
                 member_count,
+                owner_department: stored.owner_department.clone(),
                 ..next.clone()
             };
             a.groups.insert(current.id.to_string(), updated);
