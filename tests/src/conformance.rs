@@ -819,8 +819,17 @@ pub async fn departments_and_roles_round_trip<S: Store>(store: Arc<S>) {
         tree.subtree(&dep("sales")),
         vec![dep("sales"), dep("apac"), dep("emea")]
     );
+    // A move is checked against the tree: never under its own subtree.
     let moved = Department::new(dep("emea"), "EMEA", Some(dep("hr"))).expect("valid");
-    assert!(matches!(tree.check_put(&moved), Err(Error::Conflict(_))));
+    assert_eq!(
+        tree.check_put(&moved).ok(),
+        Some(path(&["root", "hr", "emea"]))
+    );
+    let cycle = Department::new(dep("sales"), "Sales", Some(dep("emea"))).expect("valid");
+    assert!(matches!(
+        tree.check_put(&cycle),
+        Err(Error::Validation { .. })
+    ));
     let role = CustomRole::new(
         RoleId::parse("id", "trainer").expect("id"),
         "Trainer",
@@ -836,6 +845,193 @@ pub async fn departments_and_roles_round_trip<S: Store>(store: Arc<S>) {
     assert_eq!(
         store.get_role(&account(), &role.id).await.expect("get"),
         None
+    );
+}
+
+/// Department writes are conditioned on revisions; a moved subtree's paths are rewritten only
+/// where they still hold the old path; roles page and delete.
+pub async fn directory_writes_are_conditioned<S: Store>(store: Arc<S>) {
+    let acc = account();
+    seed_departments(&*store, &acc).await;
+    let tree = store.departments(&acc).await.expect("tree");
+    let hr = tree.get(&dep("hr")).expect("hr").clone();
+    // Create: only once.
+    let fresh = Department::new(dep("legal"), "Legal", Some(dep("root"))).expect("valid");
+    store
+        .save_department(&acc, &fresh, None)
+        .await
+        .expect("create");
+    assert!(matches!(
+        store.save_department(&acc, &fresh, None).await,
+        Err(Error::AlreadyExists { .. })
+    ));
+    // Replace: only from the revision it was read at.
+    let mut renamed = hr.clone();
+    renamed.name = "People".into();
+    renamed.revision = hr.revision + 1;
+    store
+        .save_department(&acc, &renamed, Some(hr.revision))
+        .await
+        .expect("rename");
+    let mut stale = hr.clone();
+    stale.name = "Stale".into();
+    stale.revision = hr.revision + 1;
+    assert!(matches!(
+        store.save_department(&acc, &stale, Some(hr.revision)).await,
+        Err(Error::Conflict(_))
+    ));
+    let tree = store.departments(&acc).await.expect("tree");
+    assert_eq!(
+        tree.get(&dep("hr")).map(|d| d.name.as_str()),
+        Some("People")
+    );
+    assert!(matches!(
+        store.delete_department(&acc, &hr).await,
+        Err(Error::Conflict(_))
+    ));
+    store.delete_department(&acc, &fresh).await.expect("delete");
+    assert!(
+        store
+            .departments(&acc)
+            .await
+            .expect("tree")
+            .get(&dep("legal"))
+            .is_none()
+    );
+    // Paths move only from where they still are.
+    let (from, to) = (
+        path(&["root", "sales", "emea"]),
+        path(&["root", "hr", "emea"]),
+    );
+    let mut u = user(1, Some(from.clone()));
+    u.job_title = "Kept".into();
+    store.put_user(&acc, &u).await.expect("user");
+    assert!(
+        !store
+            .move_user_department(&acc, &u.id, &to, &from)
+            .await
+            .expect("no-op")
+    );
+    assert!(
+        store
+            .move_user_department(&acc, &u.id, &from, &to)
+            .await
+            .expect("move")
+    );
+    assert!(
+        !store
+            .move_user_department(&acc, &u.id, &from, &to)
+            .await
+            .expect("again")
+    );
+    let read = store
+        .get_user(&acc, &u.id)
+        .await
+        .expect("read")
+        .expect("user");
+    assert_eq!(read.department, Some(to.clone()));
+    assert_eq!(read.job_title, "Kept");
+    let nested = store
+        .list_users(
+            &acc,
+            &Scope::Account,
+            &UserQuery {
+                department: Some((path(&["root", "hr"]), true)),
+                ..UserQuery::default()
+            },
+        )
+        .await
+        .expect("list");
+    assert_eq!(
+        nested.items.len(),
+        1,
+        "the department index follows the path"
+    );
+    assert!(
+        !store
+            .move_user_department(&acc, &user_id(99), &from, &to)
+            .await
+            .expect("unknown user")
+    );
+    let admin = admin(&acc);
+    let group = service::create_group(
+        &*store,
+        &admin,
+        NewGroup {
+            owner_department_id: Some(dep("emea")),
+            ..new_group("Owned by EMEA")
+        },
+        now(),
+    )
+    .await
+    .expect("group");
+    assert!(
+        !store
+            .move_group_department(&acc, &group.id, &to, &from)
+            .await
+            .expect("no-op")
+    );
+    assert!(
+        store
+            .move_group_department(&acc, &group.id, &from, &to)
+            .await
+            .expect("move")
+    );
+    let read = store
+        .get_group(&acc, &group.id)
+        .await
+        .expect("read")
+        .expect("group");
+    assert_eq!(read.owner_department, Some(to.clone()));
+    assert_eq!(read.version, group.version, "a move is not an edit");
+    let scoped = store
+        .list_groups(
+            &acc,
+            &Scope::Departments(vec![dep("hr")]),
+            &GroupQuery::default(),
+        )
+        .await
+        .expect("list");
+    assert_eq!(scoped.items.len(), 1, "scope filters follow the path");
+    // Roles page by id and delete.
+    for n in 0..5 {
+        let role = CustomRole::new(
+            RoleId::parse("id", format!("role{n}")).expect("id"),
+            &format!("Role {n}"),
+            PermissionSet::of(&[Permission::GroupsView]),
+            RoleScope::Account,
+        )
+        .expect("role");
+        store.put_role(&acc, &role).await.expect("put role");
+    }
+    let mut ids = Vec::new();
+    let mut page = PageRequest::first(2);
+    loop {
+        let roles = store.list_roles(&acc, &page).await.expect("roles");
+        assert!(roles.items.len() <= 2);
+        ids.extend(roles.items.iter().map(|r| r.id.to_string()));
+        match roles.next_cursor {
+            Some(c) => page.cursor = Some(c),
+            None => break,
+        }
+    }
+    assert_eq!(ids, ["role0", "role1", "role2", "role3", "role4"]);
+    store
+        .delete_role(&acc, &RoleId::parse("id", "role2").expect("id"))
+        .await
+        .expect("delete role");
+    let roles = store
+        .list_roles(&acc, &PageRequest::first(50))
+        .await
+        .expect("roles");
+    assert_eq!(roles.items.len(), 4);
+    assert!(
+        store
+            .list_roles(&account(), &PageRequest::first(50))
+            .await
+            .expect("roles")
+            .items
+            .is_empty()
     );
 }
 

@@ -35,7 +35,13 @@ async fn all_pages<S: Store + 'static>(api: &Api<S>, user: &str, path: &str) -> 
         };
         let reply = api.as_user(user, HttpCall::new("GET", &url)).await;
         assert_eq!(reply.status, 200, "{url}: {}", reply.body);
-        out.extend(reply.body["items"].as_array().expect("items").iter().cloned());
+        out.extend(
+            reply.body["items"]
+                .as_array()
+                .expect("items")
+                .iter()
+                .cloned(),
+        );
         match reply.body["nextCursor"].as_str() {
             Some(c) => cursor = Some(c.to_owned()),
             None => return out,
@@ -120,18 +126,33 @@ async fn departments_are_created_renamed_and_deleted_only_when_empty<S: Store + 
         )
         .await;
     assert_eq!(created.status, 201, "{}", created.body);
-    assert_eq!(created.header("location"), Some("/departments/sales-nordics"));
-    assert_eq!(created.body["path"], json!(["acme", "sales", "sales-nordics"]));
+    assert_eq!(
+        created.header("location"),
+        Some("/departments/sales-nordics")
+    );
+    assert_eq!(
+        created.body["path"],
+        json!(["acme", "sales", "sales-nordics"])
+    );
     // Refusals write nothing.
     let before = all_pages(&api, ADMIN, "/departments").await;
     for (body, status) in [
-        (json!({"id": "sales-nordics", "name": "Again", "parentId": "sales"}), 409),
+        (
+            json!({"id": "sales-nordics", "name": "Again", "parentId": "sales"}),
+            409,
+        ),
         (json!({"name": "NORDICS", "parentId": "sales"}), 409),
         (json!({"name": "Lost", "parentId": "nope"}), 400),
         (json!({"name": "Second root"}), 400),
         (json!({"name": "", "parentId": "sales"}), 400),
-        (json!({"name": "Bad id", "id": "a/b", "parentId": "sales"}), 400),
-        (json!({"name": "Extra", "parentId": "sales", "colour": "red"}), 400),
+        (
+            json!({"name": "Bad id", "id": "a/b", "parentId": "sales"}),
+            400,
+        ),
+        (
+            json!({"name": "Extra", "parentId": "sales", "colour": "red"}),
+            400,
+        ),
     ] {
         let reply = api.as_user(ADMIN, post("/departments", body.clone())).await;
         assert_eq!(reply.status, status, "{body}: {}", reply.body);
@@ -139,12 +160,24 @@ async fn departments_are_created_renamed_and_deleted_only_when_empty<S: Store + 
     assert_eq!(all_pages(&api, ADMIN, "/departments").await, before);
     // A generated id when none is given.
     let generated = api
-        .as_user(ADMIN, post("/departments", json!({"name": "Baltics", "parentId": "sales"})))
+        .as_user(
+            ADMIN,
+            post(
+                "/departments",
+                json!({"name": "Baltics", "parentId": "sales"}),
+            ),
+        )
         .await;
     assert_eq!(generated.status, 201);
     let generated_id = generated.body["id"].as_str().expect("id").to_owned();
     let renamed = api
-        .as_user(ADMIN, patch("/departments/sales-nordics", json!({"name": "Nordic countries"})))
+        .as_user(
+            ADMIN,
+            patch(
+                "/departments/sales-nordics",
+                json!({"name": "Nordic countries"}),
+            ),
+        )
         .await;
     assert_eq!(renamed.status, 200, "{}", renamed.body);
     assert_eq!(renamed.body["name"], "Nordic countries");
@@ -166,7 +199,10 @@ async fn departments_are_created_renamed_and_deleted_only_when_empty<S: Store + 
     assert_eq!(refused.body["counts"]["groups"], counts["groups"]);
     for id in ["sales-nordics", generated_id.as_str()] {
         let gone = api
-            .as_user(ADMIN, HttpCall::new("DELETE", &format!("/departments/{id}")))
+            .as_user(
+                ADMIN,
+                HttpCall::new("DELETE", &format!("/departments/{id}")),
+            )
             .await;
         assert_eq!(gone.status, 204, "{}", gone.body);
         let read = api
@@ -177,7 +213,10 @@ async fn departments_are_created_renamed_and_deleted_only_when_empty<S: Store + 
     // Those without departments:manage write nothing.
     for user in [DEPT_ADMIN, LEARNER] {
         let reply = api
-            .as_user(user, post("/departments", json!({"name": "X", "parentId": "sales"})))
+            .as_user(
+                user,
+                post("/departments", json!({"name": "X", "parentId": "sales"})),
+            )
             .await;
         assert_eq!(reply.status, 403, "{user}");
     }
@@ -201,23 +240,44 @@ async fn a_scoped_manager_changes_departments_only_inside_its_scope<S: Store + '
     let inside = api
         .as_user(
             &manager,
-            post("/departments", json!({"id": "emea-north", "name": "North", "parentId": "sales-emea"})),
+            post(
+                "/departments",
+                json!({"id": "emea-north", "name": "North", "parentId": "sales-emea"}),
+            ),
         )
         .await;
     assert_eq!(inside.status, 201, "{}", inside.body);
     let before = all_pages(&api, ADMIN, "/departments").await;
     // Naming anything outside the scope answers as an unknown id, and writes nothing.
     let outside_parent = api
-        .as_user(&manager, post("/departments", json!({"name": "X", "parentId": "marketing"})))
+        .as_user(
+            &manager,
+            post(
+                "/departments",
+                json!({"name": "X", "parentId": "marketing"}),
+            ),
+        )
         .await;
     let unknown_parent = api
-        .as_user(&manager, post("/departments", json!({"name": "X", "parentId": "nope"})))
+        .as_user(
+            &manager,
+            post("/departments", json!({"name": "X", "parentId": "nope"})),
+        )
         .await;
     assert_eq!(outside_parent.status, 400);
-    assert_eq!(outside_parent.body["detail"].as_str().map(|d| d.replace("marketing", "?")),
-        unknown_parent.body["detail"].as_str().map(|d| d.replace("nope", "?")));
+    assert_eq!(
+        outside_parent.body["detail"]
+            .as_str()
+            .map(|d| d.replace("marketing", "?")),
+        unknown_parent.body["detail"]
+            .as_str()
+            .map(|d| d.replace("nope", "?"))
+    );
     let move_out = api
-        .as_user(&manager, patch("/departments/emea-north", json!({"parentId": "hr"})))
+        .as_user(
+            &manager,
+            patch("/departments/emea-north", json!({"parentId": "hr"})),
+        )
         .await;
     assert_eq!(move_out.status, 400);
     for (method, path) in [
@@ -273,7 +333,10 @@ async fn a_move<S: Store + 'static, F: Feeder<S>>(api: &Api<S>, feed: &mut F) {
         let reply = api
             .as_user(
                 ADMIN,
-                post("/groups", json!({"title": format!("Moving {i}"), "kind": "smart", "rule": rule})),
+                post(
+                    "/groups",
+                    json!({"title": format!("Moving {i}"), "kind": "smart", "rule": rule}),
+                ),
             )
             .await;
         assert_eq!(reply.status, 201, "{}", reply.body);
@@ -282,13 +345,19 @@ async fn a_move<S: Store + 'static, F: Feeder<S>>(api: &Api<S>, feed: &mut F) {
     let owned_by_engineering = api
         .as_user(
             ADMIN,
-            post("/groups", json!({"title": "Engineering actives", "kind": "smart",
+            post(
+                "/groups",
+                json!({"title": "Engineering actives", "kind": "smart",
                 "ownerDepartmentId": "engineering",
-                "rule": {"attr": "status", "op": "eq", "value": "active"}})),
+                "rule": {"attr": "status", "op": "eq", "value": "active"}}),
+            ),
         )
         .await;
     assert_eq!(owned_by_engineering.status, 201);
-    let owned = owned_by_engineering.body["id"].as_str().expect("id").to_owned();
+    let owned = owned_by_engineering.body["id"]
+        .as_str()
+        .expect("id")
+        .to_owned();
     feed.settle(api, guard).await;
     let sales_users = users_under(api, "sales").await;
     assert!(!sales_users.is_empty());
@@ -308,14 +377,20 @@ async fn a_move<S: Store + 'static, F: Feeder<S>>(api: &Api<S>, feed: &mut F) {
     assert!(engineers.is_disjoint(&sales_users));
 
     let moved = api
-        .as_user(ADMIN, patch("/departments/sales", json!({"parentId": "engineering"})))
+        .as_user(
+            ADMIN,
+            patch("/departments/sales", json!({"parentId": "engineering"})),
+        )
         .await;
     assert_eq!(moved.status, 202, "{}", moved.body);
     assert_eq!(moved.body["move"]["status"], "running");
     assert_eq!(moved.body["path"], json!(["acme", "engineering", "sales"]));
     // One move at a time per account.
     let second = api
-        .as_user(ADMIN, patch("/departments/hr", json!({"parentId": "marketing"})))
+        .as_user(
+            ADMIN,
+            patch("/departments/hr", json!({"parentId": "marketing"})),
+        )
         .await;
     assert_eq!(second.status, 409, "{}", second.body);
     feed.settle(api, guard).await;
@@ -324,9 +399,20 @@ async fn a_move<S: Store + 'static, F: Feeder<S>>(api: &Api<S>, feed: &mut F) {
         .as_user(ADMIN, HttpCall::new("GET", "/departments/sales"))
         .await;
     assert_eq!(done.body["move"]["status"], "done", "{}", done.body);
-    assert_eq!(done.body["move"]["usersMoved"].as_u64(), Some(sales_users.len() as u64));
-    assert!(done.body["move"]["groupsMoved"].as_u64() >= Some(1), "{}", done.body);
-    assert!(done.body["move"]["groupsReevaluated"].as_u64() >= Some(3), "{}", done.body);
+    assert_eq!(
+        done.body["move"]["usersMoved"].as_u64(),
+        Some(sales_users.len() as u64)
+    );
+    assert!(
+        done.body["move"]["groupsMoved"].as_u64() >= Some(1),
+        "{}",
+        done.body
+    );
+    assert!(
+        done.body["move"]["groupsReevaluated"].as_u64() >= Some(3),
+        "{}",
+        done.body
+    );
     // Every stored path follows the tree: the subtree's users are under engineering now.
     assert_eq!(
         users_under(api, "engineering").await,
@@ -334,7 +420,11 @@ async fn a_move<S: Store + 'static, F: Feeder<S>>(api: &Api<S>, feed: &mut F) {
     );
     // Every smart group is what a full evaluation over the moved directory says.
     for (id, rule) in smart.iter().zip(&rules) {
-        assert_eq!(members(api, id).await, expected(api, rule, None).await, "{rule}");
+        assert_eq!(
+            members(api, id).await,
+            expected(api, rule, None).await,
+            "{rule}"
+        );
     }
     let active = json!({"attr": "status", "op": "eq", "value": "active"});
     assert_eq!(
@@ -352,7 +442,10 @@ async fn a_move<S: Store + 'static, F: Feeder<S>>(api: &Api<S>, feed: &mut F) {
     };
     for id in &smart {
         let reply = api
-            .as_user(ADMIN, HttpCall::new("POST", &format!("/groups/{id}/evaluate")))
+            .as_user(
+                ADMIN,
+                HttpCall::new("POST", &format!("/groups/{id}/evaluate")),
+            )
             .await;
         assert_eq!(reply.status, 202);
     }
@@ -363,17 +456,26 @@ async fn a_move<S: Store + 'static, F: Feeder<S>>(api: &Api<S>, feed: &mut F) {
     // The department admin of sales still manages it, where it now stands.
     let scoped = all_pages(api, DEPT_ADMIN, "/departments?shape=tree").await;
     assert_eq!(ids(&scoped), ["sales", "sales-apac", "sales-emea"]);
-    let groups = api.as_user(DEPT_ADMIN, HttpCall::new("GET", "/groups")).await;
+    let groups = api
+        .as_user(DEPT_ADMIN, HttpCall::new("GET", "/groups"))
+        .await;
     assert!(!groups.body["items"].as_array().expect("items").is_empty());
     // A second move, back: the same again.
     let back = api
-        .as_user(OWNER, patch("/departments/sales", json!({"parentId": "acme"})))
+        .as_user(
+            OWNER,
+            patch("/departments/sales", json!({"parentId": "acme"})),
+        )
         .await;
     assert_eq!(back.status, 202);
     feed.settle(api, guard).await;
     assert_eq!(users_under(api, "engineering").await, engineers);
     for (id, rule) in smart.iter().zip(&rules) {
-        assert_eq!(members(api, id).await, expected(api, rule, None).await, "{rule}");
+        assert_eq!(
+            members(api, id).await,
+            expected(api, rule, None).await,
+            "{rule}"
+        );
     }
 }
 
@@ -396,8 +498,11 @@ async fn roles_hold_only_what_their_manager_holds<S: Store + 'static>(api: Api<S
     let created = api
         .as_user(
             ADMIN,
-            post("/roles", json!({"id": "reviewer", "name": "Reviewer",
-                "permissions": ["groups:view", "users:view"], "scope": "account"})),
+            post(
+                "/roles",
+                json!({"id": "reviewer", "name": "Reviewer",
+                "permissions": ["groups:view", "users:view"], "scope": "account"}),
+            ),
         )
         .await;
     assert_eq!(created.status, 201, "{}", created.body);
@@ -412,14 +517,42 @@ async fn roles_hold_only_what_their_manager_holds<S: Store + 'static>(api: Api<S
         .await;
     let before = all_pages(&api, ADMIN, "/roles").await;
     for (user, body, status) in [
-        (manager.as_str(), json!({"name": "Too much", "permissions": ["users:manage"], "scope": "account"}), 403),
-        (ADMIN, json!({"name": "Owner-ish", "permissions": ["owner:manage"], "scope": "account"}), 400),
-        (ADMIN, json!({"name": "Typo", "permissions": ["groups:fly"], "scope": "account"}), 400),
-        (ADMIN, json!({"id": "admin", "name": "Shadow", "permissions": [], "scope": "account"}), 400),
-        (ADMIN, json!({"name": "reviewer", "permissions": [], "scope": "account"}), 409),
-        (ADMIN, json!({"id": "reviewer", "name": "Other", "permissions": [], "scope": "account"}), 409),
+        (
+            manager.as_str(),
+            json!({"name": "Too much", "permissions": ["users:manage"], "scope": "account"}),
+            403,
+        ),
+        (
+            ADMIN,
+            json!({"name": "Owner-ish", "permissions": ["owner:manage"], "scope": "account"}),
+            400,
+        ),
+        (
+            ADMIN,
+            json!({"name": "Typo", "permissions": ["groups:fly"], "scope": "account"}),
+            400,
+        ),
+        (
+            ADMIN,
+            json!({"id": "admin", "name": "Shadow", "permissions": [], "scope": "account"}),
+            400,
+        ),
+        (
+            ADMIN,
+            json!({"name": "reviewer", "permissions": [], "scope": "account"}),
+            409,
+        ),
+        (
+            ADMIN,
+            json!({"id": "reviewer", "name": "Other", "permissions": [], "scope": "account"}),
+            409,
+        ),
         (ADMIN, json!({"name": "No scope", "permissions": []}), 400),
-        (DEPT_ADMIN, json!({"name": "Nope", "permissions": [], "scope": "account"}), 403),
+        (
+            DEPT_ADMIN,
+            json!({"name": "Nope", "permissions": [], "scope": "account"}),
+            403,
+        ),
     ] {
         let reply = api.as_user(user, post("/roles", body.clone())).await;
         assert_eq!(reply.status, status, "{user} {body}: {}", reply.body);
@@ -438,7 +571,10 @@ async fn roles_hold_only_what_their_manager_holds<S: Store + 'static>(api: Api<S
         .await;
     assert_eq!(stronger.status, 403);
     let own = api
-        .as_user(&manager, patch("/roles/role-role-manager", json!({"name": "Mine"})))
+        .as_user(
+            &manager,
+            patch("/roles/role-role-manager", json!({"name": "Mine"})),
+        )
         .await;
     assert_eq!(own.status, 403, "nobody changes the role they hold");
     let unknown = api
@@ -457,16 +593,26 @@ async fn a_role_change_applies_on_the_holders_next_request<S: Store + 'static>(a
         .await;
     assert_eq!(listed.body["holders"], 1, "{}", listed.body);
     assert_eq!(
-        api.as_user(&holder, HttpCall::new("GET", "/groups")).await.status,
+        api.as_user(&holder, HttpCall::new("GET", "/groups"))
+            .await
+            .status,
         200
     );
     let changed = api
-        .as_user(ADMIN, patch(&format!("/roles/{role}"), json!({"permissions": ["users:view"]})))
+        .as_user(
+            ADMIN,
+            patch(
+                &format!("/roles/{role}"),
+                json!({"permissions": ["users:view"]}),
+            ),
+        )
         .await;
     assert_eq!(changed.status, 200, "{}", changed.body);
     assert_eq!(changed.body["permissions"], json!(["users:view"]));
     assert_eq!(
-        api.as_user(&holder, HttpCall::new("GET", "/groups")).await.status,
+        api.as_user(&holder, HttpCall::new("GET", "/groups"))
+            .await
+            .status,
         403
     );
     let me = api.as_user(&holder, HttpCall::new("GET", "/me")).await;

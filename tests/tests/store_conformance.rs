@@ -42,6 +42,7 @@ conformance!(
     list_filters_by_kind_title_and_scope,
     users_by_department_only_and_nested,
     departments_and_roles_round_trip,
+    directory_writes_are_conditioned,
     checkpoints_and_rule_history_round_trip,
     evaluation_records_never_overwrite_a_newer_request,
 );

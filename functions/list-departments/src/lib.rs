@@ -63,7 +63,8 @@ pub async fn handle<S: Store>(ctx: &Deps<S>, req: Request) -> Response<Body> {
         }
         let id = query::path_id(&req, "departmentId", "department", DepartmentId::parse)?;
         query::allow_only(&req, &[])?;
-        let (located, counts) = service_departments::get_department(&ctx.store, &caller, &id).await?;
+        let (located, counts) =
+            service_departments::get_department(&ctx.store, &caller, &id).await?;
         json(
             StatusCode::OK,
             &DepartmentDetailDto::new(located, Some(counts)),

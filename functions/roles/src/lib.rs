@@ -38,7 +38,7 @@ pub const DESCRIPTOR: FunctionDescriptor = FunctionDescriptor {
     ]),
     access: Access::Any(&[Permission::RolesManage, Permission::UsersManage]),
     publishes: false,
-    table: &["GetItem", "PutItem", "DeleteItem", "Query", "Query GSI1"],
+    table: &["GetItem", "PutItem", "DeleteItem", "Query"],
 };
 
 const LISTING: &str = "roles";

@@ -12,10 +12,10 @@ use crate::department::{Department, DepartmentMove, DepartmentPath, MovePhase, M
 use crate::error::{Error, Result};
 use crate::group::{Evaluation, Group};
 use crate::ids::{AccountId, DepartmentId};
-use crate::user::User;
 use crate::page::PageRequest;
 use crate::ports::{GroupQuery, RecordIf, Store, UserQuery};
 use crate::rule::{Reference, Rule};
+use crate::user::User;
 use time::OffsetDateTime;
 
 /// Users one slice rewrites before handing over to the next (a few seconds of writes).
@@ -31,9 +31,9 @@ pub fn rule_names_any(group: &Group, departments: &[DepartmentId]) -> bool {
         .as_ref()
         .and_then(|r| Rule::compile(r).ok())
         .is_some_and(|rule| {
-            rule.references().iter().any(
-                |r| matches!(r, Reference::Department { id, .. } if departments.contains(id)),
-            )
+            rule.references()
+                .iter()
+                .any(|r| matches!(r, Reference::Department { id, .. } if departments.contains(id)))
         })
 }
 
@@ -284,7 +284,11 @@ async fn request_evaluations<S: Store>(
     affected.sort();
     affected.dedup();
     let mut queued = 0;
-    for group in progress.store.account_smart_groups(progress.account).await? {
+    for group in progress
+        .store
+        .account_smart_groups(progress.account)
+        .await?
+    {
         let owned = group
             .owner_department
             .as_ref()

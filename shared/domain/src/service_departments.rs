@@ -201,9 +201,9 @@ fn check_sibling_name(
     except: &DepartmentId,
 ) -> Result<()> {
     let key = title_key(name);
-    let taken = tree.departments().any(|d| {
-        d.parent_id.as_ref() == parent && &d.id != except && title_key(&d.name) == key
-    });
+    let taken = tree
+        .departments()
+        .any(|d| d.parent_id.as_ref() == parent && &d.id != except && title_key(&d.name) == key);
     if taken {
         return Err(Error::Conflict(format!(
             "a department named \"{name}\" already exists under the same parent"
@@ -317,11 +317,7 @@ pub async fn update_department<S: Store>(
     }
     next.revision = current.department.revision + 1;
     store
-        .save_department(
-            &caller.account_id,
-            &next,
-            Some(current.department.revision),
-        )
+        .save_department(&caller.account_id, &next, Some(current.department.revision))
         .await?;
     Ok(Located {
         department: next,

@@ -29,16 +29,18 @@ fn require_view(caller: &Caller) -> Result<()> {
 }
 
 /// Users per custom role, among the users `scope` reaches (one pass over them).
-async fn holders<S: Store>(store: &S, caller: &Caller, scope: &Scope) -> Result<HashMap<RoleId, u64>> {
+async fn holders<S: Store>(
+    store: &S,
+    caller: &Caller,
+    scope: &Scope,
+) -> Result<HashMap<RoleId, u64>> {
     let mut query = UserQuery {
         page: PageRequest::first(crate::page::MAX_LIMIT),
         ..UserQuery::default()
     };
     let mut counts: HashMap<RoleId, u64> = HashMap::new();
     loop {
-        let page = store
-            .list_users(&caller.account_id, scope, &query)
-            .await?;
+        let page = store.list_users(&caller.account_id, scope, &query).await?;
         for user in &page.items {
             if let RoleRef::Custom(id) = &user.role {
                 *counts.entry(id.clone()).or_default() += 1;
@@ -146,7 +148,11 @@ pub async fn create_role<S: Store>(store: &S, caller: &Caller, input: NewRole) -
     }
     let role = CustomRole::new(id, &input.name, input.permissions, input.scope)?;
     check_within(caller, role.permissions, role.scope)?;
-    if store.get_role(&caller.account_id, &role.id).await?.is_some() {
+    if store
+        .get_role(&caller.account_id, &role.id)
+        .await?
+        .is_some()
+    {
         return Err(Error::AlreadyExists {
             resource: "role",
             id: role.id.to_string(),

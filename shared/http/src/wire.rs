@@ -1,8 +1,7 @@
 //! The JSON shapes of the API (camelCase). Request bodies deny unknown fields.
 
 use groups_domain::{
-    Group, GroupKind, MembershipSource, Page, PermissionSet, ProfileValue, Result,
-    User, UserStatus,
+    Group, GroupKind, MembershipSource, Page, PermissionSet, ProfileValue, Result, User, UserStatus,
 };
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;

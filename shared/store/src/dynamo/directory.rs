@@ -3,11 +3,11 @@
 use super::items::{Item, RawItem, from_raw, number, string, to_value};
 use super::{DynamoStore, Filters, Read, errors, key, keys, table};
 use crate::listing::{check_cursor_prefix, department_prefix};
-use aws_sdk_dynamodb::types::{AttributeValue, ConditionCheck, Delete, Put, TransactWriteItem};
-use groups_domain::ports::{UserGuard, UserQuery, sort_keys, user_search_key};
 use aws_sdk_dynamodb::operation::delete_item::DeleteItemError;
 use aws_sdk_dynamodb::operation::put_item::{PutItemError, builders::PutItemFluentBuilder};
 use aws_sdk_dynamodb::operation::update_item::UpdateItemError;
+use aws_sdk_dynamodb::types::{AttributeValue, ConditionCheck, Delete, Put, TransactWriteItem};
+use groups_domain::ports::{UserGuard, UserQuery, sort_keys, user_search_key};
 use groups_domain::{
     AccountId, CustomRole, Department, DepartmentPath, DepartmentTree, DirectoryStore, Error, Page,
     PageRequest, Result, RoleId, Scope, User, UserId, UserStatus,
@@ -274,7 +274,11 @@ impl DirectoryStore for DynamoStore {
         }
     }
 
-    async fn list_roles(&self, account: &AccountId, page: &PageRequest) -> Result<Page<CustomRole>> {
+    async fn list_roles(
+        &self,
+        account: &AccountId,
+        page: &PageRequest,
+    ) -> Result<Page<CustomRole>> {
         let pk = keys::account(account);
         let start = page
             .cursor
@@ -318,10 +322,7 @@ impl DirectoryStore for DynamoStore {
             .expression_attribute_names("#department", "department")
             .expression_attribute_names("#gsi1sk", table::GSI1SK)
             .expression_attribute_values(":to", to_value(to)?)
-            .expression_attribute_values(
-                ":toKey",
-                string(sort_keys::user_by_department(to, user)),
-            )
+            .expression_attribute_values(":toKey", string(sort_keys::user_by_department(to, user)))
             .expression_attribute_values(
                 ":fromKey",
                 string(sort_keys::user_by_department(from, user)),

@@ -82,6 +82,46 @@ mod tests {
     }
 
     #[test]
+    fn a_department_record_starts_a_move_slice_only_when_one_is_asked_for() {
+        let department = |job: Option<serde_json::Value>| {
+            let mut d = json!({"id": "sales", "name": "Sales", "parentId": "acme", "revision": 3});
+            if let Some(job) = job {
+                d["move"] = job;
+            }
+            item(d)
+        };
+        let job = |status: &str, slice: u32, users: u64| {
+            json!({"status": status, "phase": "users", "fromPath": ["acme", "sales"],
+                "toPath": ["acme", "hr", "sales"], "slice": slice, "usersMoved": users,
+                "groupsMoved": 0, "groupsReevaluated": 0, "startedAt": "2026-01-01T00:00:00Z"})
+        };
+        let keys = item(json!({"PK": "A#acme", "SK": "D#sales"}));
+        let starts = |old: &serde_dynamo::Item, new: &serde_dynamo::Item| {
+            matches!(
+                change_of(&keys, new, old),
+                Some(Change::DepartmentMove { .. })
+            )
+        };
+        let plain = department(None);
+        assert!(starts(&plain, &department(Some(job("running", 0, 0)))));
+        // Progress within a slice, a rename, or the end start nothing.
+        assert!(!starts(
+            &department(Some(job("running", 0, 0))),
+            &department(Some(job("running", 0, 100)))
+        ));
+        assert!(!starts(&plain, &plain));
+        assert!(!starts(
+            &department(Some(job("running", 2, 4000))),
+            &department(Some(job("done", 2, 4000)))
+        ));
+        // The end of a slice asks for the next.
+        assert!(starts(
+            &department(Some(job("running", 0, 2000))),
+            &department(Some(job("running", 1, 2000)))
+        ));
+    }
+
+    #[test]
     fn records_map_to_changes() {
         let none = item(json!({}));
         assert!(matches!(

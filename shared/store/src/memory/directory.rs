@@ -2,8 +2,8 @@
 
 use super::{MemoryStore, check_guard, finish, page_after};
 use crate::listing::{check_cursor_prefix, department_prefix};
-use groups_domain::ports::{Change, UserGuard, UserQuery, sort_keys, user_matches};
 use groups_domain::department::move_slice_started;
+use groups_domain::ports::{Change, UserGuard, UserQuery, sort_keys, user_matches};
 use groups_domain::{
     AccountId, CustomRole, Department, DepartmentId, DepartmentPath, DepartmentTree,
     DirectoryStore, Error, Page, PageRequest, Result, RoleId, Scope, User, UserId,
@@ -74,7 +74,11 @@ impl DirectoryStore for MemoryStore {
         })
     }
 
-    async fn list_roles(&self, account: &AccountId, page: &PageRequest) -> Result<Page<CustomRole>> {
+    async fn list_roles(
+        &self,
+        account: &AccountId,
+        page: &PageRequest,
+    ) -> Result<Page<CustomRole>> {
         Ok(self.with(account, |a| {
             finish(page_after(&a.roles, page, |_| true), page.limit)
         }))

@@ -53,13 +53,15 @@ impl GroupStore for MemoryStore {
         from: &DepartmentPath,
         to: &DepartmentPath,
     ) -> Result<bool> {
-        Ok(self.with(account, |a| match a.groups.get_mut(group.as_str()) {
-            Some(g) if g.owner_department.as_ref() == Some(from) => {
-                g.owner_department = Some(to.clone());
-                true
-            }
-            _ => false,
-        }))
+        Ok(
+            self.with(account, |a| match a.groups.get_mut(group.as_str()) {
+                Some(g) if g.owner_department.as_ref() == Some(from) => {
+                    g.owner_department = Some(to.clone());
+                    true
+                }
+                _ => false,
+            }),
+        )
     }
 
     async fn update_group(&self, account: &AccountId, current: &Group, next: &Group) -> Result<()> {
