@@ -581,6 +581,35 @@ async fn roles_hold_only_what_their_manager_holds<S: Store + 'static>(api: Api<S
         .as_user(ADMIN, patch("/roles/nope", json!({"name": "X"})))
         .await;
     assert_eq!(unknown.status, 404);
+    // A manager scoped to sales cannot change a role held in marketing (the trainer's): that
+    // would change someone outside its departments.
+    let scoped = api
+        .custom_user_in(
+            "sales-roles",
+            PermissionSet::of(&[
+                Permission::RolesManage,
+                Permission::GroupsView,
+                Permission::GroupsMembers,
+                Permission::UsersView,
+            ]),
+            Some("sales"),
+            &["sales"],
+        )
+        .await;
+    let before = all_pages(&api, ADMIN, "/roles").await;
+    for call in [
+        patch("/roles/trainer", json!({"permissions": ["groups:view"]})),
+        HttpCall::new("DELETE", "/roles/trainer"),
+    ] {
+        let reply = api.as_user(&scoped, call).await;
+        assert_eq!(reply.status, 403, "{}", reply.body);
+    }
+    assert_eq!(all_pages(&api, ADMIN, "/roles").await, before);
+    // It lists only the holders it can see.
+    let listed = api
+        .as_user(&scoped, HttpCall::new("GET", "/roles/trainer"))
+        .await;
+    assert_eq!(listed.body["holders"], 0, "{}", listed.body);
 }
 
 async fn a_role_change_applies_on_the_holders_next_request<S: Store + 'static>(api: Api<S>) {

@@ -172,7 +172,8 @@ pub struct RoleChange {
 }
 
 /// The stored role, if the caller may change or delete it: it holds nothing beyond the caller,
-/// and is not the caller's own role.
+/// is not the caller's own role, and (for a department-scoped caller) nobody outside the
+/// caller's departments holds it, since changing it would change them.
 async fn managed<S: Store>(store: &S, caller: &Caller, id: &RoleId) -> Result<CustomRole> {
     let role = stored(store, caller, id).await?;
     check_within(caller, role.permissions, role.scope)?;
@@ -180,6 +181,16 @@ async fn managed<S: Store>(store: &S, caller: &Caller, id: &RoleId) -> Result<Cu
         return Err(Error::NotPermitted(
             "you hold this role; another manager changes it".into(),
         ));
+    }
+    if matches!(caller.scope, Scope::Departments(_)) {
+        let count = |m: HashMap<RoleId, u64>| m.get(id).copied().unwrap_or(0);
+        let everywhere = count(holders(store, caller, &Scope::Account).await?);
+        let inside = count(holders(store, caller, &caller.scope).await?);
+        if everywhere > inside {
+            return Err(Error::NotPermitted(format!(
+                "role {id} is held by users outside the departments you manage"
+            )));
+        }
     }
     Ok(role)
 }
