@@ -7,7 +7,7 @@ use groups_domain::ports::{Change, RecordIf};
 use groups_domain::service_departments::{DepartmentChange, update_department};
 use groups_domain::{
     AccountId, Department, DepartmentPath, DirectoryStore, Evaluation, EvaluationStatus,
-    EvaluationStore, GroupStore, PageRequest, Scope, Store, UserQuery,
+    PageRequest, Scope, Store, UserQuery,
 };
 use groups_store::dynamo::local_client;
 use groups_store::{DynamoStore, MemoryStore};
