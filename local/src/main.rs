@@ -7,7 +7,6 @@
 
 use groups_domain::Store;
 use groups_domain::ports::Change;
-use groups_http::Deps;
 use groups_local::stream::Feed;
 use groups_local::{demo_tokens, seed, server};
 use groups_store::dynamo::{create_table, local_client};
@@ -83,7 +82,7 @@ async fn serve<S: Store + 'static>(
         println!("  {role}: {}", token.as_str().unwrap_or_default());
     }
     let mut app = server::App::new(
-        Deps::new(store),
+        store,
         authorizer::dev::config()?,
         tokens,
         args.allowed_origins.clone(),

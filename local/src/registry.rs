@@ -60,6 +60,7 @@ pub fn descriptors() -> Vec<FunctionDescriptor> {
         .map(|f| f.descriptor)
         .collect();
     all.push(authorizer::DESCRIPTOR);
+    all.push(publish_events::DESCRIPTOR);
     all
 }
 

@@ -237,15 +237,7 @@ pub async fn seed<S: Store>(store: &S) -> Result<AccountId> {
             .iter()
             .map(|n| id(UserId::parse, &format!("u{n:02}")))
             .collect::<Result<Vec<_>>>()?;
-        service::add_members(
-            store,
-            &groups_domain::events::DISCARD,
-            &owner,
-            &group.id,
-            &ids,
-            now,
-        )
-        .await?;
+        service::add_members(store, &owner, &group.id, &ids, now).await?;
     }
     Ok(account)
 }

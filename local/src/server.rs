@@ -8,6 +8,7 @@ use axum::body::{Body as AxumBody, to_bytes};
 use axum::extract::{Request as AxumRequest, State};
 use axum::response::{IntoResponse, Response as AxumResponse};
 use groups_domain::Store;
+use groups_domain::events::RecordedEvents;
 use groups_domain::smart::Guard;
 use groups_http::body::MAX_BODY_BYTES;
 use groups_http::descriptor::{
@@ -32,22 +33,27 @@ pub struct App<S> {
     pub allowed_origins: Vec<String>,
     /// Where the admin console's files come from.
     pub console: crate::console::Source,
+    /// The membership events "published" (the latest ones), served at `/dev/events`.
+    pub events: Arc<RecordedEvents>,
 }
 
 impl<S: Store + 'static> App<S> {
+    /// The server over `store`, keeping the membership events it publishes.
     pub fn new(
-        ctx: Deps<S>,
+        store: S,
         auth: AuthConfig,
         tokens: Map<String, Value>,
         allowed_origins: Vec<String>,
     ) -> Self {
+        let events = Arc::new(RecordedEvents::default());
         Self {
-            ctx,
+            ctx: Deps::with_events(store, events.clone()),
             functions: functions(),
             auth,
             tokens,
             allowed_origins,
             console: crate::console::Source::default(),
+            events,
         }
     }
 }
@@ -62,13 +68,27 @@ pub fn spawn_stream<S: Store + 'static>(
         while let Some(item) = feed.recv().await {
             match item {
                 Feed::Change(change) => {
+                    // Both consumers of the stream: the events, then the evaluation.
+                    let events = app.ctx.events.as_ref();
+                    let change = std::slice::from_ref(&change);
+                    if let Err(error) = publish_events::publish_changes(events, change).await {
+                        tracing::error!(%error, ?change, "publishing a change failed");
+                    }
                     if let Err(error) =
-                        evaluate_smart_group::process(&app.ctx, guard, &change).await
+                        evaluate_smart_group::process(&app.ctx, guard, &change[0]).await
                     {
                         tracing::error!(%error, ?change, "evaluating a change failed");
                     }
                 }
                 Feed::Batch(event) => {
+                    let published =
+                        publish_events::handle_stream(app.ctx.events.as_ref(), event.clone()).await;
+                    if !published.batch_item_failures.is_empty() {
+                        tracing::error!(
+                            failures = published.batch_item_failures.len(),
+                            "publishing stream records failed"
+                        );
+                    }
                     let response =
                         evaluate_smart_group::handle_stream(&app.ctx, guard, event).await;
                     if !response.batch_item_failures.is_empty() {
@@ -163,6 +183,10 @@ async fn route<S: Store + 'static>(app: &App<S>, request: AxumRequest) -> AxumRe
             return json_response(&spec);
         }
         (&Method::GET, "/dev/tokens") => return json_response(&Value::Object(app.tokens.clone())),
+        (&Method::GET, "/dev/events") => {
+            let events = serde_json::to_value(app.events.recent()).unwrap_or(Value::Null);
+            return json_response(&serde_json::json!({ "items": events }));
+        }
         (&Method::OPTIONS, _) => return preflight(),
         (&Method::GET, path) => {
             if let Some(page) = crate::console::serve(&app.console, path) {

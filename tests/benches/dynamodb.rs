@@ -6,7 +6,6 @@
 //! `BENCH_PARTS=scale` (or `ops`, `incremental`, comma-separated) runs only those parts.
 //! Each refresh runs in a child process of this binary, so its peak memory is its own.
 
-use groups_domain::events::{EventSink, MembershipEvent, Publishing};
 use groups_domain::ports::Change;
 use groups_domain::ports::{DirectoryStore, GroupStore};
 use groups_domain::service::{self, NewGroup};
@@ -25,7 +24,7 @@ use serde_json::Value as Json;
 use serde_json::{Value, json};
 use std::collections::BTreeMap;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
+
 use std::time::Instant;
 use time::OffsetDateTime;
 
@@ -38,17 +37,6 @@ const WRITES: [&str; 5] = [
     "BatchWriteItem",
     "TransactWriteItems",
 ];
-
-/// Counts published events without keeping them, so memory measures the evaluation only.
-#[derive(Default)]
-struct CountedEvents(AtomicU64);
-
-impl EventSink for CountedEvents {
-    fn publish<'a>(&'a self, events: &'a [MembershipEvent]) -> Publishing<'a> {
-        self.0.fetch_add(events.len() as u64, Ordering::Relaxed);
-        Box::pin(async { Ok(()) })
-    }
-}
 
 fn calls_text(calls: &BTreeMap<String, usize>) -> String {
     let text: Vec<String> = calls.iter().map(|(op, n)| format!("{n} {op}")).collect();
@@ -134,18 +122,8 @@ async fn smart_groups(
     ids
 }
 
-fn evaluator<'a>(
-    store: &'a DynamoStore,
-    events: &'a CountedEvents,
-    account: &'a AccountId,
-) -> Evaluator<'a, DynamoStore> {
-    Evaluator::new(
-        store,
-        events,
-        account,
-        OffsetDateTime::now_utc(),
-        Guard::default(),
-    )
+fn evaluator<'a>(store: &'a DynamoStore, account: &'a AccountId) -> Evaluator<'a, DynamoStore> {
+    Evaluator::new(store, account, OffsetDateTime::now_utc(), Guard::default())
 }
 
 /// Every API operation, as API Gateway calls it, after the authorizer: the demo account plus
@@ -275,8 +253,7 @@ async fn api_operations() {
     .await;
     let smart = smart["id"].as_str().unwrap_or_default().to_owned();
     counter.reset();
-    let events = CountedEvents::default();
-    let ev = evaluator(api.store(), &events, &api.account);
+    let ev = evaluator(api.store(), &api.account);
     let started = Instant::now();
     smart::evaluate_group(&ev, &GroupId::parse("id", smart.clone()).expect("id"))
         .await
@@ -317,12 +294,11 @@ async fn incremental(groups: usize) {
     seed_departments(&store, &account).await;
     seed_users(&store, &account, 2_000).await;
     smart_groups(&store, &account, groups, narrow_rule).await;
-    let events = CountedEvents::default();
-    let ev = evaluator(&store, &events, &account);
+    let ev = evaluator(&store, &account);
     smart::refresh_account(&ev, None, &|| false)
         .await
         .expect("refresh");
-    let ctx = Deps::with_events(store.clone(), Arc::new(CountedEvents::default()));
+    let ctx = Deps::with_events(store.clone(), Arc::new(groups_domain::events::Discard));
     // A user who moves into the first rule's team (Sales, Germany, level 0) and out of others.
     let id = UserId::parse("id", "u7").expect("id");
     let mut user = store
@@ -409,8 +385,7 @@ async fn child(task: &str) {
     let client = local_client(&var("DYNAMODB_ENDPOINT"), Some(&counter));
     let store = DynamoStore::new(client, var("GROUPS_BENCH_TABLE"));
     let account = AccountId::parse("id", var("GROUPS_BENCH_ACCOUNT")).expect("account");
-    let events = CountedEvents::default();
-    let ev = evaluator(&store, &events, &account);
+    let ev = evaluator(&store, &account);
     let started = Instant::now();
     if task == "refresh" {
         let left = smart::refresh_account(&ev, None, &|| false)

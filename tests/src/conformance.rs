@@ -168,17 +168,7 @@ pub async fn concurrent_adds_keep_an_exact_count<S: Store + 'static>(store: Arc<
         let (store, admin, id) = (store.clone(), admin.clone(), group.id.clone());
         // Overlapping windows of 15 users over 60.
         let ids: Vec<UserId> = (0..15).map(|k| user_id((caller_no * 3 + k) % 60)).collect();
-        tasks.spawn(async move {
-            service::add_members(
-                &*store,
-                &groups_domain::events::DISCARD,
-                &admin,
-                &id,
-                &ids,
-                now(),
-            )
-            .await
-        });
+        tasks.spawn(async move { service::add_members(&*store, &admin, &id, &ids, now()).await });
     }
     let mut added = 0;
     while let Some(result) = tasks.join_next().await {
@@ -240,35 +230,15 @@ pub async fn delete_removes_the_group_and_its_memberships<S: Store>(store: Arc<S
     let doomed = create(&*store, &admin, "Doomed").await;
     let kept = create(&*store, &admin, "Kept").await;
     let ids: Vec<UserId> = (0..130).map(user_id).collect();
-    service::add_members(
-        &*store,
-        &groups_domain::events::DISCARD,
-        &admin,
-        &doomed.id,
-        &ids,
-        now(),
-    )
-    .await
-    .expect("add");
-    service::add_members(
-        &*store,
-        &groups_domain::events::DISCARD,
-        &admin,
-        &kept.id,
-        &ids[..3],
-        now(),
-    )
-    .await
-    .expect("add");
-    service::delete_group(
-        &*store,
-        &groups_domain::events::DISCARD,
-        &admin,
-        &doomed.id,
-        now(),
-    )
-    .await
-    .expect("delete");
+    service::add_members(&*store, &admin, &doomed.id, &ids, now())
+        .await
+        .expect("add");
+    service::add_members(&*store, &admin, &kept.id, &ids[..3], now())
+        .await
+        .expect("add");
+    service::delete_group(&*store, &admin, &doomed.id)
+        .await
+        .expect("delete");
     assert_eq!(store.get_group(&acc, &doomed.id).await.expect("get"), None);
     assert!(all_members(&*store, &acc, &doomed.id).await.is_empty());
     let found = store
@@ -288,25 +258,10 @@ pub async fn delete_removes_the_group_and_its_memberships<S: Store>(store: Arc<S
         vec![&kept.id]
     );
     // Deleted: 404 to the service, and the title is free again.
-    let err = service::delete_group(
-        &*store,
-        &groups_domain::events::DISCARD,
-        &admin,
-        &doomed.id,
-        now(),
-    )
-    .await;
+    let err = service::delete_group(&*store, &admin, &doomed.id).await;
     assert!(matches!(err, Err(Error::NotFound { .. })));
     create(&*store, &admin, "doomed").await;
-    let err = service::add_members(
-        &*store,
-        &groups_domain::events::DISCARD,
-        &admin,
-        &doomed.id,
-        &ids[..1],
-        now(),
-    )
-    .await;
+    let err = service::add_members(&*store, &admin, &doomed.id, &ids[..1], now()).await;
     assert!(matches!(err, Err(Error::NotFound { .. })));
 }
 
@@ -325,27 +280,13 @@ pub async fn a_users_groups_follow_adds_and_removes<S: Store>(store: Arc<S>) {
         groups.push(create(&*store, &admin, t).await);
     }
     for g in &groups {
-        service::add_members(
-            &*store,
-            &groups_domain::events::DISCARD,
-            &admin,
-            &g.id,
-            &[user_id(1), user_id(2)],
-            now(),
-        )
-        .await
-        .expect("add");
+        service::add_members(&*store, &admin, &g.id, &[user_id(1), user_id(2)], now())
+            .await
+            .expect("add");
     }
-    let out = service::remove_members(
-        &*store,
-        &groups_domain::events::DISCARD,
-        &admin,
-        &groups[1].id,
-        &[user_id(1), user_id(0)],
-        now(),
-    )
-    .await
-    .expect("remove");
+    let out = service::remove_members(&*store, &admin, &groups[1].id, &[user_id(1), user_id(0)])
+        .await
+        .expect("remove");
     assert_eq!(out.removed, vec![user_id(1)]);
     assert_eq!(out.not_members, vec![user_id(0)]);
     let mut seen = Vec::new();
@@ -410,32 +351,18 @@ pub async fn bulk_adds_answer_added_already_not_found_and_out_of_scope<S: Store>
     ids.push(user_id(900));
     ids.push(user_id(999));
     ids.push(user_id(0)); // repeated in one call: counted once
-    let out = service::add_members(
-        &*store,
-        &groups_domain::events::DISCARD,
-        &dept_admin,
-        &group.id,
-        &ids,
-        now(),
-    )
-    .await
-    .expect("add");
+    let out = service::add_members(&*store, &dept_admin, &group.id, &ids, now())
+        .await
+        .expect("add");
     assert_eq!(out.added.len(), 250);
     // Outside the caller's scope reads exactly as unknown.
     assert_eq!(out.not_found, vec![user_id(900), user_id(999)]);
     assert!(out.out_of_scope.is_empty());
     assert!(out.already_members.is_empty());
     // Repeating changes nothing.
-    let again = service::add_members(
-        &*store,
-        &groups_domain::events::DISCARD,
-        &dept_admin,
-        &group.id,
-        &ids[..120],
-        now(),
-    )
-    .await
-    .expect("add");
+    let again = service::add_members(&*store, &dept_admin, &group.id, &ids[..120], now())
+        .await
+        .expect("add");
     assert_eq!((again.added.len(), again.already_members.len()), (0, 120));
     let stored = store
         .get_group(&acc, &group.id)
@@ -444,16 +371,9 @@ pub async fn bulk_adds_answer_added_already_not_found_and_out_of_scope<S: Store>
         .expect("exists");
     assert_eq!(stored.member_count, 250);
     // Removing a mix: exact again.
-    let out = service::remove_members(
-        &*store,
-        &groups_domain::events::DISCARD,
-        &dept_admin,
-        &group.id,
-        &ids[100..],
-        now(),
-    )
-    .await
-    .expect("remove");
+    let out = service::remove_members(&*store, &dept_admin, &group.id, &ids[100..])
+        .await
+        .expect("remove");
     assert_eq!(
         out.removed.len(),
         151,
@@ -468,15 +388,7 @@ pub async fn bulk_adds_answer_added_already_not_found_and_out_of_scope<S: Store>
     assert_eq!(stored.member_count, 99);
     // Too many ids is a validation error that writes nothing.
     let many: Vec<UserId> = (0..1001).map(user_id).collect();
-    let err = service::add_members(
-        &*store,
-        &groups_domain::events::DISCARD,
-        &dept_admin,
-        &group.id,
-        &many,
-        now(),
-    )
-    .await;
+    let err = service::add_members(&*store, &dept_admin, &group.id, &many, now()).await;
     assert!(
         matches!(err, Err(Error::Validation { ref field, .. }) if field == "userIds"),
         "{err:?}"
@@ -504,28 +416,12 @@ pub async fn smart_groups_refuse_manual_members<S: Store>(store: Arc<S>) {
             .and_then(|g| g.rule),
         Some(rule)
     );
-    let err = service::add_members(
-        &*store,
-        &groups_domain::events::DISCARD,
-        &admin,
-        &g.id,
-        &[user_id(0)],
-        now(),
-    )
-    .await;
+    let err = service::add_members(&*store, &admin, &g.id, &[user_id(0)], now()).await;
     assert!(
         matches!(err, Err(Error::SmartGroupMembership { .. })),
         "{err:?}"
     );
-    let err = service::remove_members(
-        &*store,
-        &groups_domain::events::DISCARD,
-        &admin,
-        &g.id,
-        &[user_id(0)],
-        now(),
-    )
-    .await;
+    let err = service::remove_members(&*store, &admin, &g.id, &[user_id(0)]).await;
     assert!(matches!(err, Err(Error::SmartGroupMembership { .. })));
     // The store's own condition holds too, for writers that skip the service.
     let m = groups_domain::Membership {
@@ -1188,8 +1084,7 @@ pub async fn evaluation_records_never_overwrite_a_newer_request<S: Store>(store:
     );
     assert_eq!(current(store.clone()).await, newer);
     // The newer request's run serves it and finishes, after it started.
-    let events = groups_domain::events::RecordedEvents::default();
-    let ev = Evaluator::new(&*store, &events, &acc, now(), Guard::default());
+    let ev = Evaluator::new(&*store, &acc, now(), Guard::default());
     let result = evaluate_group(&ev, &group.id).await.expect("evaluate");
     assert_eq!(result.status, EvaluationStatus::Done);
     let stored = current(store.clone()).await;

@@ -1,5 +1,5 @@
-//! Delivering the table's changes to the evaluator in tests, as DynamoDB Streams and Lambda
-//! would: the in-memory store's change feed, or DynamoDB Local's real stream read with
+//! Delivering the table's changes to their two consumers in tests (the event publisher, then
+//! the evaluator), as DynamoDB Streams and Lambda would: the in-memory store's change feed, or DynamoDB Local's real stream read with
 //! aws-sdk-dynamodbstreams and handed to the Lambda handler as a stream event.
 
 use crate::api::Api;
@@ -31,6 +31,11 @@ impl Feeder<MemoryStore> for MemoryFeed {
         loop {
             match self.0.try_recv() {
                 Ok(change) => {
+                    // Both consumers of the stream: the events, then the evaluation.
+                    let events = api.ctx.events.as_ref();
+                    publish_events::publish_changes(events, std::slice::from_ref(&change))
+                        .await
+                        .expect("publish change");
                     process(&api.ctx, guard, &change)
                         .await
                         .expect("process change");
@@ -92,6 +97,34 @@ impl StreamFeed {
     }
 }
 
+impl StreamFeed {
+    /// Every record written since the last read, until the stream is quiet (nothing delivered).
+    pub async fn read_all(&mut self) -> Vec<aws_sdk_dynamodbstreams::types::Record> {
+        let mut all = Vec::new();
+        let mut quiet_rounds = 0;
+        while quiet_rounds < 2 {
+            let mut any = false;
+            for iterator in self.iterators.iter_mut() {
+                let out = self
+                    .client
+                    .get_records()
+                    .shard_iterator(iterator.clone())
+                    .send()
+                    .await
+                    .expect("get records");
+                if let Some(next) = out.next_shard_iterator {
+                    *iterator = next;
+                }
+                let records = out.records.unwrap_or_default();
+                any |= !records.is_empty();
+                all.extend(records);
+            }
+            quiet_rounds = if any { 0 } else { quiet_rounds + 1 };
+        }
+        all
+    }
+}
+
 impl Feeder<DynamoStore> for StreamFeed {
     async fn settle(&mut self, api: &Api<DynamoStore>, guard: Guard) -> usize {
         let mut delivered = 0;
@@ -115,7 +148,14 @@ impl Feeder<DynamoStore> for StreamFeed {
                 }
                 any = true;
                 delivered += records.len();
-                let response = handle_stream(&api.ctx, guard, lambda_event(records)).await;
+                let event = lambda_event(records);
+                let published =
+                    publish_events::handle_stream(api.ctx.events.as_ref(), event.clone()).await;
+                assert!(
+                    published.batch_item_failures.is_empty(),
+                    "every event is published"
+                );
+                let response = handle_stream(&api.ctx, guard, event).await;
                 assert!(
                     response.batch_item_failures.is_empty(),
                     "no stream record fails"

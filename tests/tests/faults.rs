@@ -3,7 +3,6 @@
 //! titles, change users and refresh smart groups. Counts stay exact, no membership is
 //! duplicated or lost, titles stay unique; where retries run out the answer is a 503.
 
-use groups_domain::events::RecordedEvents;
 use groups_domain::service::{self, NewGroup};
 use groups_domain::smart::{self, Evaluator, Guard};
 use groups_domain::{
@@ -76,28 +75,12 @@ async fn under_injected_faults_counts_stay_exact_and_titles_unique() {
                 let start = (worker * 7 + round * 3) % 40;
                 let add: Vec<UserId> = (0..10).map(|k| user_id((start + k) % 40)).collect();
                 tolerate(
-                    service::add_members(
-                        &*store,
-                        &groups_domain::events::DISCARD,
-                        &admin,
-                        group,
-                        &add,
-                        fixtures::now(),
-                    )
-                    .await,
+                    service::add_members(&*store, &admin, group, &add, fixtures::now()).await,
                     &unavailable,
                 );
                 let remove: Vec<UserId> = (0..5).map(|k| user_id((start + 2 * k) % 40)).collect();
                 tolerate(
-                    service::remove_members(
-                        &*store,
-                        &groups_domain::events::DISCARD,
-                        &admin,
-                        group,
-                        &remove,
-                        fixtures::now(),
-                    )
-                    .await,
+                    service::remove_members(&*store, &admin, group, &remove).await,
                     &unavailable,
                 );
             }
@@ -132,7 +115,6 @@ async fn under_injected_faults_counts_stay_exact_and_titles_unique() {
         // Users change while refreshes run.
         let (store, acc, unavailable) = (faulty.clone(), acc.clone(), unavailable.clone());
         tasks.spawn(async move {
-            let events = RecordedEvents::default();
             for n in 0..20usize {
                 let mut u = user(n, None);
                 u.status = if n % 3 == 0 {
@@ -143,7 +125,7 @@ async fn under_injected_faults_counts_stay_exact_and_titles_unique() {
                 if tolerate(store.put_user(&acc, &u).await, &unavailable).is_none() {
                     continue;
                 }
-                let ev = Evaluator::new(&*store, &events, &acc, fixtures::now(), Guard::default());
+                let ev = Evaluator::new(&*store, &acc, fixtures::now(), Guard::default());
                 tolerate(smart::evaluate_user(&ev, &u.id).await, &unavailable);
             }
         });
@@ -151,9 +133,8 @@ async fn under_injected_faults_counts_stay_exact_and_titles_unique() {
     {
         let (store, acc, unavailable) = (faulty.clone(), acc.clone(), unavailable.clone());
         tasks.spawn(async move {
-            let events = RecordedEvents::default();
             for _ in 0..3 {
-                let ev = Evaluator::new(&*store, &events, &acc, fixtures::now(), Guard::default());
+                let ev = Evaluator::new(&*store, &acc, fixtures::now(), Guard::default());
                 tolerate(
                     smart::refresh_account(&ev, None, &|| false).await,
                     &unavailable,
@@ -206,8 +187,7 @@ async fn under_injected_faults_counts_stay_exact_and_titles_unique() {
     let unique: BTreeSet<&String> = titles.iter().collect();
     assert_eq!(unique.len(), titles.len(), "titles stay unique: {titles:?}");
     // The smart group converges once evaluated without faults.
-    let events = RecordedEvents::default();
-    let ev = Evaluator::new(&direct, &events, &acc, fixtures::now(), Guard::default());
+    let ev = Evaluator::new(&direct, &acc, fixtures::now(), Guard::default());
     smart::evaluate_group(&ev, &smart).await.expect("evaluate");
     let members: BTreeSet<String> = all_members(&direct, &acc, &smart)
         .await

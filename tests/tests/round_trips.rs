@@ -55,16 +55,9 @@ async fn each_request_makes_the_fewest_calls() {
     );
 
     let ids: Vec<UserId> = (0..99).map(user_id).collect();
-    let out = service::add_members(
-        &store,
-        &groups_domain::events::DISCARD,
-        &admin,
-        &group.id,
-        &ids,
-        now(),
-    )
-    .await
-    .expect("add");
+    let out = service::add_members(&store, &admin, &group.id, &ids, now())
+        .await
+        .expect("add");
     assert_eq!(out.added.len(), 99);
     assert_eq!(
         calls(&counter),
@@ -74,16 +67,9 @@ async fn each_request_makes_the_fewest_calls() {
 
     // Repeating it: the transaction is cancelled by the already-present memberships, and
     // nothing is left to write.
-    let out = service::add_members(
-        &store,
-        &groups_domain::events::DISCARD,
-        &admin,
-        &group.id,
-        &ids,
-        now(),
-    )
-    .await
-    .expect("add");
+    let out = service::add_members(&store, &admin, &group.id, &ids, now())
+        .await
+        .expect("add");
     assert_eq!(out.already_members.len(), 99);
     assert_eq!(
         calls(&counter),
@@ -92,16 +78,9 @@ async fn each_request_makes_the_fewest_calls() {
 
     // 198 members: two reads of ≤100 keys, two transactions of 99.
     let more: Vec<UserId> = (0..198).map(user_id).collect();
-    let out = service::add_members(
-        &store,
-        &groups_domain::events::DISCARD,
-        &admin,
-        &group.id,
-        &more,
-        now(),
-    )
-    .await
-    .expect("add");
+    let out = service::add_members(&store, &admin, &group.id, &more, now())
+        .await
+        .expect("add");
     assert_eq!((out.added.len(), out.already_members.len()), (99, 99));
     let counts = calls(&counter);
     assert_eq!(counts.get("BatchGetItem"), Some(&2));

@@ -345,7 +345,6 @@ async fn foreign_tenant<S: Store + 'static>(api: &Api<S>) -> GroupId {
         .expect("create");
     service::add_members(
         api.store(),
-        &groups_domain::events::DISCARD,
         &admin,
         &group.id,
         &[user.id],

@@ -1,7 +1,6 @@
 //! Evaluation is convergent (killed and rerun, it ends right) and cheap (reads counted on
 //! DynamoDB Local: rules in O(1) calls per user change; one pass over users per refresh).
 
-use groups_domain::events::RecordedEvents;
 use groups_domain::service::{self, GroupPatch, NewGroup};
 use groups_domain::smart::{self, Evaluator, Guard};
 use groups_domain::{
@@ -75,14 +74,7 @@ async fn users_matching<S: Store + 'static>(api: &Api<S>, country: &[&str]) -> B
 }
 
 async fn converges<S: Store + 'static>(api: Api<S>) {
-    let events = RecordedEvents::default();
-    let ev = Evaluator::new(
-        api.store(),
-        &events,
-        &api.account,
-        api.ctx.now(),
-        Guard::default(),
-    );
+    let ev = Evaluator::new(api.store(), &api.account, api.ctx.now(), Guard::default());
     let id = smart_group(
         &api,
         "Germany",
@@ -205,14 +197,7 @@ async fn evaluation_reads_rules_once_per_user_change_and_users_once_per_refresh(
     let api = Api::seeded(store).await;
     // 400 more users, in no group's reach: 445 users are three pages of 200.
     put_users_at(&api, 100..500, "extra", "elsewhere.example").await;
-    let events = RecordedEvents::default();
-    let ev = Evaluator::new(
-        api.store(),
-        &events,
-        &api.account,
-        api.ctx.now(),
-        Guard::default(),
-    );
+    let ev = Evaluator::new(api.store(), &api.account, api.ctx.now(), Guard::default());
     let countries = ["DE", "FR", "US", "JP", "BR", "XX"];
     let mut groups = Vec::new();
     for (i, c) in countries.iter().enumerate() {

@@ -12,7 +12,7 @@ pub const DESCRIPTOR: FunctionDescriptor = FunctionDescriptor {
         path: "/groups/{groupId}/members",
     }]),
     access: Access::All(&[Permission::GroupsMembers]),
-    publishes: true,
+    publishes: false,
     table: &[
         "BatchGetItem",
         "UpdateItem",
@@ -21,4 +21,4 @@ pub const DESCRIPTOR: FunctionDescriptor = FunctionDescriptor {
     ],
 };
 
-groups_http::member_edit_handler!(groups_domain::service::add_members);
+groups_http::member_edit_handler!(groups_domain::service::add_members, now);

@@ -16,7 +16,7 @@ pub const DESCRIPTOR: FunctionDescriptor = FunctionDescriptor {
         path: "/groups",
     }]),
     access: Access::All(&[Permission::GroupsCreate]),
-    publishes: true,
+    publishes: false,
     table: &[
         "PutItem",
         "UpdateItem",
@@ -57,7 +57,6 @@ pub async fn handle<S: Store>(ctx: &Deps<S>, req: Request) -> Response<Body> {
         };
         let (group, members) = service::create_group_with_members(
             &ctx.store,
-            ctx.events.as_ref(),
             &caller,
             new,
             user_ids.as_deref(),

@@ -11,7 +11,7 @@ pub const DESCRIPTOR: FunctionDescriptor = FunctionDescriptor {
         path: "/groups/{groupId}/members",
     }]),
     access: Access::All(&[Permission::GroupsMembers]),
-    publishes: true,
+    publishes: false,
     table: &[
         "BatchGetItem",
         "UpdateItem",

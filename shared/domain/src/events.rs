@@ -1,8 +1,11 @@
-//! Membership-changed events for downstream consumers (course enrolment). A port: EventBridge
-//! in production, a recording sink in memory for the local server and tests.
+//! Membership-changed events for downstream consumers (course enrolment). They are derived from
+//! the table's own change records (a membership item appearing or disappearing), never from
+//! the request that wrote it, so a write whose publication failed or never ran still yields
+//! its event. A port: EventBridge in production, a recording sink in memory for the local
+//! server and tests.
 
 use crate::error::Result;
-use crate::group::MembershipSource;
+use crate::group::{Membership, MembershipSource};
 use crate::ids::{AccountId, GroupId, UserId};
 use serde::Serialize;
 use std::future::Future;
@@ -10,16 +13,29 @@ use std::pin::Pin;
 use std::sync::Mutex;
 use time::OffsetDateTime;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub enum MembershipChange {
     Joined,
     Left,
 }
 
+impl MembershipChange {
+    pub fn name(self) -> &'static str {
+        match self {
+            MembershipChange::Joined => "joined",
+            MembershipChange::Left => "left",
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct MembershipEvent {
+    /// The same for every delivery of one membership change, so consumers de-duplicate on it:
+    /// the account, group, user, change and the membership's `addedAt` (a membership that
+    /// ends and begins again is a new one).
+    pub event_id: String,
     pub account_id: AccountId,
     pub group_id: GroupId,
     pub user_id: UserId,
@@ -65,48 +81,83 @@ impl EventSink for Discard {
     }
 }
 
-/// Keeps what was published, for the local server and tests.
+/// Keeps what was published, for the local server and tests: the latest [`RECORDED`]
+/// events, so a long-running local server does not grow without end.
 #[derive(Default)]
 pub struct RecordedEvents {
-    events: Mutex<Vec<MembershipEvent>>,
+    events: Mutex<std::collections::VecDeque<MembershipEvent>>,
 }
 
+/// How many events a [`RecordedEvents`] keeps.
+pub const RECORDED: usize = 10_000;
+
 impl RecordedEvents {
+    fn lock(&self) -> std::sync::MutexGuard<'_, std::collections::VecDeque<MembershipEvent>> {
+        self.events.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Everything kept so far, oldest first, leaving nothing kept.
     pub fn take(&self) -> Vec<MembershipEvent> {
-        std::mem::take(&mut *self.events.lock().unwrap_or_else(|e| e.into_inner()))
+        self.lock().drain(..).collect()
+    }
+
+    /// The latest events, newest first, keeping them.
+    pub fn recent(&self) -> Vec<MembershipEvent> {
+        self.lock().iter().rev().take(200).cloned().collect()
     }
 }
 
 impl EventSink for RecordedEvents {
     fn publish<'a>(&'a self, events: &'a [MembershipEvent]) -> Publishing<'a> {
         Box::pin(async move {
-            self.events
-                .lock()
-                .unwrap_or_else(|e| e.into_inner())
-                .extend_from_slice(events);
+            let mut kept = self.lock();
+            kept.extend(events.iter().cloned());
+            let excess = kept.len().saturating_sub(RECORDED);
+            kept.drain(..excess);
             Ok(())
         })
     }
 }
 
-/// Builds the events of one membership write.
-pub fn events_for(
-    account: &AccountId,
-    group: &GroupId,
-    users: &[UserId],
-    change: MembershipChange,
-    source: MembershipSource,
-    at: OffsetDateTime,
-) -> Vec<MembershipEvent> {
-    users
-        .iter()
-        .map(|user| MembershipEvent {
+impl MembershipEvent {
+    /// The event of `membership` appearing (`Joined`, at its `addedAt`) or disappearing
+    /// (`Left`, at `at`).
+    pub fn of(
+        account: &AccountId,
+        membership: &Membership,
+        change: MembershipChange,
+        at: OffsetDateTime,
+    ) -> Self {
+        Self {
+            event_id: format!(
+                "{account}:{}:{}:{}:{}",
+                membership.group_id,
+                membership.user_id,
+                change.name(),
+                membership.added_at.unix_timestamp_nanos()
+            ),
             account_id: account.clone(),
-            group_id: group.clone(),
-            user_id: user.clone(),
+            group_id: membership.group_id.clone(),
+            user_id: membership.user_id.clone(),
             change,
-            source,
-            at,
-        })
-        .collect()
+            source: membership.source,
+            at: match change {
+                MembershipChange::Joined => membership.added_at,
+                MembershipChange::Left => at,
+            },
+        }
+    }
+
+    /// The event a change record carries, if it is a membership's.
+    pub fn of_change(change: &crate::ports::Change) -> Option<Self> {
+        match change {
+            crate::ports::Change::Membership {
+                account,
+                membership,
+                change,
+                at,
+            } => Some(Self::of(account, membership, *change, *at)),
+            _ => None,
+        }
+    }
 }

@@ -433,11 +433,13 @@ pub trait CheckpointStore: Send + Sync {
 pub enum Change {
     /// A user was created, updated or deleted.
     User { account: AccountId, user: UserId },
-    /// A membership appeared or disappeared: groups whose rules reference `group` may change.
+    /// A membership appeared (`Joined`) or disappeared (`Left`, at `at`): groups whose rules
+    /// reference its group may change, and it is a membership event.
     Membership {
         account: AccountId,
-        group: GroupId,
-        user: UserId,
+        membership: crate::group::Membership,
+        change: crate::events::MembershipChange,
+        at: time::OffsetDateTime,
     },
     /// A smart group's evaluation was requested (rule saved, "re-evaluate now", confirmation).
     EvaluationRequested { account: AccountId, group: GroupId },

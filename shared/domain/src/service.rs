@@ -3,10 +3,7 @@
 
 use crate::caller::{Caller, Scope};
 use crate::error::{Error, Result};
-use crate::events::{EventSink, MembershipChange, NO_EVENTS, events_for};
-use crate::group::{
-    Group, GroupKind, Membership, MembershipSource, check_description, check_title,
-};
+use crate::group::{Group, GroupKind, Membership, check_description, check_title};
 use crate::ids::{DepartmentId, GroupId, UserId};
 use crate::page::{Page, PageRequest};
 use crate::ports::{GroupQuery, Store, UserQuery};
@@ -67,7 +64,7 @@ pub async fn create_group<S: Store>(
     new: NewGroup,
     now: OffsetDateTime,
 ) -> Result<Group> {
-    create_group_with_members(store, &NO_EVENTS, caller, new, None, now)
+    create_group_with_members(store, caller, new, None, now)
         .await
         .map(|(group, _)| group)
 }
@@ -77,7 +74,6 @@ pub async fn create_group<S: Store>(
 /// group is created.
 pub async fn create_group_with_members<S: Store>(
     store: &S,
-    events: &dyn EventSink,
     caller: &Caller,
     new: NewGroup,
     user_ids: Option<&[UserId]>,
@@ -97,7 +93,7 @@ pub async fn create_group_with_members<S: Store>(
     let group = create_checked(store, caller, new, now).await?;
     match user_ids {
         Some(ids) if !ids.is_empty() => {
-            let outcome = add_members(store, events, caller, &group.id, ids, now).await?;
+            let outcome = add_members(store, caller, &group.id, ids, now).await?;
             let group = Group {
                 member_count: group.member_count + outcome.added.len() as u64,
                 ..group
@@ -210,56 +206,13 @@ pub async fn update_group<S: Store>(
     Ok(next)
 }
 
-/// Deletes a group and its memberships; every member leaves (one event each).
-pub async fn delete_group<S: Store>(
-    store: &S,
-    events: &dyn EventSink,
-    caller: &Caller,
-    id: &GroupId,
-    now: OffsetDateTime,
-) -> Result<()> {
+/// Deletes a group and its memberships; every member leaves (each deleted membership is a
+/// change record, and so an event).
+pub async fn delete_group<S: Store>(store: &S, caller: &Caller, id: &GroupId) -> Result<()> {
     caller.require(Permission::GroupsDelete)?;
     let group = visible(caller, store.get_group(&caller.account_id, id).await?, id)?;
-    let left = store.delete_group(&caller.account_id, &group).await?;
-    let source = match group.kind {
-        GroupKind::Static => MembershipSource::Manual,
-        GroupKind::Smart => MembershipSource::Rule,
-    };
-    publish(
-        events,
-        caller,
-        id,
-        &left,
-        MembershipChange::Left,
-        source,
-        now,
-    )
-    .await
-}
-
-/// The one place a use case reports membership changes.
-pub(crate) async fn publish(
-    events: &dyn EventSink,
-    caller: &Caller,
-    group: &GroupId,
-    users: &[UserId],
-    change: MembershipChange,
-    source: MembershipSource,
-    now: OffsetDateTime,
-) -> Result<()> {
-    if users.is_empty() {
-        return Ok(());
-    }
-    events
-        .publish(&events_for(
-            &caller.account_id,
-            group,
-            users,
-            change,
-            source,
-            now,
-        ))
-        .await
+    store.delete_group(&caller.account_id, &group).await?;
+    Ok(())
 }
 
 /// Most group ids one bulk delete takes (the console's checkbox column pages by 200).
@@ -275,17 +228,15 @@ pub struct BulkDeleteOutcome {
 /// Deletes each visible group; ids the caller cannot see are reported not found.
 pub async fn delete_groups<S: Store>(
     store: &S,
-    events: &dyn EventSink,
     caller: &Caller,
     ids: &[GroupId],
-    now: OffsetDateTime,
 ) -> Result<BulkDeleteOutcome> {
     caller.require(Permission::GroupsDelete)?;
     check_list_len("groupIds", ids, 1, MAX_BULK_DELETE)?;
     let mut seen = HashSet::new();
     let mut outcome = BulkDeleteOutcome::default();
     for id in ids.iter().filter(|id| seen.insert(*id)) {
-        match delete_group(store, events, caller, id, now).await {
+        match delete_group(store, caller, id).await {
             Ok(()) => outcome.deleted.push(id.clone()),
             Err(Error::NotFound { .. }) => outcome.not_found.push(id.clone()),
             Err(e) => return Err(e),

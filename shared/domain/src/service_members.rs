@@ -3,13 +3,12 @@
 
 use crate::caller::{Caller, Scope};
 use crate::error::{Error, Result};
-use crate::events::{EventSink, MembershipChange};
 use crate::group::{Group, GroupKind, Membership, MembershipSource};
 use crate::ids::{GroupId, UserId};
 use crate::page::{Page, PageRequest};
 use crate::ports::Store;
 use crate::role::Permission;
-use crate::service::{get_group, publish, visible};
+use crate::service::{get_group, visible};
 use crate::text::check_list_len;
 use crate::user::User;
 use serde::Serialize;
@@ -66,7 +65,6 @@ async fn load_static_group<S: Store>(
 
 pub async fn add_members<S: Store>(
     store: &S,
-    events: &dyn EventSink,
     caller: &Caller,
     group_id: &GroupId,
     user_ids: &[UserId],
@@ -112,27 +110,14 @@ pub async fn add_members<S: Store>(
             outcome.already_members.push(m.user_id);
         }
     }
-    let (joined, source) = (MembershipChange::Joined, MembershipSource::Manual);
-    publish(
-        events,
-        caller,
-        group_id,
-        &outcome.added,
-        joined,
-        source,
-        now,
-    )
-    .await?;
     Ok(outcome)
 }
 
 pub async fn remove_members<S: Store>(
     store: &S,
-    events: &dyn EventSink,
     caller: &Caller,
     group_id: &GroupId,
     user_ids: &[UserId],
-    now: OffsetDateTime,
 ) -> Result<RemoveMembersOutcome> {
     caller.require(Permission::GroupsMembers)?;
     let ids = distinct_ids(user_ids)?;
@@ -172,17 +157,6 @@ pub async fn remove_members<S: Store>(
             outcome.not_members.push(id);
         }
     }
-    let (left, source) = (MembershipChange::Left, MembershipSource::Manual);
-    publish(
-        events,
-        caller,
-        group_id,
-        &outcome.removed,
-        left,
-        source,
-        now,
-    )
-    .await?;
     Ok(outcome)
 }
 

@@ -55,6 +55,13 @@ impl ProfileValue {
             ProfileValue::Number(n) if !n.is_finite() => {
                 Err(Error::validation(field, "must be a finite number"))
             }
+            // What DynamoDB stores: zero, or a magnitude from 1e-130 below 1e126.
+            ProfileValue::Number(n) if *n != 0.0 && !(1e-130..1e126).contains(&n.abs()) => {
+                Err(Error::validation(
+                    field,
+                    "must be 0 or of a magnitude from 1e-130 to below 1e126",
+                ))
+            }
             ProfileValue::List(items) if items.len() > MAX_PROFILE_LIST_ITEMS => {
                 Err(Error::validation(
                     field,

@@ -100,22 +100,29 @@ impl EventSink for EventBridgeSink {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use groups_domain::events::{MembershipChange, events_for};
-    use groups_domain::{AccountId, GroupId, MembershipSource, UserId};
+    use groups_domain::events::{MembershipChange, MembershipEvent};
+    use groups_domain::{AccountId, GroupId, Membership, MembershipSource, UserId};
 
     #[test]
     fn each_event_is_one_entry_with_the_event_as_detail() {
-        let users: Vec<UserId> = (0..3)
-            .map(|i| UserId::parse("u", format!("u{i}")).expect("id"))
+        let account = AccountId::parse("a", "acme").expect("id");
+        let events: Vec<MembershipEvent> = (0..3)
+            .map(|i| {
+                let membership = Membership {
+                    group_id: GroupId::parse("g", "grp-1").expect("id"),
+                    user_id: UserId::parse("u", format!("u{i}")).expect("id"),
+                    added_at: time::OffsetDateTime::UNIX_EPOCH,
+                    added_by: None,
+                    source: MembershipSource::Rule,
+                };
+                MembershipEvent::of(
+                    &account,
+                    &membership,
+                    MembershipChange::Joined,
+                    time::OffsetDateTime::UNIX_EPOCH,
+                )
+            })
             .collect();
-        let events = events_for(
-            &AccountId::parse("a", "acme").expect("id"),
-            &GroupId::parse("g", "grp-1").expect("id"),
-            &users,
-            MembershipChange::Joined,
-            MembershipSource::Rule,
-            time::OffsetDateTime::UNIX_EPOCH,
-        );
         let built = entries("groups-bus", &events).expect("entries");
         assert_eq!(built.len(), 3);
         assert_eq!(built[0].source(), Some(SOURCE));
@@ -125,8 +132,9 @@ mod tests {
             serde_json::from_str(built[2].detail().expect("detail")).expect("json");
         assert_eq!(
             detail,
-            serde_json::json!({"accountId": "acme", "groupId": "grp-1", "userId": "u2", "change": "joined",
-                "source": "rule", "at": "1970-01-01T00:00:00Z"})
+            serde_json::json!({"eventId": "acme:grp-1:u2:joined:0", "accountId": "acme",
+                "groupId": "grp-1", "userId": "u2", "change": "joined", "source": "rule",
+                "at": "1970-01-01T00:00:00Z"})
         );
     }
 }

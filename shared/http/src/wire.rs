@@ -264,10 +264,11 @@ impl MemberEdit {
 }
 
 /// The `handle` of a member route: parse the group and the user ids, call `$service` (one of
-/// the member use cases), answer its outcome. Written once for add-members and remove-members.
+/// the member use cases, given the clock when `now` follows), answer its outcome. Written once
+/// for add-members and remove-members.
 #[macro_export]
 macro_rules! member_edit_handler {
-    ($service:path) => {
+    ($service:path $(, $now:ident)?) => {
         pub async fn handle<S: groups_domain::Store>(
             ctx: &$crate::Deps<S>,
             req: $crate::Request,
@@ -275,10 +276,9 @@ macro_rules! member_edit_handler {
             $crate::respond(async {
                 let caller = $crate::caller(&req)?;
                 let edit = $crate::wire::MemberEdit::parse(&req)?;
-                let events = ctx.events.as_ref();
                 let (group, users) = (&edit.group, &edit.users);
                 let outcome =
-                    $service(&ctx.store, events, &caller, group, users, ctx.now()).await?;
+                    $service(&ctx.store, &caller, group, users $(, ctx.$now())?).await?;
                 $crate::json($crate::StatusCode::OK, &outcome)
             })
             .await

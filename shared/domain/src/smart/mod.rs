@@ -9,7 +9,6 @@
 //!
 //! Users and members are both read in user-id order and merged page by page, so memory holds
 //! a page per group, never a whole directory.
-use crate::events::EventSink;
 use crate::group::{EvaluationStatus, Group};
 use crate::ids::{AccountId, GroupId, UserId};
 use crate::rule::{Facts, Rule};
@@ -66,7 +65,6 @@ impl Guard {
 /// Everything an evaluation needs besides the store.
 pub struct Evaluator<'a, S> {
     pub store: &'a S,
-    pub events: &'a dyn EventSink,
     pub account: &'a AccountId,
     /// The instant rules are evaluated at (relative dates), and when the run started.
     pub now: OffsetDateTime,
@@ -76,16 +74,9 @@ pub struct Evaluator<'a, S> {
 }
 
 impl<'a, S> Evaluator<'a, S> {
-    pub fn new(
-        store: &'a S,
-        events: &'a dyn EventSink,
-        account: &'a AccountId,
-        now: OffsetDateTime,
-        guard: Guard,
-    ) -> Self {
+    pub fn new(store: &'a S, account: &'a AccountId, now: OffsetDateTime, guard: Guard) -> Self {
         Self {
             store,
-            events,
             account,
             now,
             guard,

@@ -1,7 +1,6 @@
 //! One pass over an account's users for any number of groups: members and users merged in
 //! user-id order a page at a time, changes gathered and written in batches.
 
-use crate::events::{MembershipChange, events_for};
 use crate::group::{Evaluation, EvaluationStatus, GroupKind, Membership, MembershipSource};
 use crate::ids::{AccountId, GroupId, UserId};
 use crate::page::PageRequest;
@@ -136,15 +135,6 @@ impl<S: Store> Evaluator<'_, S> {
                 .insert_memberships(self.account, group, GroupKind::Smart, &memberships)
                 .await?;
             tally.joined += joined.len() as u64;
-            let events = events_for(
-                self.account,
-                group,
-                &joined,
-                MembershipChange::Joined,
-                MembershipSource::Rule,
-                self.now,
-            );
-            self.events.publish(&events).await?;
         }
         if !leaves.is_empty() {
             let left = self
@@ -152,15 +142,6 @@ impl<S: Store> Evaluator<'_, S> {
                 .delete_memberships(self.account, group, GroupKind::Smart, &leaves)
                 .await?;
             tally.left += left.len() as u64;
-            let events = events_for(
-                self.account,
-                group,
-                &left,
-                MembershipChange::Left,
-                MembershipSource::Rule,
-                self.now,
-            );
-            self.events.publish(&events).await?;
         }
         Ok(())
     }

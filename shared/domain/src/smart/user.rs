@@ -2,8 +2,7 @@
 //! references did.
 
 use crate::Result;
-use crate::events::{MembershipChange, events_for};
-use crate::group::{GroupKind, MembershipSource};
+use crate::group::GroupKind;
 use crate::ids::{AccountId, GroupId, UserId};
 use crate::page::PageRequest;
 use crate::ports::Store;
@@ -135,15 +134,6 @@ pub async fn evaluate_user<S: Store>(
                 )
                 .await?;
             if !left.is_empty() {
-                let events = events_for(
-                    ev.account,
-                    group,
-                    &left,
-                    MembershipChange::Left,
-                    MembershipSource::Manual,
-                    ev.now,
-                );
-                ev.events.publish(&events).await?;
                 outcome.left.push(group.clone());
             }
         }

@@ -1,8 +1,10 @@
 //! Reading the table's stream records as domain changes.
 
+use groups_domain::events::MembershipChange;
 use groups_domain::ports::Change;
-use groups_domain::{AccountId, Evaluation, GroupId, UserId};
+use groups_domain::{AccountId, Evaluation, GroupId, Membership, UserId};
 use serde::Deserialize;
+use time::OffsetDateTime;
 
 #[derive(Deserialize)]
 struct Keys {
@@ -24,13 +26,34 @@ fn evaluation_of(image: &serde_dynamo::Item) -> Option<Evaluation> {
         .and_then(|g| g.evaluation)
 }
 
-/// The change a stream record reports, from its keys and (for groups) its images; `None` for
-/// records smart groups do not react to. A group record requests an evaluation only when its
-/// evaluation turned into a new request (not when a queued group's count changes).
+/// The change a Lambda stream record reports (see [`change_of`]); its time is the record's
+/// approximate creation time, or now when the record has none (an emulated stream).
+pub fn change_of_record(record: &aws_lambda_events::dynamodb::EventRecord) -> Option<Change> {
+    let millis = record
+        .change
+        .approximate_creation_date_time
+        .timestamp_millis();
+    let at = (millis > 0)
+        .then(|| OffsetDateTime::from_unix_timestamp_nanos(i128::from(millis) * 1_000_000).ok())
+        .flatten()
+        .unwrap_or_else(OffsetDateTime::now_utc);
+    change_of(
+        &record.change.keys,
+        &record.change.new_image,
+        &record.change.old_image,
+        at,
+    )
+}
+
+/// The change a stream record reports, from its keys and images; `None` for records nothing
+/// reacts to. A group record requests an evaluation only when its evaluation turned into a new
+/// request (not when a queued group's count changes). A membership record is a join (its new
+/// image) or a leave (its old image, at `at`, the record's time).
 pub fn change_of(
     keys: &serde_dynamo::Item,
     new_image: &serde_dynamo::Item,
     old_image: &serde_dynamo::Item,
+    at: OffsetDateTime,
 ) -> Option<Change> {
     let keys: Keys = serde_dynamo::from_item(keys.clone()).ok()?;
     let parts: Vec<&str> = keys.pk.split('#').collect();
@@ -40,11 +63,21 @@ pub fn change_of(
             account: AccountId::parse("PK", *account).ok()?,
             user: UserId::parse("SK", id).ok()?,
         }),
-        (["A", account, "G", group], "M") => Some(Change::Membership {
-            account: AccountId::parse("PK", *account).ok()?,
-            group: GroupId::parse("PK", *group).ok()?,
-            user: UserId::parse("SK", id).ok()?,
-        }),
+        (["A", account, "G", _], "M") => {
+            let membership = |image: &serde_dynamo::Item| {
+                serde_dynamo::from_item::<_, Membership>(image.clone()).ok()
+            };
+            let (membership, change) = match membership(new_image) {
+                Some(m) => (m, MembershipChange::Joined),
+                None => (membership(old_image)?, MembershipChange::Left),
+            };
+            Some(Change::Membership {
+                account: AccountId::parse("PK", *account).ok()?,
+                membership,
+                change,
+                at,
+            })
+        }
         (["A", account], "D") => {
             let department = |image: &serde_dynamo::Item| {
                 serde_dynamo::from_item::<_, groups_domain::Department>(image.clone()).ok()
@@ -77,6 +110,8 @@ mod tests {
     use super::*;
     use serde_json::json;
 
+    const EPOCH: OffsetDateTime = OffsetDateTime::UNIX_EPOCH;
+
     fn item(value: serde_json::Value) -> serde_dynamo::Item {
         serde_dynamo::to_item(value).expect("item")
     }
@@ -98,7 +133,7 @@ mod tests {
         let keys = item(json!({"PK": "A#acme", "SK": "D#sales"}));
         let starts = |old: &serde_dynamo::Item, new: &serde_dynamo::Item| {
             matches!(
-                change_of(&keys, new, old),
+                change_of(&keys, new, old, OffsetDateTime::UNIX_EPOCH),
                 Some(Change::DepartmentMove { .. })
             )
         };
@@ -125,17 +160,30 @@ mod tests {
     fn records_map_to_changes() {
         let none = item(json!({}));
         assert!(matches!(
-            change_of(&item(json!({"PK": "A#acme", "SK": "U#u1"})), &none, &none),
+            change_of(
+                &item(json!({"PK": "A#acme", "SK": "U#u1"})),
+                &none,
+                &none,
+                EPOCH
+            ),
             Some(Change::User { .. })
         ));
-        assert!(matches!(
-            change_of(
-                &item(json!({"PK": "A#acme#G#g1", "SK": "M#u1"})),
-                &none,
-                &none
-            ),
-            Some(Change::Membership { .. })
-        ));
+        // A membership record is a join (new image) or a leave (old image), with its event.
+        let keys = item(json!({"PK": "A#acme#G#g1", "SK": "M#u1"}));
+        let membership = item(json!({"groupId": "g1", "userId": "u1", "source": "manual",
+            "addedAt": "2026-01-01T00:00:00Z", "addedBy": "admin"}));
+        let joined = change_of(&keys, &membership, &none, EPOCH).expect("a join");
+        let left = change_of(&keys, &none, &membership, EPOCH).expect("a leave");
+        let (joined, left) = (
+            groups_domain::events::MembershipEvent::of_change(&joined).expect("event"),
+            groups_domain::events::MembershipEvent::of_change(&left).expect("event"),
+        );
+        assert_eq!(joined.change, MembershipChange::Joined);
+        assert_eq!(left.change, MembershipChange::Left);
+        assert_eq!(left.at, EPOCH);
+        assert_eq!(joined.event_id, "acme:g1:u1:joined:1767225600000000000");
+        assert_ne!(joined.event_id, left.event_id);
+        assert_eq!(change_of(&keys, &none, &none, EPOCH), None);
         let at = |t: &str| json!({"status": "queued", "requestedAt": t, "confirmed": false});
         let queued = item(json!({"evaluation": at("2026-01-01T00:00:00Z"), "memberCount": 1}));
         let counted = item(json!({"evaluation": at("2026-01-01T00:00:00Z"), "memberCount": 2}));
@@ -144,28 +192,29 @@ mod tests {
             item(json!({"evaluation": {"status": "done", "requestedAt": "2026-01-01T00:00:00Z"}}));
         let group = item(json!({"PK": "A#acme", "SK": "G#g1"}));
         assert!(matches!(
-            change_of(&group, &queued, &none),
+            change_of(&group, &queued, &none, EPOCH),
             Some(Change::EvaluationRequested { .. })
         ));
         assert!(matches!(
-            change_of(&group, &queued, &done),
+            change_of(&group, &queued, &done, EPOCH),
             Some(Change::EvaluationRequested { .. })
         ));
         assert_eq!(
-            change_of(&group, &counted, &queued),
+            change_of(&group, &counted, &queued, EPOCH),
             None,
             "a count change while queued requests nothing more"
         );
         assert!(
-            change_of(&group, &again, &queued).is_some(),
+            change_of(&group, &again, &queued, EPOCH).is_some(),
             "a new request"
         );
-        assert_eq!(change_of(&group, &done, &queued), None);
+        assert_eq!(change_of(&group, &done, &queued, EPOCH), None);
         assert_eq!(
             change_of(
                 &item(json!({"PK": "A#acme", "SK": "T#title"})),
                 &none,
-                &none
+                &none,
+                EPOCH
             ),
             None
         );
@@ -173,7 +222,8 @@ mod tests {
             change_of(
                 &item(json!({"PK": "SYSTEM", "SK": "CHECKPOINT#x"})),
                 &none,
-                &none
+                &none,
+                EPOCH
             ),
             None
         );

@@ -134,11 +134,15 @@ impl GroupStore for MemoryStore {
                     groups.remove(group.id.as_str());
                 }
             }
-            Ok::<_, Error>(members.into_values().map(|m| m.user_id).collect::<Vec<_>>())
+            Ok::<_, Error>(members.into_values().collect::<Vec<_>>())
         })?;
         // Each membership deleted is a change, as each deleted item is on DynamoDB's stream.
-        self.emit_memberships(account, &group.id, &removed);
-        Ok(removed)
+        self.emit_memberships(
+            account,
+            &removed,
+            groups_domain::events::MembershipChange::Left,
+        );
+        Ok(removed.into_iter().map(|m| m.user_id).collect())
     }
 
     async fn list_groups(

@@ -1,6 +1,7 @@
 //! Memberships and their counts in memory, under the store's one lock.
 
 use super::{MemoryStore, check_group, finish, page_after};
+use groups_domain::events::MembershipChange;
 use groups_domain::{
     AccountId, Group, GroupId, GroupKind, Membership, MembershipStore, Page, PageRequest, Result,
     User, UserId,
@@ -43,7 +44,7 @@ impl MembershipStore for MemoryStore {
                         .entry(m.user_id.to_string())
                         .or_default()
                         .insert(group.to_string(), m.clone());
-                    inserted.push(m.user_id.clone());
+                    inserted.push(m.clone());
                 }
             }
             if let Some(g) = a.groups.get_mut(group.as_str()) {
@@ -51,7 +52,8 @@ impl MembershipStore for MemoryStore {
             }
             Ok(inserted)
         })
-        .inspect(|changed| self.emit_memberships(account, group, changed))
+        .inspect(|changed| self.emit_memberships(account, changed, MembershipChange::Joined))
+        .map(|changed| changed.into_iter().map(|m| m.user_id).collect())
     }
 
     async fn delete_memberships(
@@ -66,11 +68,11 @@ impl MembershipStore for MemoryStore {
             let mut removed = Vec::new();
             if let Some(list) = a.members.get_mut(group.as_str()) {
                 for u in users {
-                    if list.remove(u.as_str()).is_some() {
+                    if let Some(m) = list.remove(u.as_str()) {
                         if let Some(groups) = a.user_groups.get_mut(u.as_str()) {
                             groups.remove(group.as_str());
                         }
-                        removed.push(u.clone());
+                        removed.push(m);
                     }
                 }
             }
@@ -79,7 +81,8 @@ impl MembershipStore for MemoryStore {
             }
             Ok(removed)
         })
-        .inspect(|changed| self.emit_memberships(account, group, changed))
+        .inspect(|changed| self.emit_memberships(account, changed, MembershipChange::Left))
+        .map(|changed| changed.into_iter().map(|m| m.user_id).collect())
     }
 
     async fn memberships_among(

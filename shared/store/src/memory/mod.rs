@@ -2,6 +2,7 @@
 //! One lock makes every call atomic, which is what DynamoDB's transactions give the other
 //! adapter; orderings and cursors follow the same sort keys.
 
+use groups_domain::events::MembershipChange;
 use groups_domain::group::kind_mismatch;
 use groups_domain::ports::{Change, UserGuard, is_active_owner};
 use groups_domain::{
@@ -124,12 +125,21 @@ fn finish<T>(rows: Vec<(String, T)>, limit: u32) -> Page<T> {
 }
 
 impl MemoryStore {
-    fn emit_memberships(&self, account: &AccountId, group: &GroupId, users: &[UserId]) {
-        for user in users {
+    /// One change per membership that appeared or disappeared, as DynamoDB's stream reports
+    /// each membership item inserted or removed.
+    fn emit_memberships(
+        &self,
+        account: &AccountId,
+        changed: &[Membership],
+        change: MembershipChange,
+    ) {
+        let at = time::OffsetDateTime::now_utc();
+        for membership in changed {
             self.emit(Change::Membership {
                 account: account.clone(),
-                group: group.clone(),
-                user: user.clone(),
+                membership: membership.clone(),
+                change,
+                at,
             });
         }
     }
