@@ -15,6 +15,7 @@ use groups_domain::{
     AccountId, Error, GroupId, PageRequest, Permission, Result, Store, department_move,
     service_rules,
 };
+use groups_http::metrics;
 use groups_http::respond::v2_response;
 use groups_http::{
     Access, Body, Deps, EventSource, FunctionDescriptor, Request, Response, Route, Trigger, caller,
@@ -35,7 +36,7 @@ pub const DESCRIPTOR: FunctionDescriptor = FunctionDescriptor {
         &[EventSource::TableStream, EventSource::Schedule],
     ),
     access: Access::All(&[Permission::GroupsEdit]),
-    publishes: true,
+    publishes: false,
     table: &[
         "GetItem",
         "PutItem",
@@ -87,7 +88,7 @@ fn evaluator<'a, S: Store>(
     account: &'a AccountId,
     guard: Guard,
 ) -> Evaluator<'a, S> {
-    Evaluator::new(&ctx.store, ctx.events.as_ref(), account, ctx.now(), guard)
+    Evaluator::new(&ctx.store, account, ctx.now(), guard)
 }
 
 /// Reacts to one change. Idempotent: processing a change twice changes nothing more.
@@ -98,9 +99,10 @@ pub async fn process<S: Store>(ctx: &Deps<S>, guard: Guard, change: &Change) -> 
         }
         Change::Membership {
             account,
-            group,
-            user,
+            membership,
+            ..
         } => {
+            let (group, user) = (&membership.group_id, &membership.user_id);
             // Only rules that reference the group can change.
             let smart_groups = ctx.store.account_smart_groups(account).await?;
             let referenced = smart_groups.iter().any(|g| {
@@ -114,11 +116,17 @@ pub async fn process<S: Store>(ctx: &Deps<S>, guard: Guard, change: &Change) -> 
             }
         }
         Change::EvaluationRequested { account, group } => {
-            Box::pin(smart::evaluate_group(
+            let result = Box::pin(smart::evaluate_group(
                 &evaluator(ctx, account, guard),
                 group,
             ))
-            .await?;
+            .await;
+            // A failure is counted with the stream record that failed (handle_stream).
+            if let Ok(evaluation) = &result {
+                ctx.metrics
+                    .emit(metrics::evaluation("request", Some(evaluation)));
+            }
+            result?;
         }
         Change::DepartmentMove {
             account,
@@ -156,11 +164,7 @@ pub async fn handle_stream<S: Store>(
     let mut failed: HashSet<Change> = HashSet::new();
     for record in event.records {
         let sequence = record.change.sequence_number.clone().unwrap_or_default();
-        let Some(change) = groups_store::dynamo::stream::change_of(
-            &record.change.keys,
-            &record.change.new_image,
-            &record.change.old_image,
-        ) else {
+        let Some(change) = groups_store::dynamo::stream::change_of_record(&record) else {
             continue;
         };
         if failed.contains(&change) {
@@ -175,6 +179,7 @@ pub async fn handle_stream<S: Store>(
                 done.insert(change);
             }
             Err(error) => {
+                ctx.metrics.emit(metrics::evaluation("stream", None));
                 tracing::error!(%error, ?change, "stream record failed");
                 report(&mut response, sequence);
                 failed.insert(change);
@@ -286,7 +291,11 @@ pub async fn handle_event<S: Store>(
             .unwrap_or(u64::MAX);
         now_ms + 60_000 >= deadline_ms
     };
-    to_value(&Box::pin(handle_schedule(ctx, guard, &out_of_time)).await?)
+    let refreshed = Box::pin(handle_schedule(ctx, guard, &out_of_time)).await;
+    if refreshed.is_err() {
+        ctx.metrics.emit(metrics::evaluation("schedule", None));
+    }
+    to_value(&refreshed?)
 }
 
 /// The guard's settings from the environment (`GUARD_SHARE`, `GUARD_MIN_USERS`), or defaults.

@@ -1,6 +1,7 @@
 //! What every handler runs on: the store, where membership events go, and a clock. Built once
 //! per Lambda instance ([`crate::lambda::deps`]), by the local server, or by a test.
 
+use crate::metrics::{MetricsSink, NoMetrics};
 use groups_domain::events::{EventSink, RecordedEvents};
 use std::sync::Arc;
 use time::OffsetDateTime;
@@ -11,6 +12,8 @@ pub struct Deps<S> {
     pub store: S,
     pub events: Arc<dyn EventSink>,
     pub clock: Arc<dyn Fn() -> OffsetDateTime + Send + Sync>,
+    /// Where EMF metric lines go (stdout on Lambda).
+    pub metrics: Arc<dyn MetricsSink>,
 }
 
 impl<S> Deps<S> {
@@ -24,6 +27,7 @@ impl<S> Deps<S> {
             store,
             events,
             clock: Arc::new(OffsetDateTime::now_utc),
+            metrics: Arc::new(NoMetrics),
         }
     }
 

@@ -21,7 +21,40 @@ pub async fn deps() -> Result<Deps<DynamoStore>, lambda_http::Error> {
     } else {
         Arc::new(NoEvents)
     };
-    Ok(Deps::with_events(store, events))
+    let mut deps = Deps::with_events(store, events);
+    deps.metrics = Arc::new(crate::metrics::Stdout);
+    Ok(deps)
+}
+
+/// One HTTP request through a function: refused by its descriptor or handled, with its EMF
+/// line (latency and status class by route) written.
+pub async fn serve<S, F>(
+    ctx: &Deps<S>,
+    descriptor: &crate::FunctionDescriptor,
+    req: crate::Request,
+    handle: impl FnOnce(crate::Request) -> F,
+) -> crate::Response<crate::Body>
+where
+    F: std::future::Future<Output = crate::Response<crate::Body>>,
+{
+    use lambda_http::RequestExt;
+    let started = std::time::Instant::now();
+    let route = match req.request_context_ref() {
+        Some(lambda_http::request::RequestContext::ApiGatewayV2(c)) => c.route_key.clone(),
+        _ => None,
+    }
+    .unwrap_or_else(|| format!("{} {}", req.method(), req.uri().path()));
+    let response = match crate::descriptor::refuse(descriptor, &req) {
+        Some(refusal) => refusal,
+        None => handle(req).await,
+    };
+    ctx.metrics.emit(crate::metrics::http_request(
+        descriptor.name,
+        &route,
+        response.status().as_u16(),
+        started.elapsed(),
+    ));
+    response
 }
 
 /// The `main` of an HTTP function crate whose lib exports `DESCRIPTOR` and `handle`.
@@ -36,10 +69,10 @@ macro_rules! lambda_main {
             $crate::lambda::lambda_http::run($crate::lambda::lambda_http::service_fn(
                 move |req| async move {
                     Ok::<_, $crate::lambda::lambda_http::Error>(
-                        match $crate::descriptor::refuse(&$krate::DESCRIPTOR, &req) {
-                            Some(refusal) => refusal,
-                            None => $krate::handle(ctx, req).await,
-                        },
+                        $crate::lambda::serve(ctx, &$krate::DESCRIPTOR, req, |req| {
+                            $krate::handle(ctx, req)
+                        })
+                        .await,
                     )
                 },
             ))

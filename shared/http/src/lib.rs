@@ -9,6 +9,7 @@ pub mod deps;
 pub mod descriptor;
 pub mod event;
 pub mod lambda;
+pub mod metrics;
 pub mod problem;
 pub mod query;
 pub mod respond;
