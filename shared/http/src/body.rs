@@ -46,6 +46,10 @@ pub fn json_body<T: DeserializeOwned>(req: &Request) -> Result<T, HttpError> {
     if raw.iter().all(u8::is_ascii_whitespace) {
         return Err(Error::validation("", "a JSON body is required").into());
     }
+    // Every body is an object; serde would otherwise fill a struct from an array's items.
+    if raw.iter().find(|b| !b.is_ascii_whitespace()) != Some(&b'{') {
+        return Err(Error::validation("", "the body must be a JSON object").into());
+    }
     parse(raw).map_err(HttpError::from)
 }
 
