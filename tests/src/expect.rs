@@ -38,9 +38,20 @@ pub async fn expected<S: Store + 'static>(
 ) -> BTreeSet<String> {
     let groups = api
         .store()
-        .list_groups(&api.account, &Scope::Account, &GroupQuery::default())
+        .list_groups(
+            &api.account,
+            &Scope::Account,
+            &GroupQuery {
+                page: PageRequest::first(200),
+                ..GroupQuery::default()
+            },
+        )
         .await
         .expect("groups");
+    assert!(
+        groups.next_cursor.is_none(),
+        "the test's groups fit one page"
+    );
     let mut memberships = HashSet::new();
     for g in &groups.items {
         for u in members(api, g.id.as_str()).await {
@@ -51,24 +62,24 @@ pub async fn expected<S: Store + 'static>(
         now: api.ctx.now(),
         memberships: &memberships,
     };
-    let users = api
-        .store()
-        .list_users(
-            &api.account,
-            &Scope::Account,
-            &UserQuery {
-                page: PageRequest::first(200),
-                ..UserQuery::default()
-            },
-        )
-        .await
-        .expect("users");
-    assert!(
-        users.next_cursor.is_none(),
-        "the demo account fits one page"
-    );
+    let mut users = Vec::new();
+    let mut query = UserQuery {
+        page: PageRequest::first(200),
+        ..UserQuery::default()
+    };
+    loop {
+        let page = api
+            .store()
+            .list_users(&api.account, &Scope::Account, &query)
+            .await
+            .expect("users");
+        users.extend(page.items);
+        match page.next_cursor {
+            Some(c) => query.page.cursor = Some(c),
+            None => break,
+        }
+    }
     users
-        .items
         .iter()
         .filter(|u| {
             owner.is_none_or(|o| {

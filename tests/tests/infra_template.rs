@@ -289,3 +289,89 @@ fn the_api_logs_access_the_queue_is_encrypted_and_evaluation_is_bounded() {
         s(&evaluation["ReservedConcurrentExecutions"]).contains("EvaluationReservedConcurrency")
     );
 }
+
+/// The alarms and the dashboard read the EMF metrics the code writes: the same namespace,
+/// metric names and dimension values (a renamed metric would leave an alarm that never fires).
+#[test]
+fn alarms_watch_the_metrics_the_code_writes() {
+    use groups_http::metrics;
+    let t = template();
+    let lines: Vec<serde_json::Value> = [
+        metrics::evaluation("request", None),
+        metrics::evaluation("stream", None),
+        metrics::evaluation("schedule", None),
+        metrics::http_request("list-groups", "GET /groups", 200, std::time::Duration::ZERO),
+    ]
+    .iter()
+    .map(|l| serde_json::from_str(l).expect("json"))
+    .collect();
+    // Is `name` written with every one of these dimension values, in some line?
+    let written = |name: &str, dims: &[(String, String)]| {
+        lines.iter().any(|l| {
+            l.get(name).is_some_and(|v| v.is_number())
+                && dims.iter().all(|(k, v)| l[k].as_str() == Some(v.as_str()))
+        })
+    };
+    let mut watched = BTreeSet::new();
+    let mut check = |metric: &Value| {
+        if s(&metric["Namespace"]) != metrics::NAMESPACE {
+            return;
+        }
+        let name = s(&metric["MetricName"]);
+        let dims: Vec<(String, String)> = metric["Dimensions"]
+            .as_sequence()
+            .into_iter()
+            .flatten()
+            .map(|d| (s(&d["Name"]), s(&d["Value"])))
+            .collect();
+        assert!(
+            written(&name, &dims),
+            "an alarm watches {name} {dims:?}, which no code writes"
+        );
+        watched.insert(name);
+    };
+    for (_, resource) in t["Resources"].as_mapping().expect("resources") {
+        if resource["Type"] != "AWS::CloudWatch::Alarm" {
+            continue;
+        }
+        let p = &resource["Properties"];
+        check(p);
+        for m in p["Metrics"].as_sequence().into_iter().flatten() {
+            check(&m["MetricStat"]["Metric"]);
+        }
+    }
+    assert_eq!(
+        watched,
+        ["Failed", "Held"].map(String::from).into(),
+        "held evaluations and evaluation failures are alarmed"
+    );
+    // The 5xx rate and the failure queue are alarmed from AWS's own metrics.
+    let resources = t["Resources"].as_mapping().expect("resources");
+    let names: BTreeSet<String> = resources.keys().map(s).collect();
+    for alarm in [
+        "Http5xxRateAlarm",
+        "StreamFailureAlarm",
+        "HeldEvaluationsAlarm",
+        "EvaluationFailuresAlarm",
+    ] {
+        assert!(names.contains(alarm), "{alarm}");
+    }
+    let dashboard = resources
+        .values()
+        .find(|r| r["Type"] == "AWS::CloudWatch::Dashboard")
+        .expect("a dashboard");
+    let body = s(&dashboard["Properties"]["DashboardBody"]);
+    for name in [
+        "UsersEvaluated",
+        "Joined",
+        "Left",
+        "Held",
+        "Failed",
+        "EvaluationDuration",
+    ] {
+        assert!(
+            written(name, &[]) && body.contains(name),
+            "{name} on the dashboard"
+        );
+    }
+}

@@ -4,8 +4,9 @@
 //! - the table's stream: a user created, updated or deleted is evaluated against the
 //!   account's smart groups; a membership change re-evaluates that user for the rules that
 //!   reference the group; a queued evaluation runs; a department move runs its next slice;
-//! - the EventBridge schedule: every smart group of every account is refreshed, resuming
-//!   from a checkpoint when one invocation is not enough.
+//! - the EventBridge schedule: every smart group of every account is refreshed; a refresh
+//!   that reaches its time budget saves a checkpoint, whose stream record continues it at
+//!   once in a new invocation (not at the next tick).
 
 use aws_lambda_events::dynamodb::Event as StreamEvent;
 use aws_lambda_events::streams::{DynamoDbBatchItemFailure, DynamoDbEventResponse};
@@ -128,6 +129,13 @@ pub async fn process<S: Store>(ctx: &Deps<S>, guard: Guard, change: &Change) -> 
             }
             result?;
         }
+        Change::WorkContinues { name } if name == REFRESH => {
+            // The refresh that stopped at its budget goes on now, within a budget of its own.
+            let started = std::time::Instant::now();
+            let out_of_time = move || started.elapsed() > CONTINUATION_BUDGET;
+            Box::pin(handle_schedule(ctx, guard, &out_of_time)).await?;
+        }
+        Change::WorkContinues { .. } => {}
         Change::DepartmentMove {
             account,
             department,
@@ -190,6 +198,10 @@ pub async fn handle_stream<S: Store>(
 }
 
 const REFRESH: &str = "refresh";
+
+/// How long a continued refresh runs before it hands over again (the function's timeout is 15
+/// minutes; the rest of its stream batch needs time too).
+const CONTINUATION_BUDGET: std::time::Duration = std::time::Duration::from_secs(600);
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]

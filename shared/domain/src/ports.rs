@@ -443,6 +443,9 @@ pub enum Change {
     },
     /// A smart group's evaluation was requested (rule saved, "re-evaluate now", confirmation).
     EvaluationRequested { account: AccountId, group: GroupId },
+    /// Long-running work stopped at its time budget and left a checkpoint (`name`): it
+    /// continues at once in a new invocation.
+    WorkContinues { name: String },
     /// A department move asks for its next slice of work ([`crate::department::move_slice_started`]).
     DepartmentMove {
         account: AccountId,

@@ -6,13 +6,14 @@ pub const MAX_TITLE_CHARS: usize = 200;
 pub const MAX_DESCRIPTION_CHARS: usize = 2000;
 pub const MAX_NAME_CHARS: usize = 200;
 
-/// Trims `value` and checks it is `1..=max` characters with no control characters.
+/// Checks `value` is at most `max` characters as sent, then trims it and checks it is not
+/// empty and has no control characters.
 pub fn clean_line(field: &str, value: &str, max: usize) -> Result<String> {
+    check_len(field, value, max)?;
     let trimmed = value.trim();
     if trimmed.is_empty() {
         return Err(Error::validation(field, "must not be empty"));
     }
-    check_len(field, trimmed, max)?;
     if trimmed.chars().any(char::is_control) {
         return Err(Error::validation(
             field,
@@ -24,8 +25,8 @@ pub fn clean_line(field: &str, value: &str, max: usize) -> Result<String> {
 
 /// Like [`clean_line`] but may be empty and may hold line breaks and tabs (multi-line text).
 pub fn clean_text(field: &str, value: &str, max: usize) -> Result<String> {
+    check_len(field, value, max)?;
     let trimmed = value.trim();
-    check_len(field, trimmed, max)?;
     if trimmed
         .chars()
         .any(|c| c.is_control() && c != '\n' && c != '\t')

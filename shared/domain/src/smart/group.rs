@@ -62,12 +62,14 @@ pub async fn evaluate_group<S: Store>(
             return Ok(held);
         }
     }
-    let mut runs = vec![Run::new(
+    let mut run = Run::new(
         Smart::new(group)?,
         Members::new(),
         Tally::default(),
         Mode::Apply,
-    )];
+    );
+    run.progress = Some(running.clone());
+    let mut runs = vec![run];
     ev.pass(&mut runs, None, &never).await?;
     let done = ev.finished(&running, EvaluationStatus::Done, runs[0].tally, 0);
     ev.record(group_id, &done, serving).await?;

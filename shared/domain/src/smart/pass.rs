@@ -89,7 +89,13 @@ pub(super) struct Run {
     /// finds.
     pub(super) joins: Vec<UserId>,
     pub(super) leaves: Vec<UserId>,
+    /// A requested evaluation's running state: the group shows its counts so far, recorded
+    /// every [`PROGRESS_PAGES`] pages while it serves that request.
+    pub(super) progress: Option<crate::group::Evaluation>,
 }
+
+/// Pages between two progress records of a running evaluation (1,000 users at 200 a page).
+pub const PROGRESS_PAGES: usize = 5;
 
 impl Run {
     pub(super) fn new(smart: Smart, members: Members, tally: Tally, mode: Mode) -> Self {
@@ -100,6 +106,7 @@ impl Run {
             mode,
             joins: Vec::new(),
             leaves: Vec::new(),
+            progress: None,
         }
     }
 }
@@ -189,7 +196,9 @@ impl<S: Store> Evaluator<'_, S> {
             referenced,
             after.as_ref(),
         );
+        let mut pages = 0;
         while let Some(page) = scan.next().await? {
+            pages += 1;
             let facts = SetFacts {
                 now: self.now,
                 members: &page.memberships,
@@ -242,6 +251,11 @@ impl<S: Store> Evaluator<'_, S> {
                     }
                 }
             }
+            if pages % PROGRESS_PAGES == 0 && !page.last {
+                for run in runs.iter() {
+                    self.record_progress(run).await?;
+                }
+            }
             // Asked only between pages: the last page always finishes the pass.
             let stop = if page.last {
                 None
@@ -280,6 +294,23 @@ impl<S: Store> Evaluator<'_, S> {
             0,
         );
         self.record(&run.smart.group.id, &done, settles(&run.smart.group))
+            .await
+            .map(|_| ())
+    }
+
+    /// Shows a running evaluation's counts so far on its group (if it still serves its request).
+    async fn record_progress(&self, run: &Run) -> Result<()> {
+        let Some(running) = &run.progress else {
+            return Ok(());
+        };
+        let progress = crate::group::Evaluation {
+            evaluated: run.tally.evaluated,
+            joined: run.tally.joined,
+            left: run.tally.left,
+            ..running.clone()
+        };
+        let serving = RecordIf::Serving(running.requested_at);
+        self.record(&run.smart.group.id, &progress, serving)
             .await
             .map(|_| ())
     }

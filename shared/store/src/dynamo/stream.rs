@@ -91,6 +91,9 @@ pub fn change_of(
                 department: groups_domain::DepartmentId::parse("SK", id).ok()?,
             })
         }
+        (["SYSTEM"], "CHECKPOINT") if !new_image.is_empty() => Some(Change::WorkContinues {
+            name: id.to_owned(),
+        }),
         (["A", account], "G") => {
             let (before, after) = (evaluation_of(old_image), evaluation_of(new_image));
             if !groups_domain::group::newly_requested(before.as_ref(), after.as_ref()) {
@@ -218,14 +221,15 @@ mod tests {
             ),
             None
         );
+        // A checkpoint saved is work that continues; one cleared is nothing.
+        let checkpoint = item(json!({"PK": "SYSTEM", "SK": "CHECKPOINT#refresh"}));
+        let saved = item(json!({"state": {"layer": 1}}));
         assert_eq!(
-            change_of(
-                &item(json!({"PK": "SYSTEM", "SK": "CHECKPOINT#x"})),
-                &none,
-                &none,
-                EPOCH
-            ),
-            None
+            change_of(&checkpoint, &saved, &none, EPOCH),
+            Some(Change::WorkContinues {
+                name: "refresh".into()
+            })
         );
+        assert_eq!(change_of(&checkpoint, &none, &saved, EPOCH), None);
     }
 }

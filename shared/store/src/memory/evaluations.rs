@@ -37,11 +37,19 @@ impl EvaluationStore for MemoryStore {
 
 impl CheckpointStore for MemoryStore {
     async fn save_checkpoint(&self, name: &str, value: Option<&serde_json::Value>) -> Result<()> {
-        let mut checkpoints = self.checkpoints.lock().unwrap_or_else(|e| e.into_inner());
-        match value {
-            Some(v) => checkpoints.insert(name.to_owned(), v.clone()),
-            None => checkpoints.remove(name),
-        };
+        {
+            let mut checkpoints = self.checkpoints.lock().unwrap_or_else(|e| e.into_inner());
+            match value {
+                Some(v) => checkpoints.insert(name.to_owned(), v.clone()),
+                None => checkpoints.remove(name),
+            };
+        }
+        // As the checkpoint item's stream record: saved work continues at once.
+        if value.is_some() {
+            self.emit(groups_domain::ports::Change::WorkContinues {
+                name: name.to_owned(),
+            });
+        }
         Ok(())
     }
 

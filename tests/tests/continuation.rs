@@ -1,0 +1,201 @@
+//! A refresh that reaches its time budget continues at once: its checkpoint's change record
+//! starts the next invocation, which finishes it. Cut at every page boundary it can stop at,
+//! the refresh still ends with every smart group as the reference says. A requested
+//! evaluation shows its counts on the group while it runs (seen by stopping one part-way).
+
+use evaluate_smart_group::handle_schedule;
+use groups_domain::smart::{Evaluator, Guard};
+use groups_domain::{EvaluationStatus, GroupStore, Store};
+use groups_http::event::HttpCall;
+use groups_store::DynamoStore;
+use groups_store::MemoryStore;
+use groups_store::dynamo::local_client;
+use groups_testkit::{dynamodb_endpoint, faults, fresh_dynamo_store};
+use groups_tests::api::{ADMIN, Api};
+use groups_tests::expect::{expected, members};
+use groups_tests::feed::{Feeder, MemoryFeed, StreamFeed};
+use groups_tests::fixtures;
+use serde_json::{Value, json};
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+fn rules() -> Vec<Value> {
+    vec![
+        json!({"attr": "jobTitle", "op": "eq", "value": "Engineer"}),
+        json!({"attr": "department", "op": "inSubtree", "value": "sales"}),
+        json!({"not": {"attr": "jobTitle", "op": "eq", "value": "Engineer"}}),
+    ]
+}
+
+/// The demo account, 600 more users (four pages of users in all) and three smart groups, one
+/// of them referenced by a fourth (two layers); then every new user's job title changes, so
+/// the refresh has work on every page.
+async fn world<S: Store + 'static, F: Feeder<S>>(
+    api: &Api<S>,
+    feed: &mut F,
+) -> Vec<(String, Value)> {
+    let sales = fixtures::path(&["acme", "sales"]);
+    for n in 0..600 {
+        let department = (n % 3 == 0).then(|| sales.clone());
+        api.store()
+            .put_user(&api.account, &fixtures::user(1000 + n, department))
+            .await
+            .expect("user");
+    }
+    let mut groups = Vec::new();
+    for (i, rule) in rules().into_iter().enumerate() {
+        let id = create(api, &format!("Refreshed {i}"), &rule).await;
+        groups.push((id, rule));
+    }
+    let follower = json!({"attr": "group", "op": "memberOf", "value": groups[0].0});
+    let id = create(api, "Refreshed follower", &follower).await;
+    groups.push((id, follower));
+    feed.settle(api, Guard::default()).await;
+    // Changed behind the stream's back, as a bulk import might: only the refresh sees it.
+    for n in 0..600 {
+        let mut user = fixtures::user(1000 + n, None);
+        user.department = (n % 3 == 0).then(|| sales.clone());
+        user.job_title = if n % 2 == 0 { "Analyst" } else { "Engineer" }.into();
+        api.store()
+            .put_user(&api.account, &user)
+            .await
+            .expect("user");
+    }
+    groups
+}
+
+async fn create<S: Store + 'static>(api: &Api<S>, title: &str, rule: &Value) -> String {
+    let reply = api
+        .as_user(
+            ADMIN,
+            HttpCall::new("POST", "/groups")
+                .json(&json!({"title": title, "kind": "smart", "rule": rule})),
+        )
+        .await;
+    assert_eq!(reply.status, 201, "{}", reply.body);
+    reply.body["id"].as_str().expect("id").to_owned()
+}
+
+/// Runs the schedule stopping at the `cut`-th page boundary; answers whether it stopped.
+async fn refresh_cut_at<S: Store + 'static>(api: &Api<S>, cut: usize) -> bool {
+    let asked = AtomicUsize::new(0);
+    let out_of_time = || asked.fetch_add(1, Ordering::SeqCst) + 1 >= cut;
+    let summary = handle_schedule(&api.ctx, Guard::default(), &out_of_time)
+        .await
+        .expect("refresh");
+    summary.checkpointed
+}
+
+async fn check<S: Store + 'static>(api: &Api<S>, groups: &[(String, Value)], cut: usize) {
+    assert_eq!(
+        api.store().load_checkpoint("refresh").await.expect("load"),
+        None,
+        "cut {cut}: the continuation finished the refresh"
+    );
+    for (id, rule) in groups {
+        assert_eq!(
+            members(api, id).await,
+            expected(api, rule, None).await,
+            "cut {cut}: {rule}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn a_refresh_cut_at_every_page_boundary_continues_at_once_and_ends_right_in_memory() {
+    let mut cut = 1;
+    loop {
+        let api = Api::seeded(MemoryStore::new()).await;
+        let mut feed = MemoryFeed::new(&api);
+        let groups = world(&api, &mut feed).await;
+        let stopped = refresh_cut_at(&api, cut).await;
+        // The checkpoint's change is on the feed: the next invocation runs from it at once.
+        let delivered = feed.settle(&api, Guard::default()).await;
+        if stopped {
+            assert!(
+                delivered > 0,
+                "cut {cut}: the checkpoint asked for a continuation"
+            );
+        }
+        check(&api, &groups, cut).await;
+        if !stopped {
+            assert!(
+                cut > 4,
+                "a refresh over four pages has boundaries to cut at ({cut})"
+            );
+            break;
+        }
+        cut += 1;
+    }
+}
+
+#[tokio::test]
+async fn a_refresh_cut_continues_through_the_real_stream_on_dynamodb_local() {
+    let (store, _) = fresh_dynamo_store().await;
+    let api = Api::seeded(store).await;
+    let mut feed = StreamFeed::new(&api).await;
+    let groups = world(&api, &mut feed).await;
+    assert!(refresh_cut_at(&api, 2).await, "the refresh stopped");
+    feed.settle(&api, Guard::default()).await;
+    check(&api, &groups, 2).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_running_evaluation_shows_its_counts_so_far_on_dynamodb_local() {
+    let (direct, _) = fresh_dynamo_store().await;
+    let acc = fixtures::account();
+    let users: Vec<_> = (0..1500).map(|n| fixtures::user(n, None)).collect();
+    direct.import_users(&acc, &users).await.expect("import");
+    let admin = fixtures::admin(&acc);
+    let group = groups_domain::service::create_group(
+        &direct,
+        &admin,
+        groups_domain::service::NewGroup {
+            kind: groups_domain::GroupKind::Smart,
+            rule: Some(rules()[0].clone()),
+            ..fixtures::new_group("Engineers")
+        },
+        fixtures::now(),
+    )
+    .await
+    .expect("group");
+    // The run dies part-way (its process stops answering after `cut` requests): what the
+    // group shows then is what it showed while running. Cut later and later until a cut lands
+    // after a progress record and before the end.
+    let mut shown = None;
+    for cut in (20..160).step_by(6) {
+        let proxy = faults::start_cutoff(dynamodb_endpoint(), cut).await;
+        let dying = DynamoStore::new(local_client(&proxy.endpoint, None), direct.table());
+        let ev = Evaluator::new(&dying, &acc, fixtures::now(), Guard::default());
+        if groups_domain::smart::evaluate_group(&ev, &group.id)
+            .await
+            .is_ok()
+        {
+            break;
+        }
+        let evaluation = direct
+            .get_group(&acc, &group.id)
+            .await
+            .expect("read")
+            .expect("group")
+            .evaluation
+            .expect("evaluation");
+        if evaluation.status == EvaluationStatus::Running && evaluation.evaluated > 0 {
+            shown = Some(evaluation);
+            break;
+        }
+    }
+    let shown = shown.expect("a cut landed while the group showed its progress");
+    assert!(
+        shown.evaluated >= 1000 && shown.evaluated < 1500,
+        "counts so far: {shown:?}"
+    );
+    // Earlier cut runs joined some already: this run counts only its own joins.
+    assert!(shown.joined <= shown.evaluated, "{shown:?}");
+    // Run again, it finishes and shows the result.
+    let ev = Evaluator::new(&direct, &acc, fixtures::now(), Guard::default());
+    let done = groups_domain::smart::evaluate_group(&ev, &group.id)
+        .await
+        .expect("evaluate");
+    assert_eq!(done.status, EvaluationStatus::Done);
+    assert_eq!(done.evaluated, 1500);
+}
