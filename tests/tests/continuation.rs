@@ -5,7 +5,7 @@
 
 use evaluate_smart_group::handle_schedule;
 use groups_domain::smart::{Evaluator, Guard};
-use groups_domain::{EvaluationStatus, GroupStore, Store};
+use groups_domain::{CheckpointStore, DirectoryStore, EvaluationStatus, GroupStore, Store};
 use groups_http::event::HttpCall;
 use groups_store::DynamoStore;
 use groups_store::MemoryStore;
@@ -198,4 +198,154 @@ async fn a_running_evaluation_shows_its_counts_so_far_on_dynamodb_local() {
         .expect("evaluate");
     assert_eq!(done.status, EvaluationStatus::Done);
     assert_eq!(done.evaluated, 1500);
+}
+
+/// A requested evaluation cut at a page boundary leaves a checkpoint whose change record
+/// continues it at once; however it is cut (applying, or counting for the guard), it ends
+/// with the rule's membership, or held as an uncut run would be.
+#[tokio::test]
+async fn a_requested_evaluation_cut_at_every_page_boundary_continues_and_ends_right() {
+    let mut cut = 1;
+    loop {
+        let api = Api::seeded(MemoryStore::new()).await;
+        let mut feed = MemoryFeed::new(&api);
+        for n in 0..700 {
+            api.store()
+                .put_user(&api.account, &fixtures::user(1000 + n, None))
+                .await
+                .expect("user");
+        }
+        let rule = rules()[0].clone();
+        let id = create(&api, "Cut engineers", &rule).await;
+        let group = groups_domain::GroupId::parse("id", id.as_str()).expect("id");
+        // The request the create made is run here, cut, instead of by the feed.
+        while feed.0.try_recv().is_ok() {}
+        let asked = AtomicUsize::new(0);
+        let out_of_time = || asked.fetch_add(1, Ordering::SeqCst) + 1 >= cut;
+        evaluate_smart_group::evaluate_requested(
+            &api.ctx,
+            Guard::default(),
+            &api.account,
+            &group,
+            None,
+            &out_of_time,
+        )
+        .await
+        .expect("evaluate");
+        let name = groups_domain::smart::checkpoint_name(&api.account, &group);
+        let stopped = api
+            .store()
+            .load_checkpoint(&name)
+            .await
+            .expect("load")
+            .is_some();
+        feed.settle(&api, Guard::default()).await;
+        assert_eq!(
+            api.store().load_checkpoint(&name).await.expect("load"),
+            None,
+            "cut {cut}: the continuation finished"
+        );
+        let shown = api
+            .store()
+            .get_group(&api.account, &group)
+            .await
+            .expect("read")
+            .expect("group")
+            .evaluation
+            .expect("evaluation");
+        assert_eq!(shown.status, EvaluationStatus::Done, "cut {cut}");
+        assert_eq!(
+            members(&api, &id).await,
+            expected(&api, &rule, None).await,
+            "cut {cut}"
+        );
+        assert_eq!(
+            shown.joined as usize,
+            members(&api, &id).await.len(),
+            "cut {cut}"
+        );
+        if !stopped {
+            assert!(
+                cut > 3,
+                "an evaluation over four pages has boundaries to cut at ({cut})"
+            );
+            break;
+        }
+        cut += 1;
+    }
+}
+
+/// Cut while counting for the guard, the continuation goes on counting and holds the
+/// evaluation that would remove too many members, as an uncut run would.
+#[tokio::test]
+async fn a_cut_while_counting_for_the_guard_continues_to_the_same_hold() {
+    let api = Api::seeded(MemoryStore::new()).await;
+    let mut feed = MemoryFeed::new(&api);
+    for n in 0..700 {
+        api.store()
+            .put_user(&api.account, &fixtures::user(1000 + n, None))
+            .await
+            .expect("user");
+    }
+    let rule = rules()[0].clone();
+    let id = create(&api, "Held engineers", &rule).await;
+    let group = groups_domain::GroupId::parse("id", id.as_str()).expect("id");
+    feed.settle(&api, Guard::default()).await;
+    let before = members(&api, &id).await;
+    assert!(before.len() >= 700);
+    // Most engineers change jobs behind the stream's back; then "re-evaluate now", cut.
+    for n in 0..600 {
+        let mut user = fixtures::user(1000 + n, None);
+        user.job_title = "Analyst".into();
+        api.store()
+            .put_user(&api.account, &user)
+            .await
+            .expect("user");
+    }
+    while feed.0.try_recv().is_ok() {}
+    let reply = api
+        .as_user(
+            ADMIN,
+            HttpCall::new("POST", &format!("/groups/{id}/evaluate")),
+        )
+        .await;
+    assert_eq!(reply.status, 202);
+    while feed.0.try_recv().is_ok() {}
+    let asked = AtomicUsize::new(0);
+    let out_of_time = || asked.fetch_add(1, Ordering::SeqCst) + 1 >= 1;
+    evaluate_smart_group::evaluate_requested(
+        &api.ctx,
+        Guard::default(),
+        &api.account,
+        &group,
+        None,
+        &out_of_time,
+    )
+    .await
+    .expect("evaluate");
+    let name = groups_domain::smart::checkpoint_name(&api.account, &group);
+    assert!(
+        api.store()
+            .load_checkpoint(&name)
+            .await
+            .expect("load")
+            .is_some(),
+        "stopped while counting"
+    );
+    feed.settle(&api, Guard::default()).await;
+    let shown = api
+        .store()
+        .get_group(&api.account, &group)
+        .await
+        .expect("read")
+        .expect("group")
+        .evaluation
+        .expect("evaluation");
+    assert_eq!(shown.status, EvaluationStatus::Held);
+    assert_eq!(shown.held, 600, "{shown:?}");
+    assert_eq!(
+        members(&api, &id).await,
+        before,
+        "nothing applied while held"
+    );
 }

@@ -13,7 +13,7 @@ use aws_lambda_events::streams::{DynamoDbBatchItemFailure, DynamoDbEventResponse
 use groups_domain::ports::Change;
 use groups_domain::smart::{self, Evaluator, Guard, RefreshCheckpoint};
 use groups_domain::{
-    AccountId, Error, GroupId, PageRequest, Permission, Result, Store, department_move,
+    AccountId, Error, Evaluation, GroupId, PageRequest, Permission, Result, Store, department_move,
     service_rules,
 };
 use groups_http::metrics;
@@ -117,25 +117,37 @@ pub async fn process<S: Store>(ctx: &Deps<S>, guard: Guard, change: &Change) -> 
             }
         }
         Change::EvaluationRequested { account, group } => {
-            let result = Box::pin(smart::evaluate_group(
-                &evaluator(ctx, account, guard),
-                group,
+            let budget = within(CONTINUATION_BUDGET);
+            Box::pin(evaluate_requested(
+                ctx, guard, account, group, None, &budget,
             ))
-            .await;
-            // A failure is counted with the stream record that failed (handle_stream).
-            if let Ok(evaluation) = &result {
-                ctx.metrics
-                    .emit(metrics::evaluation("request", Some(evaluation)));
-            }
-            result?;
+            .await?;
         }
         Change::WorkContinues { name } if name == REFRESH => {
             // The refresh that stopped at its budget goes on now, within a budget of its own.
-            let started = std::time::Instant::now();
-            let out_of_time = move || started.elapsed() > CONTINUATION_BUDGET;
-            Box::pin(handle_schedule(ctx, guard, &out_of_time)).await?;
+            let budget = within(CONTINUATION_BUDGET);
+            Box::pin(handle_schedule(ctx, guard, &budget)).await?;
         }
-        Change::WorkContinues { .. } => {}
+        Change::WorkContinues { name } => {
+            let Some((account, group)) = smart::parse_checkpoint_name(name) else {
+                return Ok(());
+            };
+            let Some(saved) = ctx.store.load_checkpoint(name).await? else {
+                return Ok(());
+            };
+            let resume: smart::GroupCheckpoint =
+                serde_json::from_value(saved).map_err(|e| Error::Internal(e.to_string()))?;
+            let budget = within(CONTINUATION_BUDGET);
+            Box::pin(evaluate_requested(
+                ctx,
+                guard,
+                &account,
+                &group,
+                Some(resume),
+                &budget,
+            ))
+            .await?;
+        }
         Change::DepartmentMove {
             account,
             department,
@@ -152,6 +164,47 @@ pub async fn process<S: Store>(ctx: &Deps<S>, guard: Guard, change: &Change) -> 
         }
     }
     Ok(())
+}
+
+/// A budget of `limit` from now.
+fn within(limit: std::time::Duration) -> impl Fn() -> bool + Sync {
+    let started = std::time::Instant::now();
+    move || started.elapsed() > limit
+}
+
+/// Runs (or continues) a requested evaluation within a budget; one that stops leaves a
+/// checkpoint whose stream record continues it at once, and one that finishes clears it.
+pub async fn evaluate_requested<S: Store>(
+    ctx: &Deps<S>,
+    guard: Guard,
+    account: &AccountId,
+    group: &GroupId,
+    resume: Option<smart::GroupCheckpoint>,
+    out_of_time: &(dyn Fn() -> bool + Sync),
+) -> Result<()> {
+    // A failure is counted with the stream record that failed (handle_stream).
+    let report = |e: &Evaluation| {
+        ctx.metrics.emit(metrics::evaluation("request", Some(e)));
+    };
+    let ev = evaluator(ctx, account, guard).observed(&report);
+    let name = smart::checkpoint_name(account, group);
+    let resumed = resume.is_some();
+    match Box::pin(smart::evaluate_group_within(
+        &ev,
+        group,
+        resume,
+        out_of_time,
+    ))
+    .await?
+    {
+        smart::GroupOutcome::Stopped(checkpoint) => {
+            let value =
+                serde_json::to_value(&checkpoint).map_err(|e| Error::Internal(e.to_string()))?;
+            ctx.store.save_checkpoint(&name, Some(&value)).await
+        }
+        smart::GroupOutcome::Finished(_) if resumed => ctx.store.save_checkpoint(&name, None).await,
+        smart::GroupOutcome::Finished(_) => Ok(()),
+    }
 }
 
 fn report(response: &mut DynamoDbEventResponse, sequence: String) {
@@ -247,7 +300,10 @@ pub async fn handle_schedule<S: Store>(
                 .take()
                 .filter(|r| &r.account == account)
                 .map(|r| r.state);
-            let ev = evaluator(ctx, account, guard);
+            let report = |e: &Evaluation| {
+                ctx.metrics.emit(metrics::evaluation("schedule", Some(e)));
+            };
+            let ev = evaluator(ctx, account, guard).observed(&report);
             if let Some(state) = Box::pin(smart::refresh_account(&ev, state, out_of_time)).await? {
                 let checkpoint = RefreshState {
                     account: account.clone(),

@@ -9,6 +9,7 @@
 //!
 //! Users and members are both read in user-id order and merged page by page, so memory holds
 //! a page per group, never a whole directory.
+use crate::group::Evaluation;
 use crate::group::{EvaluationStatus, Group};
 use crate::ids::{AccountId, GroupId, UserId};
 use crate::rule::{Facts, Rule};
@@ -23,7 +24,10 @@ mod pass;
 mod refresh;
 mod user;
 
-pub use group::evaluate_group;
+pub use group::{
+    GroupCheckpoint, GroupOutcome, checkpoint_name, evaluate_group, evaluate_group_within,
+    parse_checkpoint_name,
+};
 pub use pass::Tally;
 pub(crate) use pass::{Members, UserScan};
 pub use refresh::{RefreshCheckpoint, refresh_account};
@@ -71,6 +75,8 @@ pub struct Evaluator<'a, S> {
     pub guard: Guard,
     /// Measures the run, so that its finish is a real instant after its start.
     started: std::time::Instant,
+    /// Told of each evaluation the run finishes (done or held), for metrics.
+    observer: Option<&'a (dyn Fn(&Evaluation) + Sync)>,
 }
 
 impl<'a, S> Evaluator<'a, S> {
@@ -81,6 +87,19 @@ impl<'a, S> Evaluator<'a, S> {
             now,
             guard,
             started: std::time::Instant::now(),
+            observer: None,
+        }
+    }
+
+    /// The same evaluator, telling `observer` of each evaluation it finishes.
+    pub fn observed(mut self, observer: &'a (dyn Fn(&Evaluation) + Sync)) -> Self {
+        self.observer = Some(observer);
+        self
+    }
+
+    fn observe(&self, evaluation: &Evaluation) {
+        if let Some(observer) = self.observer {
+            observer(evaluation);
         }
     }
 

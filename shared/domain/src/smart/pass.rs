@@ -276,6 +276,13 @@ impl<S: Store> Evaluator<'_, S> {
     /// Records a finished run, unless it changed nothing and the last result still stands
     /// (a refresh that changes nothing writes nothing).
     pub(super) async fn record_done(&self, run: &Run) -> Result<()> {
+        let done = self.finished(
+            &Evaluation::queued(self.now, false),
+            EvaluationStatus::Done,
+            run.tally,
+            0,
+        );
+        self.observe(&done);
         let unchanged = run.tally.joined == 0
             && run.tally.left == 0
             && run
@@ -287,12 +294,6 @@ impl<S: Store> Evaluator<'_, S> {
         if unchanged {
             return Ok(());
         }
-        let done = self.finished(
-            &Evaluation::queued(self.now, false),
-            EvaluationStatus::Done,
-            run.tally,
-            0,
-        );
         self.record(&run.smart.group.id, &done, settles(&run.smart.group))
             .await
             .map(|_| ())

@@ -119,6 +119,7 @@ pub async fn refresh_account<S: Store>(
                             Tally { left: 0, ..r.tally },
                             r.tally.left,
                         );
+                        ev.observe(&held);
                         ev.record(&id, &held, settles(&r.smart.group)).await?;
                         state.held.push(id);
                     }
