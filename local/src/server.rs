@@ -182,7 +182,31 @@ async fn route<S: Store + 'static>(app: &App<S>, request: AxumRequest) -> AxumRe
             let spec: Value = serde_json::from_str(groups_http::OPENAPI).unwrap_or(Value::Null);
             return json_response(&spec);
         }
-        (&Method::GET, "/dev/tokens") => return json_response(&Value::Object(app.tokens.clone())),
+        (&Method::GET, "/dev/tokens") => {
+            // `?account=A&user=U`: a token for any user of any account (one that
+            // groups-admin bootstrapped), signed by the same local dev key.
+            let query = request.uri().query().unwrap_or("");
+            let param = |name: &str| {
+                query
+                    .split('&')
+                    .find_map(|p| p.strip_prefix(&format!("{name}=")))
+                    .map(str::to_owned)
+            };
+            if let (Some(account), Some(user)) = (param("account"), param("user")) {
+                let claims = authorizer::dev::Claims::new(&account, &user, 12 * 3600);
+                return match authorizer::dev::token(&claims) {
+                    Ok(token) => json_response(&serde_json::json!({ "token": token })),
+                    Err(_) => to_axum(
+                        HttpError::from(groups_domain::Error::validation(
+                            "account",
+                            "not a token this server can sign",
+                        ))
+                        .into_response(),
+                    ),
+                };
+            }
+            return json_response(&Value::Object(app.tokens.clone()));
+        }
         (&Method::GET, "/dev/events") => {
             let events = serde_json::to_value(app.events.recent()).unwrap_or(Value::Null);
             return json_response(&serde_json::json!({ "items": events }));

@@ -178,6 +178,20 @@ impl<S: Store + 'static> Api<S> {
         name.to_owned()
     }
 
+    /// Creates a smart group as the Administrator, its first evaluation queued; answers its id.
+    pub async fn create_smart(&self, title: &str, rule: &Value) -> String {
+        let reply = self
+            .as_user(
+                ADMIN,
+                HttpCall::new("POST", "/groups")
+                    .json(&serde_json::json!({"title": title, "kind": "smart", "rule": rule})),
+            )
+            .await;
+        assert_eq!(reply.status, 201, "{}", reply.body);
+        assert_eq!(reply.body["evaluation"]["status"], "queued");
+        reply.body["id"].as_str().expect("id").to_owned()
+    }
+
     /// The id of the demo group titled `title`.
     pub async fn group_id(&self, title: &str) -> String {
         let page = self

@@ -128,41 +128,25 @@ impl StreamFeed {
 impl Feeder<DynamoStore> for StreamFeed {
     async fn settle(&mut self, api: &Api<DynamoStore>, guard: Guard) -> usize {
         let mut delivered = 0;
-        let mut quiet_rounds = 0;
-        while quiet_rounds < 2 {
-            let mut any = false;
-            for iterator in self.iterators.iter_mut() {
-                let out = self
-                    .client
-                    .get_records()
-                    .shard_iterator(iterator.clone())
-                    .send()
-                    .await
-                    .expect("get records");
-                if let Some(next) = out.next_shard_iterator {
-                    *iterator = next;
-                }
-                let records = out.records.unwrap_or_default();
-                if records.is_empty() {
-                    continue;
-                }
-                any = true;
-                delivered += records.len();
-                let event = lambda_event(records);
-                let published =
-                    publish_events::handle_stream(api.ctx.events.as_ref(), event.clone()).await;
-                assert!(
-                    published.batch_item_failures.is_empty(),
-                    "every event is published"
-                );
-                let response = handle_stream(&api.ctx, guard, event).await;
-                assert!(
-                    response.batch_item_failures.is_empty(),
-                    "no stream record fails"
-                );
+        // What the records cause is read in the next round, until nothing more comes.
+        loop {
+            let records = self.read_all().await;
+            if records.is_empty() {
+                return delivered;
             }
-            quiet_rounds = if any { 0 } else { quiet_rounds + 1 };
+            delivered += records.len();
+            let event = lambda_event(records);
+            let published =
+                publish_events::handle_stream(api.ctx.events.as_ref(), event.clone()).await;
+            assert!(
+                published.batch_item_failures.is_empty(),
+                "every event is published"
+            );
+            let response = handle_stream(&api.ctx, guard, event).await;
+            assert!(
+                response.batch_item_failures.is_empty(),
+                "no stream record fails"
+            );
         }
-        delivered
     }
 }

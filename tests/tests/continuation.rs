@@ -43,11 +43,11 @@ async fn world<S: Store + 'static, F: Feeder<S>>(
     }
     let mut groups = Vec::new();
     for (i, rule) in rules().into_iter().enumerate() {
-        let id = create(api, &format!("Refreshed {i}"), &rule).await;
+        let id = api.create_smart(&format!("Refreshed {i}"), &rule).await;
         groups.push((id, rule));
     }
     let follower = json!({"attr": "group", "op": "memberOf", "value": groups[0].0});
-    let id = create(api, "Refreshed follower", &follower).await;
+    let id = api.create_smart("Refreshed follower", &follower).await;
     groups.push((id, follower));
     feed.settle(api, Guard::default()).await;
     // Changed behind the stream's back, as a bulk import might: only the refresh sees it.
@@ -61,18 +61,6 @@ async fn world<S: Store + 'static, F: Feeder<S>>(
             .expect("user");
     }
     groups
-}
-
-async fn create<S: Store + 'static>(api: &Api<S>, title: &str, rule: &Value) -> String {
-    let reply = api
-        .as_user(
-            ADMIN,
-            HttpCall::new("POST", "/groups")
-                .json(&json!({"title": title, "kind": "smart", "rule": rule})),
-        )
-        .await;
-    assert_eq!(reply.status, 201, "{}", reply.body);
-    reply.body["id"].as_str().expect("id").to_owned()
 }
 
 /// Runs the schedule stopping at the `cut`-th page boundary; answers whether it stopped.
@@ -216,7 +204,7 @@ async fn a_requested_evaluation_cut_at_every_page_boundary_continues_and_ends_ri
                 .expect("user");
         }
         let rule = rules()[0].clone();
-        let id = create(&api, "Cut engineers", &rule).await;
+        let id = api.create_smart("Cut engineers", &rule).await;
         let group = groups_domain::GroupId::parse("id", id.as_str()).expect("id");
         // The request the create made is run here, cut, instead of by the feed.
         while feed.0.try_recv().is_ok() {}
@@ -288,7 +276,7 @@ async fn a_cut_while_counting_for_the_guard_continues_to_the_same_hold() {
             .expect("user");
     }
     let rule = rules()[0].clone();
-    let id = create(&api, "Held engineers", &rule).await;
+    let id = api.create_smart("Held engineers", &rule).await;
     let group = groups_domain::GroupId::parse("id", id.as_str()).expect("id");
     feed.settle(&api, Guard::default()).await;
     let before = members(&api, &id).await;

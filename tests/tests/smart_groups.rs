@@ -22,19 +22,6 @@ async fn group<S: Store + 'static>(api: &Api<S>, id: &str) -> Value {
     reply.body
 }
 
-async fn create_smart<S: Store + 'static>(api: &Api<S>, title: &str, rule: &Value) -> String {
-    let reply = api
-        .as_user(
-            ADMIN,
-            HttpCall::new("POST", "/groups")
-                .json(&json!({"title": title, "kind": "smart", "rule": rule})),
-        )
-        .await;
-    assert_eq!(reply.status, 201, "{}", reply.body);
-    assert_eq!(reply.body["evaluation"]["status"], "queued");
-    reply.body["id"].as_str().expect("id").to_owned()
-}
-
 /// Members and count agree, and match the reference.
 async fn check<S: Store + 'static>(api: &Api<S>, id: &str, rule: &Value) -> BTreeSet<String> {
     let stored = members(api, id).await;
@@ -58,7 +45,7 @@ async fn scenario<S: Store + 'static, F: Feeder<S>>(api: &Api<S>, feed: &mut F) 
         {"attr": "department", "op": "inSubtree", "value": "sales"},
         {"attr": "profile.country", "op": "in", "value": ["de", "fr"]}
     ]});
-    let sales = create_smart(api, "EU sales", &rule).await;
+    let sales = api.create_smart("EU sales", &rule).await;
     feed.settle(api, guard).await;
     let first = check(api, &sales, &rule).await;
     assert!(!first.is_empty());
@@ -133,7 +120,7 @@ async fn scenario<S: Store + 'static, F: Feeder<S>>(api: &Api<S>, feed: &mut F) 
 
     // Dependants follow the groups their rules reference.
     let mirror_rule = json!({"attr": "group", "op": "memberOf", "value": interns});
-    let mirror = create_smart(api, "Interns mirror", &mirror_rule).await;
+    let mirror = api.create_smart("Interns mirror", &mirror_rule).await;
     feed.settle(api, guard).await;
     assert_eq!(
         check(api, &mirror, &mirror_rule).await,
@@ -152,7 +139,7 @@ async fn scenario<S: Store + 'static, F: Feeder<S>>(api: &Api<S>, feed: &mut F) 
 
     // Cycles are refused on save, naming the rule.
     let outer_rule = json!({"attr": "group", "op": "memberOf", "value": mirror});
-    let outer = create_smart(api, "Mirror of mirror", &outer_rule).await;
+    let outer = api.create_smart("Mirror of mirror", &outer_rule).await;
     let version = group(api, &mirror).await["version"]
         .as_u64()
         .expect("version");
@@ -228,7 +215,7 @@ async fn scenario<S: Store + 'static, F: Feeder<S>>(api: &Api<S>, feed: &mut F) 
 
     // Relative dates move with the clock; the scheduled refresh catches up.
     let recent = json!({"attr": "createdAt", "op": "withinLastDays", "value": 200});
-    let joiners = create_smart(api, "Recent joiners", &recent).await;
+    let joiners = api.create_smart("Recent joiners", &recent).await;
     feed.settle(api, guard).await;
     let before = check(api, &joiners, &recent).await;
     assert!(!before.is_empty());
@@ -258,7 +245,7 @@ async fn scenario<S: Store + 'static, F: Feeder<S>>(api: &Api<S>, feed: &mut F) 
         min_users: 5,
     };
     let everyone = json!({"attr": "status", "op": "eq", "value": "active"});
-    let all = create_smart(api, "Everyone active", &everyone).await;
+    let all = api.create_smart("Everyone active", &everyone).await;
     feed.settle(api, strict).await;
     let full = check(api, &all, &everyone).await;
     assert!(full.len() > 10);
@@ -353,12 +340,12 @@ async fn held<S: Store + 'static, F: Feeder<S>>(api: &Api<S>, feed: &mut F) {
         min_users: 5,
     };
     let specialists = json!({"attr": "jobTitle", "op": "eq", "value": "Specialist"});
-    let id = create_smart(api, "Held specialists", &specialists).await;
+    let id = api.create_smart("Held specialists", &specialists).await;
     feed.settle(api, guard).await;
     let before = check(api, &id, &specialists).await;
     assert!(before.len() > 20, "{before:?}");
     let dependent_rule = json!({"attr": "group", "op": "memberOf", "value": id});
-    let dependent = create_smart(api, "Follows held", &dependent_rule).await;
+    let dependent = api.create_smart("Follows held", &dependent_rule).await;
     feed.settle(api, guard).await;
     // A rule that would remove almost everyone is held.
     let interns = json!({"attr": "jobTitle", "op": "eq", "value": "Intern"});
@@ -428,7 +415,7 @@ async fn held<S: Store + 'static, F: Feeder<S>>(api: &Api<S>, feed: &mut F) {
         .await;
     let club = club.body["id"].as_str().expect("id").to_owned();
     let mirror_rule = json!({"attr": "group", "op": "memberOf", "value": club});
-    let mirror = create_smart(api, "Held mirror", &mirror_rule).await;
+    let mirror = api.create_smart("Held mirror", &mirror_rule).await;
     feed.settle(api, guard).await;
     let mirrored = members(api, &mirror).await;
     assert_eq!(mirrored.len(), 8);
@@ -492,7 +479,7 @@ async fn deleted_reference<S: Store + 'static, F: Feeder<S>>(api: &Api<S>, feed:
     assert_eq!(club.status, 201, "{}", club.body);
     let club = club.body["id"].as_str().expect("id").to_owned();
     let rule = json!({"attr": "group", "op": "memberOf", "value": club});
-    let followers = create_smart(api, "Book club followers", &rule).await;
+    let followers = api.create_smart("Book club followers", &rule).await;
     feed.settle(api, guard).await;
     assert_eq!(members(api, &followers).await.len(), 3);
     api.events.take();
@@ -546,7 +533,7 @@ async fn a_burst_of_user_changes_loses_nothing_in_memory() {
             2 => json!({"attr": "profile.country", "op": "in", "value": ["DE", "JP"]}),
             _ => json!({"attr": "email", "op": "startsWith", "value": format!("user{}", n % 9)}),
         };
-        let id = create_smart(&api, &format!("Burst {n}"), &rule).await;
+        let id = api.create_smart(&format!("Burst {n}"), &rule).await;
         rules.push((id, rule));
     }
     feed.settle(&api, Guard::default()).await;

@@ -115,7 +115,9 @@ pub async fn run_slice<S: Store>(
             return Ok(Some(progress.job));
         }
         // Exact: the users the subtree now holds at its new place.
-        progress.job.users_moved = count_under(store, account, &progress.job.to_path).await?;
+        progress.job.users_moved =
+            crate::service_departments::count_users(store, account, &progress.job.to_path, true)
+                .await?;
         progress.job.phase = MovePhase::Groups;
         progress.save().await?;
     }
@@ -207,27 +209,6 @@ async fn move_user<S: Store>(
     Err(Error::Unavailable(format!(
         "user {id} kept changing while its department moved"
     )))
-}
-
-async fn count_under<S: Store>(
-    store: &S,
-    account: &AccountId,
-    path: &DepartmentPath,
-) -> Result<u64> {
-    let mut query = UserQuery {
-        department: Some((path.clone(), true)),
-        text: None,
-        page: PageRequest::first(crate::page::MAX_LIMIT),
-    };
-    let mut count = 0;
-    loop {
-        let page = store.list_users(account, &Scope::Account, &query).await?;
-        count += page.items.len() as u64;
-        match page.next_cursor {
-            Some(c) => query.page.cursor = Some(c),
-            None => return Ok(count),
-        }
-    }
 }
 
 /// Points groups owned in the subtree at their new paths; answers how many it rewrote.

@@ -103,10 +103,10 @@ pub async fn list_departments<S: Store>(
     Ok(Page::from_overfetch(visible, page.limit, |(k, _)| k.clone()).map(|(_, l)| l))
 }
 
-/// Counts every page of a listing.
-async fn count_users<S: Store>(
+/// Users of a department (`nested`: and below it), every page counted.
+pub(crate) async fn count_users<S: Store>(
     store: &S,
-    caller: &Caller,
+    account: &crate::ids::AccountId,
     path: &DepartmentPath,
     nested: bool,
 ) -> Result<u64> {
@@ -117,9 +117,7 @@ async fn count_users<S: Store>(
     };
     let mut count = 0;
     loop {
-        let page = store
-            .list_users(&caller.account_id, &Scope::Account, &query)
-            .await?;
+        let page = store.list_users(account, &Scope::Account, &query).await?;
         count += page.items.len() as u64;
         match page.next_cursor {
             Some(c) => query.page.cursor = Some(c),
@@ -172,8 +170,8 @@ async fn counts<S: Store>(
         .filter(|g| crate::department_move::rule_names_any(g, std::slice::from_ref(id)))
         .count() as u64;
     Ok(DepartmentCounts {
-        users: count_users(store, caller, &located.path, false).await?,
-        nested_users: count_users(store, caller, &located.path, true).await?,
+        users: count_users(store, &caller.account_id, &located.path, false).await?,
+        nested_users: count_users(store, &caller.account_id, &located.path, true).await?,
         sub_departments: tree.children(id).len() as u64,
         groups: count_owned_groups(store, caller, id).await?,
         rules,

@@ -1,11 +1,10 @@
 //! Users, departments and custom roles.
 
-use super::items::{Item, RawItem, from_raw, number, string, to_value};
+use super::items::{Item, RawItem, from_raw, number, string};
 use super::{DynamoStore, Filters, Read, errors, key, keys, table};
 use crate::listing::{check_cursor_prefix, department_prefix};
 use aws_sdk_dynamodb::operation::delete_item::DeleteItemError;
 use aws_sdk_dynamodb::operation::put_item::{PutItemError, builders::PutItemFluentBuilder};
-use aws_sdk_dynamodb::operation::update_item::UpdateItemError;
 use aws_sdk_dynamodb::types::{AttributeValue, ConditionCheck, Delete, Put, TransactWriteItem};
 use groups_domain::ports::{UserGuard, UserQuery, sort_keys, user_search_key};
 use groups_domain::{
@@ -312,30 +311,14 @@ impl DirectoryStore for DynamoStore {
         from: &DepartmentPath,
         to: &DepartmentPath,
     ) -> Result<bool> {
-        let result = self
-            .client
-            .update_item()
-            .table_name(&self.table)
-            .set_key(Some(key(keys::account(account), keys::user(user))))
-            .update_expression("SET #department = :to, #gsi1sk = :toKey")
-            .condition_expression("#gsi1sk = :fromKey")
-            .expression_attribute_names("#department", "department")
-            .expression_attribute_names("#gsi1sk", table::GSI1SK)
-            .expression_attribute_values(":to", to_value(to)?)
-            .expression_attribute_values(":toKey", string(sort_keys::user_by_department(to, user)))
-            .expression_attribute_values(
-                ":fromKey",
-                string(sort_keys::user_by_department(from, user)),
-            )
-            .send()
-            .await;
-        match result {
-            Ok(_) => Ok(true),
-            Err(e) => match e.as_service_error() {
-                Some(UpdateItemError::ConditionalCheckFailedException(_)) => Ok(false),
-                _ => Err(errors::sdk("UpdateItem", e)),
-            },
-        }
+        self.repath(
+            key(keys::account(account), keys::user(user)),
+            ("department", table::GSI1SK),
+            to,
+            sort_keys::user_by_department(to, user),
+            sort_keys::user_by_department(from, user),
+        )
+        .await
     }
 
     async fn put_role(&self, account: &AccountId, role: &CustomRole) -> Result<()> {

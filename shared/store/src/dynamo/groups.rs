@@ -152,29 +152,14 @@ impl GroupStore for DynamoStore {
         from: &DepartmentPath,
         to: &DepartmentPath,
     ) -> Result<bool> {
-        let result = self
-            .client
-            .update_item()
-            .table_name(&self.table)
-            .set_key(Some(key(keys::account(account), keys::group(group))))
-            .update_expression("SET #owner = :to, #ownerPath = :toKey")
-            .condition_expression("#ownerPath = :fromKey")
-            .expression_attribute_names("#owner", "ownerDepartment")
-            .expression_attribute_names("#ownerPath", "ownerPath")
-            .expression_attribute_values(":to", to_value(to)?)
-            .expression_attribute_values(":toKey", string(to.key()))
-            .expression_attribute_values(":fromKey", string(from.key()))
-            .send()
-            .await;
-        match result {
-            Ok(_) => Ok(true),
-            Err(e) => match e.as_service_error() {
-                Some(
-                    aws_sdk_dynamodb::operation::update_item::UpdateItemError::ConditionalCheckFailedException(_),
-                ) => Ok(false),
-                _ => Err(super::errors::sdk("UpdateItem", e)),
-            },
-        }
+        self.repath(
+            key(keys::account(account), keys::group(group)),
+            ("ownerDepartment", "ownerPath"),
+            to,
+            to.key(),
+            from.key(),
+        )
+        .await
     }
 
     async fn update_group(&self, account: &AccountId, current: &Group, next: &Group) -> Result<()> {

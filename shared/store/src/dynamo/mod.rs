@@ -345,6 +345,44 @@ impl Filters {
 }
 
 /// A primary key.
+impl DynamoStore {
+    /// Points an item of a moved department's subtree at its new path: sets the path attribute
+    /// and the attribute keyed by it, if that one still holds `from_key` (answers whether it
+    /// wrote; a concurrent change to anything else of the item is kept).
+    pub(crate) async fn repath(
+        &self,
+        item: RawItem,
+        (path_attribute, key_attribute): (&str, &str),
+        to: &groups_domain::DepartmentPath,
+        to_key: String,
+        from_key: String,
+    ) -> Result<bool> {
+        let result = self
+            .client
+            .update_item()
+            .table_name(&self.table)
+            .set_key(Some(item))
+            .update_expression("SET #path = :to, #key = :toKey")
+            .condition_expression("#key = :fromKey")
+            .expression_attribute_names("#path", path_attribute)
+            .expression_attribute_names("#key", key_attribute)
+            .expression_attribute_values(":to", items::to_value(to)?)
+            .expression_attribute_values(":toKey", items::string(to_key))
+            .expression_attribute_values(":fromKey", items::string(from_key))
+            .send()
+            .await;
+        match result {
+            Ok(_) => Ok(true),
+            Err(e) => match e.as_service_error() {
+                Some(
+                    aws_sdk_dynamodb::operation::update_item::UpdateItemError::ConditionalCheckFailedException(_),
+                ) => Ok(false),
+                _ => Err(errors::sdk("UpdateItem", e)),
+            },
+        }
+    }
+}
+
 pub(crate) fn key(pk: String, sk: String) -> RawItem {
     HashMap::from([
         (table::PK.to_owned(), items::string(pk)),
