@@ -1,4 +1,5 @@
-//! On DynamoDB Local: the export → import → export round trip at ~2,000 users, and the real
+//! On DynamoDB Local (this process's own: thousands of users would slow every later test of a
+//! shared one): the export → import → export round trip at ~2,000 users, and the real
 //! binary (bootstrap, import, export) reaching it through the standard AWS configuration.
 
 mod common;
@@ -7,13 +8,13 @@ use common::{account, bootstrapped, files_of, run_import, temp_dir};
 use groups_admin::export::{Format, JSONL_FILE, export};
 use groups_admin::sample::{SampleSpec, write_sample};
 use groups_domain::{DirectoryStore, GroupId, GroupStore, UserId};
-use groups_testkit::{dynamodb_endpoint, fresh_dynamo_store};
+use groups_testkit::{fresh_private_dynamo_store, private_dynamodb_endpoint};
 use serde_json::Value;
 use std::process::{Command, Output};
 
 #[tokio::test]
 async fn round_trip_of_two_thousand_users_is_identical() {
-    let (source, _) = fresh_dynamo_store().await;
+    let source = fresh_private_dynamo_store().await;
     bootstrapped(&source).await;
     let dir = temp_dir("dynamo-round-trip");
     let sample = dir.join("sample.jsonl");
@@ -38,7 +39,7 @@ async fn round_trip_of_two_thousand_users_is_identical() {
         Some(&2001)
     );
 
-    let (target, _) = fresh_dynamo_store().await;
+    let target = fresh_private_dynamo_store().await;
     let work = temp_dir("dynamo-import");
     let file = first.join(JSONL_FILE);
     let run = run_import(&target, &work, std::slice::from_ref(&file), |_| {}).await;
@@ -85,7 +86,12 @@ async fn round_trip_of_two_thousand_users_is_identical() {
 fn admin(table: &str, args: &[&str]) -> Output {
     let mut command = base_command();
     command
-        .args(["--endpoint-url", dynamodb_endpoint(), "--table", table])
+        .args([
+            "--endpoint-url",
+            private_dynamodb_endpoint(),
+            "--table",
+            table,
+        ])
         .args(["--region", "us-east-1"])
         .args(args);
     command.output().expect("run groups-admin")
@@ -96,7 +102,7 @@ fn admin_by_environment(table: &str, args: &[&str]) -> Output {
     let mut command = base_command();
     command
         .args(args)
-        .env("AWS_ENDPOINT_URL", dynamodb_endpoint())
+        .env("AWS_ENDPOINT_URL", private_dynamodb_endpoint())
         .env("AWS_REGION", "us-east-1")
         .env("TABLE_NAME", table);
     command.output().expect("run groups-admin")
@@ -147,7 +153,7 @@ const BOOTSTRAP: [&str; 15] = [
 
 #[tokio::test]
 async fn the_binary_bootstraps_imports_and_exports_on_dynamodb_local() {
-    let (store, _) = fresh_dynamo_store().await;
+    let store = fresh_private_dynamo_store().await;
     let table = store.table().to_owned();
 
     let out = admin(&table, &BOOTSTRAP);

@@ -10,7 +10,9 @@ use groups_http::event::HttpCall;
 use groups_store::DynamoStore;
 use groups_store::MemoryStore;
 use groups_store::dynamo::local_client;
-use groups_testkit::{dynamodb_endpoint, faults, fresh_dynamo_store};
+use groups_testkit::{
+    faults, fresh_dynamo_store, fresh_private_dynamo_store, private_dynamodb_endpoint,
+};
 use groups_tests::api::{ADMIN, Api};
 use groups_tests::expect::{expected, members};
 use groups_tests::feed::{Feeder, MemoryFeed, StreamFeed};
@@ -129,7 +131,8 @@ async fn a_refresh_cut_continues_through_the_real_stream_on_dynamodb_local() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_running_evaluation_shows_its_counts_so_far_on_dynamodb_local() {
-    let (direct, _) = fresh_dynamo_store().await;
+    // Its own DynamoDB Local: the many cut runs would slow every later test of a shared one.
+    let direct = fresh_private_dynamo_store().await;
     let acc = fixtures::account();
     let users: Vec<_> = (0..1500).map(|n| fixtures::user(n, None)).collect();
     direct.import_users(&acc, &users).await.expect("import");
@@ -151,7 +154,7 @@ async fn a_running_evaluation_shows_its_counts_so_far_on_dynamodb_local() {
     // after a progress record and before the end.
     let mut shown = None;
     for cut in (20..160).step_by(6) {
-        let proxy = faults::start_cutoff(dynamodb_endpoint(), cut).await;
+        let proxy = faults::start_cutoff(private_dynamodb_endpoint(), cut).await;
         let dying = DynamoStore::new(local_client(&proxy.endpoint, None), direct.table());
         let ev = Evaluator::new(&dying, &acc, fixtures::now(), Guard::default());
         if groups_domain::smart::evaluate_group(&ev, &group.id)

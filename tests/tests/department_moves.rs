@@ -11,7 +11,7 @@ use groups_domain::{
 };
 use groups_store::dynamo::local_client;
 use groups_store::{DynamoStore, MemoryStore};
-use groups_testkit::{dynamodb_endpoint, faults, fresh_dynamo_store};
+use groups_testkit::{faults, fresh_private_dynamo_store, private_dynamodb_endpoint};
 use groups_tests::fixtures::{self, account, admin, dep, path, user};
 use serde_json::json;
 use std::collections::BTreeSet;
@@ -190,7 +190,8 @@ async fn a_10000_user_move_runs_in_slices_the_stream_chains_in_memory() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_10000_user_move_survives_a_crash_and_a_rerun_on_dynamodb_local() {
-    let (store, _) = fresh_dynamo_store().await;
+    // Its own DynamoDB Local: 10,000 users would slow every later test of a shared one.
+    let store = fresh_private_dynamo_store().await;
     let acc = account();
     let (owned, smart) = world(&store, &acc).await;
     store
@@ -200,7 +201,7 @@ async fn a_10000_user_move_survives_a_crash_and_a_rerun_on_dynamodb_local() {
     start_move(&store, &acc).await;
 
     // The process dies after 3,000 requests: in the middle of rewriting the users.
-    let proxy = faults::start_cutoff(dynamodb_endpoint(), 3_000).await;
+    let proxy = faults::start_cutoff(private_dynamodb_endpoint(), 3_000).await;
     let crashing = DynamoStore::new(local_client(&proxy.endpoint, None), store.table());
     let crashed = run_slice(&crashing, &acc, &dep("team"), u64::MAX, fixtures::now).await;
     assert!(crashed.is_err(), "the slice died: {crashed:?}");

@@ -28,6 +28,14 @@ pub fn dynamodb_endpoint() -> &'static str {
     })
 }
 
+/// A DynamoDB Local of this test process's own, even when `DYNAMODB_ENDPOINT` names a shared
+/// one: for tests that write tens of thousands of items, which would slow every later test of
+/// a shared instance (DynamoDB Local keeps all tables in one in-memory database).
+pub fn private_dynamodb_endpoint() -> &'static str {
+    static ENDPOINT: OnceLock<String> = OnceLock::new();
+    ENDPOINT.get_or_init(start_dynamodb_local)
+}
+
 fn workspace_root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
 }
@@ -92,9 +100,20 @@ pub async fn fresh_dynamo_store() -> (DynamoStore, CallCounter) {
     fresh_dynamo_store_counted(CallCounter::new()).await
 }
 
+/// [`fresh_dynamo_store`] on this process's own DynamoDB Local ([`private_dynamodb_endpoint`]).
+pub async fn fresh_private_dynamo_store() -> DynamoStore {
+    new_table(private_dynamodb_endpoint(), CallCounter::new())
+        .await
+        .0
+}
+
 /// [`fresh_dynamo_store`] counting with `counter` (e.g. one that sums consumed capacity).
 pub async fn fresh_dynamo_store_counted(counter: CallCounter) -> (DynamoStore, CallCounter) {
-    let client = local_client(dynamodb_endpoint(), Some(&counter));
+    new_table(dynamodb_endpoint(), counter).await
+}
+
+async fn new_table(endpoint: &str, counter: CallCounter) -> (DynamoStore, CallCounter) {
+    let client = local_client(endpoint, Some(&counter));
     let table = format!("groups-test-{}", uuid::Uuid::new_v4().simple());
     let deadline = Instant::now() + Duration::from_secs(60);
     loop {
@@ -105,10 +124,7 @@ pub async fn fresh_dynamo_store_counted(counter: CallCounter) -> (DynamoStore, C
                 let _ = e;
                 tokio::time::sleep(Duration::from_millis(250)).await;
             }
-            Err(e) => panic!(
-                "creating table on {}: {e}; {HOW_TO_GET_IT}",
-                dynamodb_endpoint()
-            ),
+            Err(e) => panic!("creating table on {endpoint}: {e}; {HOW_TO_GET_IT}"),
         }
     }
     counter.reset();
