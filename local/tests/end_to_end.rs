@@ -28,21 +28,45 @@ fn free_port() -> u16 {
 }
 
 async fn start(extra: &[&str]) -> Server {
-    let port = free_port();
-    let child = Command::new(env!("CARGO_BIN_EXE_groups-local"))
-        .args(["--port", &port.to_string()])
-        .args(extra)
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("start groups-local");
-    let server = Server { child, port };
-    let deadline = Instant::now() + Duration::from_secs(60);
-    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
-        assert!(Instant::now() < deadline, "groups-local did not start");
-        tokio::time::sleep(Duration::from_millis(100)).await;
+    // A port picked free can be taken before the server binds it (tests start servers in
+    // parallel): a server that exits is started again on another port.
+    for _ in 0..5 {
+        let port = free_port();
+        let child = Command::new(env!("CARGO_BIN_EXE_groups-local"))
+            .args(["--port", &port.to_string()])
+            .args(extra)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("start groups-local");
+        let mut server = Server { child, port };
+        let deadline = Instant::now() + Duration::from_secs(60);
+        while Instant::now() < deadline {
+            if server.child.try_wait().ok().flatten().is_some() {
+                break;
+            }
+            if answers(port) {
+                return server;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
     }
-    server
+    panic!("groups-local did not start")
+}
+
+/// Whether the server on `port` answers an HTTP request (not only accepts connections).
+fn answers(port: u16) -> bool {
+    use std::io::{Read, Write};
+    let Ok(mut stream) = std::net::TcpStream::connect(("127.0.0.1", port)) else {
+        return false;
+    };
+    let _ = stream.set_read_timeout(Some(Duration::from_secs(5)));
+    let request = "GET /dev/tokens HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n";
+    if stream.write_all(request.as_bytes()).is_err() {
+        return false;
+    }
+    let mut head = [0u8; 12];
+    stream.read_exact(&mut head).is_ok() && head.starts_with(b"HTTP/1.1 200")
 }
 
 struct Client {
