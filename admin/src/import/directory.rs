@@ -160,26 +160,7 @@ impl Departments {
     }
 }
 
-impl<S: Store> Phase<S> for Departments {
-    fn batch_size(&self, _: &Ctx<'_, S>) -> usize {
-        50
-    }
-
-    async fn apply(
-        &mut self,
-        ctx: &mut Ctx<'_, S>,
-        rows: &[&SourcedRow],
-    ) -> Result<Vec<Result<Outcome, Refusal>>, Failure> {
-        let mut out = Vec::with_capacity(rows.len());
-        for row in rows {
-            out.push(match &row.row {
-                Ok(Row::Department(d)) => settle(self.one(ctx, d).await)?,
-                _ => Err(Refusal::new(None, "not a department row")),
-            });
-        }
-        Ok(out)
-    }
-}
+super::row_by_row_phase!(Departments, Department, "not a department row");
 
 pub(super) struct Roles {
     stored: HashMap<RoleId, CustomRole>,
@@ -243,26 +224,7 @@ impl Roles {
     }
 }
 
-impl<S: Store> Phase<S> for Roles {
-    fn batch_size(&self, _: &Ctx<'_, S>) -> usize {
-        50
-    }
-
-    async fn apply(
-        &mut self,
-        ctx: &mut Ctx<'_, S>,
-        rows: &[&SourcedRow],
-    ) -> Result<Vec<Result<Outcome, Refusal>>, Failure> {
-        let mut out = Vec::with_capacity(rows.len());
-        for row in rows {
-            out.push(match &row.row {
-                Ok(Row::Role(r)) => settle(self.one(ctx, r).await)?,
-                _ => Err(Refusal::new(None, "not a role row")),
-            });
-        }
-        Ok(out)
-    }
-}
+super::row_by_row_phase!(Roles, Role, "not a role row");
 
 /// Every custom role of the account.
 pub(crate) async fn all_roles<S: Store>(

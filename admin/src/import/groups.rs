@@ -88,26 +88,7 @@ impl Groups {
     }
 }
 
-impl<S: Store> Phase<S> for Groups {
-    fn batch_size(&self, _: &Ctx<'_, S>) -> usize {
-        50
-    }
-
-    async fn apply(
-        &mut self,
-        ctx: &mut Ctx<'_, S>,
-        rows: &[&SourcedRow],
-    ) -> Result<Vec<Result<Outcome, Refusal>>, Failure> {
-        let mut out = Vec::with_capacity(rows.len());
-        for row in rows {
-            out.push(match &row.row {
-                Ok(Row::Group(g)) => settle(self.one(ctx, g).await)?,
-                _ => Err(Refusal::new(None, "not a group row")),
-            });
-        }
-        Ok(out)
-    }
-}
+super::row_by_row_phase!(Groups, Group, "not a group row");
 
 /// Memberships; remembers each group's kind (`None`: no such group) across batches.
 #[derive(Default)]

@@ -366,3 +366,30 @@ impl<S> Phase<S> for Unreadable {
             .collect())
     }
 }
+
+/// The [`Phase`] of a kind whose rows apply one at a time (`one`), 50 to a batch.
+macro_rules! row_by_row_phase {
+    ($phase:ident, $variant:ident, $refusal:literal) => {
+        impl<S: Store> Phase<S> for $phase {
+            fn batch_size(&self, _: &Ctx<'_, S>) -> usize {
+                50
+            }
+
+            async fn apply(
+                &mut self,
+                ctx: &mut Ctx<'_, S>,
+                rows: &[&SourcedRow],
+            ) -> Result<Vec<Result<Outcome, Refusal>>, Failure> {
+                let mut out = Vec::with_capacity(rows.len());
+                for row in rows {
+                    out.push(match &row.row {
+                        Ok(Row::$variant(r)) => settle(self.one(ctx, r).await)?,
+                        _ => Err(Refusal::new(None, $refusal)),
+                    });
+                }
+                Ok(out)
+            }
+        }
+    };
+}
+pub(crate) use row_by_row_phase;
