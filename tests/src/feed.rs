@@ -50,6 +50,8 @@ impl Feeder<MemoryStore> for MemoryFeed {
 pub struct StreamFeed {
     client: aws_sdk_dynamodbstreams::Client,
     iterators: Vec<String>,
+    /// The sort key of every record delivered so far, in order (what wrote which items).
+    pub delivered_keys: Vec<String>,
 }
 
 impl StreamFeed {
@@ -93,7 +95,11 @@ impl StreamFeed {
             iterators.extend(it.shard_iterator);
         }
         assert!(!iterators.is_empty(), "the stream has shards");
-        Self { client, iterators }
+        Self {
+            client,
+            iterators,
+            delivered_keys: Vec::new(),
+        }
     }
 }
 
@@ -135,6 +141,13 @@ impl Feeder<DynamoStore> for StreamFeed {
                 return delivered;
             }
             delivered += records.len();
+            self.delivered_keys.extend(records.iter().filter_map(|r| {
+                r.dynamodb()
+                    .and_then(|d| d.keys())
+                    .and_then(|k| k.get("SK"))
+                    .and_then(|v| v.as_s().ok())
+                    .cloned()
+            }));
             let event = lambda_event(records);
             let published =
                 publish_events::handle_stream(api.ctx.events.as_ref(), event.clone()).await;

@@ -10,7 +10,10 @@
 
 use aws_lambda_events::dynamodb::Event as StreamEvent;
 use aws_lambda_events::streams::{DynamoDbBatchItemFailure, DynamoDbEventResponse};
+use futures_util::stream::{self, StreamExt};
+use groups_domain::UserId;
 use groups_domain::ports::Change;
+use groups_domain::smart::AccountRules;
 use groups_domain::smart::{self, Evaluator, Guard, RefreshCheckpoint};
 use groups_domain::{
     AccountId, Error, Evaluation, GroupId, PageRequest, Permission, Result, Store, department_move,
@@ -25,7 +28,7 @@ use groups_http::{
 use http::StatusCode;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 
 pub const DESCRIPTOR: FunctionDescriptor = FunctionDescriptor {
     name: "evaluate-smart-group",
@@ -103,17 +106,11 @@ pub async fn process<S: Store>(ctx: &Deps<S>, guard: Guard, change: &Change) -> 
             membership,
             ..
         } => {
-            let (group, user) = (&membership.group_id, &membership.user_id);
             // Only rules that reference the group can change.
-            let smart_groups = ctx.store.account_smart_groups(account).await?;
-            let referenced = smart_groups.iter().any(|g| {
-                g.rule
-                    .as_ref()
-                    .and_then(|r| groups_domain::rule::Rule::compile(r).ok())
-                    .is_some_and(|r| r.referenced_groups().contains(group))
-            });
-            if referenced {
-                smart::evaluate_user(&evaluator(ctx, account, guard), user).await?;
+            let rules = AccountRules::load(&ctx.store, account).await?;
+            if rules.references(&membership.group_id) {
+                let ev = evaluator(ctx, account, guard);
+                smart::evaluate_user_with(&ev, &rules, &membership.user_id).await?;
             }
         }
         Change::EvaluationRequested { account, group } => {
@@ -189,7 +186,7 @@ pub async fn evaluate_requested<S: Store>(
     let ev = evaluator(ctx, account, guard).observed(&report);
     let name = smart::checkpoint_name(account, group);
     let resumed = resume.is_some();
-    match Box::pin(smart::evaluate_group_within(
+    match Box::pin(smart::evaluate_request_within(
         &ev,
         group,
         resume,
@@ -213,38 +210,113 @@ fn report(response: &mut DynamoDbEventResponse, sequence: String) {
     response.batch_item_failures.push(failure);
 }
 
-/// A batch of stream records: each distinct change once; records whose change failed are
-/// reported so Lambda retries them (and only them, with bisecting) instead of the batch.
+/// Users evaluated at once within one stream batch (each evaluation is a few small reads and
+/// writes, so the batch is bound by round trips, not by the function's CPU).
+const USERS_AT_ONCE: usize = 16;
+
+/// What one stream record asks for: a user to evaluate (a user change, or a membership change
+/// of a group some rule references), or another change processed as it is.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+enum Work {
+    User(AccountId, UserId),
+    Other(Change),
+}
+
+/// A batch of stream records. Each account's rules are read and compiled once; membership
+/// records of groups no rule references are dropped; each distinct user is evaluated once,
+/// up to [`USERS_AT_ONCE`] at a time; every other distinct change runs once, in order.
+/// Records whose work failed are reported so Lambda retries them (with bisecting) instead of
+/// the batch.
 pub async fn handle_stream<S: Store>(
     ctx: &Deps<S>,
     guard: Guard,
     event: StreamEvent,
 ) -> DynamoDbEventResponse {
+    let records: Vec<(String, Change)> = event
+        .records
+        .iter()
+        .filter_map(|record| {
+            let change = groups_store::dynamo::stream::change_of_record(record)?;
+            Some((
+                record.change.sequence_number.clone().unwrap_or_default(),
+                change,
+            ))
+        })
+        .collect();
+    let mut rules: HashMap<AccountId, Result<AccountRules>> = HashMap::new();
+    for (_, change) in &records {
+        if let Change::User { account, .. } | Change::Membership { account, .. } = change
+            && !rules.contains_key(account)
+        {
+            let loaded = AccountRules::load(&ctx.store, account).await;
+            rules.insert(account.clone(), loaded);
+        }
+    }
+    // Each record's work, or none.
+    let work: Vec<(String, Option<Work>)> = records
+        .into_iter()
+        .map(|(sequence, change)| {
+            let work = match change {
+                Change::User { account, user } => Some(Work::User(account, user)),
+                Change::Membership {
+                    account,
+                    membership,
+                    ..
+                } => match rules.get(&account) {
+                    Some(Ok(r)) if !r.references(&membership.group_id) => None,
+                    _ => Some(Work::User(account, membership.user_id)),
+                },
+                other => Some(Work::Other(other)),
+            };
+            (sequence, work)
+        })
+        .collect();
+    let mut users: Vec<(AccountId, UserId)> = Vec::new();
+    let mut others: Vec<Change> = Vec::new();
+    for (_, w) in &work {
+        match w {
+            Some(Work::User(a, u)) if !users.iter().any(|(x, y)| x == a && y == u) => {
+                users.push((a.clone(), u.clone()))
+            }
+            Some(Work::Other(c)) if !others.contains(c) => others.push(c.clone()),
+            _ => {}
+        }
+    }
+    let mut failed: HashSet<Work> = HashSet::new();
+    let evaluated: Vec<(Work, Result<()>)> = stream::iter(users)
+        .map(|(account, user)| {
+            let rules = &rules;
+            async move {
+                let result = match rules.get(&account) {
+                    Some(Ok(r)) => {
+                        let ev = evaluator(ctx, &account, guard);
+                        smart::evaluate_user_with(&ev, r, &user).await.map(drop)
+                    }
+                    Some(Err(e)) => Err(Error::Unavailable(format!("rules of {account}: {e}"))),
+                    None => Err(Error::Internal("rules not loaded".into())),
+                };
+                (Work::User(account, user), result)
+            }
+        })
+        .buffer_unordered(USERS_AT_ONCE)
+        .collect()
+        .await;
+    let mut outcomes = evaluated;
+    for change in others {
+        let result = process(ctx, guard, &change).await;
+        outcomes.push((Work::Other(change), result));
+    }
+    for (work, result) in outcomes {
+        if let Err(error) = result {
+            ctx.metrics.emit(metrics::evaluation("stream", None));
+            tracing::error!(%error, ?work, "stream record failed");
+            failed.insert(work);
+        }
+    }
     let mut response = DynamoDbEventResponse::default();
-    let mut done: HashSet<Change> = HashSet::new();
-    let mut failed: HashSet<Change> = HashSet::new();
-    for record in event.records {
-        let sequence = record.change.sequence_number.clone().unwrap_or_default();
-        let Some(change) = groups_store::dynamo::stream::change_of_record(&record) else {
-            continue;
-        };
-        if failed.contains(&change) {
+    for (sequence, work) in work {
+        if work.is_some_and(|w| failed.contains(&w)) {
             report(&mut response, sequence);
-            continue;
-        }
-        if done.contains(&change) {
-            continue;
-        }
-        match process(ctx, guard, &change).await {
-            Ok(()) => {
-                done.insert(change);
-            }
-            Err(error) => {
-                ctx.metrics.emit(metrics::evaluation("stream", None));
-                tracing::error!(%error, ?change, "stream record failed");
-                report(&mut response, sequence);
-                failed.insert(change);
-            }
         }
     }
     response

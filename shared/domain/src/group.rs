@@ -114,7 +114,9 @@ pub struct Group {
     pub kind: GroupKind,
     /// The smart group's rule in the wire format of DESIGN.md §3 (validated by the rule engine).
     pub rule: Option<serde_json::Value>,
-    /// Exact: changed only in the same transaction as the memberships it counts.
+    /// Exact: changed only in the same transaction as the memberships it counts. Not read by
+    /// [`crate::GroupStore::account_smart_groups`] (0 there).
+    #[serde(default)]
     pub member_count: u64,
     /// The owning department's path; `None` for an account-level group.
     pub owner_department: Option<DepartmentPath>,

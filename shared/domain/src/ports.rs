@@ -303,11 +303,18 @@ pub trait GroupStore: Send + Sync {
         account: &AccountId,
         ids: &[GroupId],
     ) -> impl Future<Output = Result<Vec<Group>>> + Send;
-    /// Every smart group of the account (one query).
+    /// Every smart group of the account with its rule and evaluation state (one query); member
+    /// counts are not read (0), so the stream's hot path reads no count.
     fn account_smart_groups(
         &self,
         account: &AccountId,
     ) -> impl Future<Output = Result<Vec<Group>>> + Send;
+    /// The member counts of `ids`, in order (0 for a group that doesn't exist).
+    fn member_counts(
+        &self,
+        account: &AccountId,
+        ids: &[GroupId],
+    ) -> impl Future<Output = Result<Vec<u64>>> + Send;
     /// Accounts that have smart groups, in id order.
     fn smart_group_accounts(
         &self,

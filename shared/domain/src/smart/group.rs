@@ -64,6 +64,28 @@ pub async fn evaluate_group_within<S: Store>(
     resume: Option<GroupCheckpoint>,
     out_of_time: &(dyn Fn() -> bool + Sync),
 ) -> Result<GroupOutcome> {
+    evaluate(ev, group_id, resume, out_of_time, false).await
+}
+
+/// [`evaluate_group_within`] for a request read from the stream: a request already served
+/// (done, held or failed since) starts no second pass. Several requests made while one was
+/// queued, or the same record delivered twice, make one pass.
+pub async fn evaluate_request_within<S: Store>(
+    ev: &Evaluator<'_, S>,
+    group_id: &GroupId,
+    resume: Option<GroupCheckpoint>,
+    out_of_time: &(dyn Fn() -> bool + Sync),
+) -> Result<GroupOutcome> {
+    evaluate(ev, group_id, resume, out_of_time, true).await
+}
+
+async fn evaluate<S: Store>(
+    ev: &Evaluator<'_, S>,
+    group_id: &GroupId,
+    resume: Option<GroupCheckpoint>,
+    out_of_time: &(dyn Fn() -> bool + Sync),
+    only_pending: bool,
+) -> Result<GroupOutcome> {
     let group = ev
         .store
         .get_group(ev.account, group_id)
@@ -80,6 +102,15 @@ pub async fn evaluate_group_within<S: Store>(
             (cp.running, cp.counting, Some(cp.after_user), cp.tally)
         }
         None => {
+            if let Some(served) = group.evaluation.as_ref().filter(|e| {
+                only_pending
+                    && matches!(
+                        e.status,
+                        EvaluationStatus::Done | EvaluationStatus::Held | EvaluationStatus::Failed
+                    )
+            }) {
+                return Ok(GroupOutcome::Finished(served.clone()));
+            }
             let base = group
                 .evaluation
                 .clone()

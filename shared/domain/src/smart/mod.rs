@@ -26,13 +26,13 @@ mod user;
 
 pub use group::{
     GroupCheckpoint, GroupOutcome, checkpoint_name, evaluate_group, evaluate_group_within,
-    parse_checkpoint_name,
+    evaluate_request_within, parse_checkpoint_name,
 };
 pub use pass::Tally;
 pub(crate) use pass::{Members, UserScan};
 pub use refresh::{RefreshCheckpoint, refresh_account};
 pub(crate) use user::UserFacts;
-pub use user::{UserOutcome, evaluate_user, user_group_ids};
+pub use user::{AccountRules, UserOutcome, evaluate_user, evaluate_user_with, user_group_ids};
 
 /// Users read per page.
 pub const PAGE: u32 = 200;

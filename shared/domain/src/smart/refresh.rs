@@ -67,6 +67,13 @@ pub async fn refresh_account<S: Store>(
         })
         .filter_map(|g| Smart::new(g).ok())
         .collect();
+    // The guard needs each group's size (not read with the rules).
+    let mut smart = smart;
+    let ids: Vec<GroupId> = smart.iter().map(|s| s.group.id.clone()).collect();
+    let sizes = ev.store.member_counts(ev.account, &ids).await?;
+    for (s, size) in smart.iter_mut().zip(sizes) {
+        s.group.member_count = size;
+    }
     let fresh = |layer| RefreshCheckpoint {
         layer,
         mode: Mode::Count,

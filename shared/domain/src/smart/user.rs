@@ -63,6 +63,50 @@ pub async fn user_group_ids<S: Store>(
     }
 }
 
+/// An account's smart groups, compiled once and put in dependency order, for evaluating many
+/// users (a batch of stream records) with one read of the rules.
+pub struct AccountRules {
+    layers: Vec<Vec<Smart>>,
+    ids: HashSet<GroupId>,
+    referenced: HashSet<GroupId>,
+}
+
+impl AccountRules {
+    /// Reads and compiles the account's rules (one query); a rule that doesn't compile is
+    /// skipped and logged.
+    pub async fn load<S: Store>(store: &S, account: &AccountId) -> Result<Self> {
+        let smart: Vec<Smart> = store
+            .account_smart_groups(account)
+            .await?
+            .into_iter()
+            .filter_map(|g| match Smart::new(g) {
+                Ok(s) => Some(s),
+                Err(e) => {
+                    tracing::error!(error = %e, "skipping a smart group whose rule does not compile");
+                    None
+                }
+            })
+            .collect();
+        let ids = smart.iter().map(|s| s.group.id.clone()).collect();
+        let referenced = smart
+            .iter()
+            .flat_map(|s| s.rule.referenced_groups())
+            .cloned()
+            .collect();
+        Ok(Self {
+            layers: layers(smart),
+            ids,
+            referenced,
+        })
+    }
+
+    /// Whether some rule of the account names `group` (else its membership changes move no
+    /// smart group).
+    pub fn references(&self, group: &GroupId) -> bool {
+        self.referenced.contains(group)
+    }
+}
+
 /// Brings one user's smart-group memberships in line with the rules (and removes a deleted
 /// user from every group). Reads the account's rules in one query and the user's groups in
 /// one; writes only the memberships that change, in dependency order.
@@ -70,24 +114,20 @@ pub async fn evaluate_user<S: Store>(
     ev: &Evaluator<'_, S>,
     user_id: &UserId,
 ) -> Result<UserOutcome> {
-    let smart: Vec<Smart> = ev
-        .store
-        .account_smart_groups(ev.account)
-        .await?
-        .into_iter()
-        .filter_map(|g| match Smart::new(g) {
-            Ok(s) => Some(s),
-            Err(e) => {
-                tracing::error!(error = %e, "skipping a smart group whose rule does not compile");
-                None
-            }
-        })
-        .collect();
+    let rules = AccountRules::load(ev.store, ev.account).await?;
+    evaluate_user_with(ev, &rules, user_id).await
+}
+
+/// [`evaluate_user`] with the account's rules already loaded.
+pub async fn evaluate_user_with<S: Store>(
+    ev: &Evaluator<'_, S>,
+    rules: &AccountRules,
+    user_id: &UserId,
+) -> Result<UserOutcome> {
     let user = ev.store.get_user(ev.account, user_id).await?;
     let mut groups = user_group_ids(ev.store, ev.account, user_id).await?;
-    let smart_ids: HashSet<GroupId> = smart.iter().map(|s| s.group.id.clone()).collect();
     let mut outcome = UserOutcome::default();
-    for layer in layers(smart) {
+    for layer in &rules.layers {
         for s in layer {
             // A held evaluation freezes the group's membership on every path until someone
             // confirms it or changes the rule; the full evaluation then catches up.
@@ -123,7 +163,7 @@ pub async fn evaluate_user<S: Store>(
     }
     if user.is_none() {
         // A deleted user leaves their static groups too.
-        for group in groups.iter().filter(|g| !smart_ids.contains(*g)) {
+        for group in groups.iter().filter(|g| !rules.ids.contains(*g)) {
             let left = ev
                 .store
                 .delete_memberships(

@@ -40,11 +40,14 @@ fn group_item(account: &AccountId, group: &Group) -> Result<RawItem> {
     item.owner_path = group.owner_department.as_ref().map(|p| p.key());
     if group.kind == GroupKind::Smart {
         item = item.gsi3(
-            keys::SMART_GROUPS.to_owned(),
+            keys::account_smart_groups(account),
             keys::smart_group(account, &group.id),
         );
     }
-    item.to_raw()
+    let mut raw = item.to_raw()?;
+    // The count lives in its shards (counts.rs), never on the group item.
+    raw.remove("memberCount");
+    Ok(raw)
 }
 
 /// The rule-history item of `group` at its current version, if it has a rule.
@@ -117,6 +120,7 @@ impl GroupStore for DynamoStore {
         if let Some(version) = rule_version_item(account, group)? {
             actions.push(self.put_if_absent(version)?);
         }
+        actions.extend(self.count_shards_created(account, group)?);
         match self.transact("CreateGroup", actions).await? {
             Ok(()) => Ok(()),
             Err(c) if c.failed(1) => Err(Error::TitleTaken {
@@ -133,16 +137,11 @@ impl GroupStore for DynamoStore {
     }
 
     async fn get_group(&self, account: &AccountId, id: &GroupId) -> Result<Option<Group>> {
-        let out = self
-            .client
-            .get_item()
-            .table_name(&self.table)
-            .set_key(Some(key(keys::account(account), keys::group(id))))
-            .consistent_read(true)
-            .send()
-            .await
-            .map_err(|e| super::errors::sdk("GetItem", e))?;
-        out.item.map(from_raw).transpose()
+        Ok(self
+            .get_groups(account, std::slice::from_ref(id))
+            .await?
+            .into_iter()
+            .next())
     }
 
     async fn move_group_department(
@@ -261,10 +260,11 @@ impl GroupStore for DynamoStore {
                 .expression_attribute_values(":id", string(group.id.as_str()))
                 .build(),
         )?;
-        let actions = vec![
+        let mut actions = vec![
             TransactWriteItem::builder().delete(remove).build(),
             TransactWriteItem::builder().delete(release).build(),
         ];
+        actions.extend(self.count_shards_deleted(account, &group.id)?);
         match self.transact("DeleteGroup", actions).await? {
             Ok(()) => {}
             Err(c) if c.failed(0) => return Err(Self::version_conflict(&c, group)),
@@ -275,8 +275,8 @@ impl GroupStore for DynamoStore {
                 )));
             }
         }
-        // The group is gone, so no membership can be added any more (inserts are conditioned
-        // on it); now clear the ones it had.
+        // The group and its count shards are gone, so no membership can be added any more
+        // (inserts are conditioned on a shard); now clear the ones it had.
         self.delete_all_members(account, &group.id).await
     }
 
@@ -326,20 +326,35 @@ impl GroupStore for DynamoStore {
                 filters.apply(q, want)
             })
             .await?;
-        super::items::page(items, query.page.limit, table::GSI2SK, "")
+        let mut page: Page<Group> = super::items::page(items, query.page.limit, table::GSI2SK, "")?;
+        // A listing is for display: its counts may lag a write by a second, for half the reads.
+        page.items = self.with_counts(account, page.items, Read::MayLag).await?;
+        Ok(page)
     }
 
+    /// Groups and their count shards, read together (one BatchGetItem per 20 groups).
     async fn get_groups(&self, account: &AccountId, ids: &[GroupId]) -> Result<Vec<Group>> {
         let pk = keys::account(account);
-        let keys = ids
+        let mut keys: Vec<RawItem> = ids
             .iter()
             .map(|id| key(pk.clone(), keys::group(id)))
             .collect();
-        self.batch_get_all(keys, Read::Latest)
+        keys.extend(Self::count_keys(account, ids));
+        let (shards, groups): (Vec<RawItem>, Vec<RawItem>) = self
+            .batch_get_all(keys, Read::Latest)
             .await?
             .into_iter()
+            .partition(Self::is_count_shard);
+        let mut groups = groups
+            .into_iter()
             .map(from_raw)
-            .collect()
+            .collect::<Result<Vec<Group>>>()?;
+        Self::set_counts(account, &mut groups, &Self::sum_counts(&shards));
+        Ok(groups)
+    }
+
+    async fn member_counts(&self, account: &AccountId, ids: &[GroupId]) -> Result<Vec<u64>> {
+        self.counts_of(account, ids).await
     }
 
     async fn account_smart_groups(&self, account: &AccountId) -> Result<Vec<Group>> {
@@ -351,7 +366,7 @@ impl GroupStore for DynamoStore {
                     .table_name(&self.table)
                     .index_name(table::GSI3)
                     .key_condition_expression("GSI3PK = :pk AND begins_with(GSI3SK, :prefix)")
-                    .expression_attribute_values(":pk", string(keys::SMART_GROUPS))
+                    .expression_attribute_values(":pk", string(keys::account_smart_groups(account)))
                     .expression_attribute_values(":prefix", string(&prefix))
                     .set_exclusive_start_key(start)
             })
@@ -359,35 +374,31 @@ impl GroupStore for DynamoStore {
         items.into_iter().map(from_raw).collect()
     }
 
+    /// A skip scan of each shard of the smart-group index, merged in account order: one small
+    /// query per shard to start, then one per account taken.
     async fn smart_group_accounts(&self, page: &PageRequest) -> Result<Page<AccountId>> {
-        // A skip scan: one small query per account, each starting past the previous account.
+        let after = page.cursor.clone();
+        let mut next: Vec<(u64, Option<String>)> = Vec::new();
+        for shard in 0..keys::SMART_SHARDS {
+            next.push((
+                shard,
+                self.next_smart_account(shard, after.as_deref()).await?,
+            ));
+        }
         let mut accounts = Vec::new();
-        let mut after = page.cursor.clone();
         while accounts.len() <= page.limit as usize {
-            let mut q = self
-                .client
-                .query()
-                .table_name(&self.table)
-                .index_name(table::GSI3)
-                .expression_attribute_values(":pk", string(keys::SMART_GROUPS))
-                .projection_expression("GSI3SK")
-                .limit(1);
-            q = match &after {
-                // `$` sorts right after `#`: past every group of that account.
-                Some(a) => q
-                    .key_condition_expression("GSI3PK = :pk AND GSI3SK > :after")
-                    .expression_attribute_values(":after", string(format!("{a}$"))),
-                None => q.key_condition_expression("GSI3PK = :pk"),
-            };
-            let out = q.send().await.map_err(|e| super::errors::sdk("Query", e))?;
-            let Some(item) = out.items.unwrap_or_default().into_iter().next() else {
+            let Some((shard, account)) = next
+                .iter_mut()
+                .filter(|(_, a)| a.is_some())
+                .min_by(|x, y| x.1.cmp(&y.1))
+                .and_then(|(shard, a)| a.take().map(|a| (*shard, a)))
+            else {
                 break;
             };
-            let account = get_str(&item, table::GSI3SK)
-                .and_then(|k| k.split_once('#'))
-                .map(|(a, _)| a.to_owned())
-                .ok_or_else(|| super::items::missing(table::GSI3SK))?;
-            after = Some(account.clone());
+            let following = self.next_smart_account(shard, Some(&account)).await?;
+            if let Some(slot) = next.iter_mut().find(|(s, _)| *s == shard) {
+                slot.1 = following;
+            }
             accounts.push(AccountId::parse("account", account)?);
         }
         Ok(Page::from_overfetch(accounts, page.limit, |a| {
@@ -415,6 +426,35 @@ impl GroupStore for DynamoStore {
             })
             .await?;
         super::items::page(items, page.limit, table::SK, keys::RULE_VERSION_PREFIX)
+    }
+}
+
+impl DynamoStore {
+    /// The first account after `after` with a smart group in one shard of the index.
+    async fn next_smart_account(&self, shard: u64, after: Option<&str>) -> Result<Option<String>> {
+        let mut q = self
+            .client
+            .query()
+            .table_name(&self.table)
+            .index_name(table::GSI3)
+            .expression_attribute_values(":pk", string(keys::smart_groups(shard)))
+            .projection_expression("GSI3SK")
+            .limit(1);
+        q = match after {
+            // `$` sorts right after `#`: past every group of that account.
+            Some(a) => q
+                .key_condition_expression("GSI3PK = :pk AND GSI3SK > :after")
+                .expression_attribute_values(":after", string(format!("{a}$"))),
+            None => q.key_condition_expression("GSI3PK = :pk"),
+        };
+        let out = q.send().await.map_err(|e| super::errors::sdk("Query", e))?;
+        let Some(item) = out.items.unwrap_or_default().into_iter().next() else {
+            return Ok(None);
+        };
+        get_str(&item, table::GSI3SK)
+            .and_then(|k| k.split_once('#'))
+            .map(|(a, _)| Some(a.to_owned()))
+            .ok_or_else(|| super::items::missing(table::GSI3SK))
     }
 }
 

@@ -35,6 +35,21 @@ pub fn member(user: &UserId) -> String {
     format!("M#{user}")
 }
 
+/// How many items a group's member count is spread over, so concurrent writers of one group
+/// rarely update the same item, and no membership write rewrites the group item (and its
+/// copies in the group indexes).
+pub const COUNT_SHARDS: u64 = 4;
+
+/// One shard of a group's member count, in the group's membership partition.
+pub fn count_shard(shard: u64) -> String {
+    format!("C#{shard}")
+}
+
+/// The count shard a write for `user` updates.
+pub fn count_shard_of(user: &UserId) -> u64 {
+    spread(user.as_str()) % COUNT_SHARDS
+}
+
 /// GSI1 partition of an account's users by department path.
 pub fn users_by_department(account: &AccountId) -> String {
     format!("A#{account}#DEPT")
@@ -55,9 +70,28 @@ pub const DEPARTMENT_PREFIX: &str = "D#";
 pub const ROLE_PREFIX: &str = "R#";
 pub const MEMBER_PREFIX: &str = "M#";
 pub const GROUP_PREFIX: &str = "G#";
+pub const COUNT_SHARD_PREFIX: &str = "C#";
 
-/// GSI3 partition of every smart group of every account.
-pub const SMART_GROUPS: &str = "SMART";
+/// How many GSI3 partitions hold the smart groups of all accounts: each account's in one,
+/// so that evaluation-state writes of every tenant's groups don't meet on one index key.
+pub const SMART_SHARDS: u64 = 16;
+
+/// A stable hash of an id (FNV-1a), for spreading keys over shards.
+fn spread(id: &str) -> u64 {
+    id.bytes().fold(0xcbf2_9ce4_8422_2325_u64, |h, b| {
+        (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
+    })
+}
+
+/// GSI3 partition of one shard of smart groups.
+pub fn smart_groups(shard: u64) -> String {
+    format!("SMART#{shard}")
+}
+
+/// GSI3 partition of an account's smart groups.
+pub fn account_smart_groups(account: &AccountId) -> String {
+    smart_groups(spread(account.as_str()) % SMART_SHARDS)
+}
 
 /// GSI3 sort key of a smart group: account first, so one account's groups are a prefix.
 pub fn smart_group(account: &AccountId, group: &GroupId) -> String {

@@ -1,18 +1,17 @@
-//! Memberships of groups: written in transactions with the group's count, so counts stay exact.
+//! Memberships of groups: written in transactions with one shard of the group's count, so
+//! counts stay exact.
 
 use super::groups::{built, cursor_id};
-use super::items::{Item, from_raw, get_str, number, string};
+use super::items::{Item, from_raw, get_str, string};
 use super::{DynamoStore, Read, key, keys, table};
-use aws_sdk_dynamodb::types::{
-    Delete, ReturnValuesOnConditionCheckFailure, TransactWriteItem, Update,
-};
+use aws_sdk_dynamodb::types::{Delete, TransactWriteItem};
 use groups_domain::group::kind_mismatch;
 use groups_domain::{
     AccountId, Error, Group, GroupId, GroupKind, Membership, MembershipStore, Page, PageRequest,
     Result, User, UserId,
 };
 
-/// Most memberships one transaction writes: 100 items, one of which updates the group's count.
+/// Most memberships one transaction writes: 100 items, one of which updates a count shard.
 const MEMBERS_PER_TRANSACTION: usize = 99;
 /// Most keys one BatchGetItem reads.
 const KEYS_PER_BATCH_GET: usize = 100;
@@ -24,29 +23,6 @@ enum Change {
 }
 
 impl DynamoStore {
-    fn count_update(
-        &self,
-        account: &AccountId,
-        group: &GroupId,
-        kind: GroupKind,
-        delta: i64,
-    ) -> Result<TransactWriteItem> {
-        let update = built(
-            Update::builder()
-                .table_name(&self.table)
-                .set_key(Some(key(keys::account(account), keys::group(group))))
-                .update_expression("ADD memberCount :delta")
-                .condition_expression("attribute_exists(PK) AND kind = :kind")
-                .expression_attribute_values(":delta", number(delta))
-                .expression_attribute_values(":kind", string(kind.as_str()))
-                .return_values_on_condition_check_failure(
-                    ReturnValuesOnConditionCheckFailure::AllOld,
-                )
-                .build(),
-        )?;
-        Ok(TransactWriteItem::builder().update(update).build())
-    }
-
     async fn change_memberships(
         &self,
         change: Change,
@@ -64,8 +40,9 @@ impl DynamoStore {
         for chunk in users.chunks(MEMBERS_PER_TRANSACTION) {
             let mut pending = chunk.to_vec();
             while !pending.is_empty() {
-                let mut actions =
-                    vec![self.count_update(account, group, kind, sign * pending.len() as i64)?];
+                let shard = keys::count_shard_of(&pending[0]);
+                let delta = sign * pending.len() as i64;
+                let mut actions = vec![self.count_update(account, group, kind, shard, delta)?];
                 for user in &pending {
                     actions.push(write(user)?);
                 }
@@ -147,19 +124,29 @@ impl MembershipStore for DynamoStore {
     ) -> Result<(Option<Group>, Vec<User>)> {
         let pk = keys::account(account);
         let mut all_keys = vec![key(pk.clone(), keys::group(group))];
+        all_keys.extend(Self::count_keys(account, std::slice::from_ref(group)));
         all_keys.extend(users.iter().map(|u| key(pk.clone(), keys::user(u))));
         let mut found_group = None;
+        let mut shards = Vec::new();
         let mut found_users = Vec::with_capacity(users.len());
         for chunk in all_keys.chunks(KEYS_PER_BATCH_GET) {
             for raw in self.batch_get(chunk.to_vec(), Read::Latest).await? {
                 match get_str(&raw, table::SK) {
+                    _ if Self::is_count_shard(&raw) => shards.push(raw),
                     Some(sk) if sk.starts_with(keys::GROUP_PREFIX) => {
-                        found_group = Some(from_raw(raw)?)
+                        found_group = Some(from_raw::<Group>(raw)?)
                     }
                     Some(_) => found_users.push(from_raw::<User>(raw)?),
                     None => return Err(super::items::missing(table::SK)),
                 }
             }
+        }
+        if let Some(found) = found_group.as_mut() {
+            Self::set_counts(
+                account,
+                std::slice::from_mut(found),
+                &Self::sum_counts(&shards),
+            );
         }
         Ok((found_group, found_users))
     }

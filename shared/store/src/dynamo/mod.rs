@@ -3,6 +3,7 @@
 //! transient failures.
 
 mod counter;
+mod counts;
 mod directory;
 mod errors;
 mod evaluations;

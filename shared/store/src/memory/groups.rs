@@ -190,10 +190,21 @@ impl GroupStore for MemoryStore {
                 .groups
                 .values()
                 .filter(|g| g.kind == GroupKind::Smart)
-                .cloned()
+                .map(|g| Group {
+                    member_count: 0,
+                    ..g.clone()
+                })
                 .collect();
             smart.sort_by(|x, y| x.id.cmp(&y.id));
             smart
+        }))
+    }
+
+    async fn member_counts(&self, account: &AccountId, ids: &[GroupId]) -> Result<Vec<u64>> {
+        Ok(self.with(account, |a| {
+            ids.iter()
+                .map(|id| a.groups.get(id.as_str()).map_or(0, |g| g.member_count))
+                .collect()
         }))
     }
 

@@ -1,0 +1,172 @@
+//! A group's member count, spread over [`keys::COUNT_SHARDS`] small items beside its
+//! memberships. A membership transaction updates one shard (conditioned on it, which also
+//! proves the group exists and is of the expected kind), never the group item, so writers of
+//! one group rarely meet on one item and no membership change rewrites the group's index
+//! copies. Reads sum the shards, so the count stays exact.
+
+use super::groups::built;
+use super::items::{RawItem, get_str, number, string};
+use super::{DynamoStore, Read, key, keys, table};
+use aws_sdk_dynamodb::types::{
+    Delete, Put, ReturnValuesOnConditionCheckFailure, TransactWriteItem, Update,
+};
+use groups_domain::{AccountId, Error, Group, GroupId, GroupKind, Result};
+use std::collections::HashMap;
+
+fn shard_key(account: &AccountId, group: &GroupId, shard: u64) -> RawItem {
+    key(
+        keys::group_members(account, group),
+        keys::count_shard(shard),
+    )
+}
+
+impl DynamoStore {
+    /// Puts of a new group's shards, each at zero (for the group's create transaction).
+    pub(super) fn count_shards_created(
+        &self,
+        account: &AccountId,
+        group: &Group,
+    ) -> Result<Vec<TransactWriteItem>> {
+        (0..keys::COUNT_SHARDS)
+            .map(|shard| {
+                let mut item = shard_key(account, &group.id, shard);
+                item.insert("entity".into(), string("memberCount"));
+                item.insert("kind".into(), string(group.kind.as_str()));
+                item.insert("count".into(), number(0));
+                let put = built(
+                    Put::builder()
+                        .table_name(&self.table)
+                        .set_item(Some(item))
+                        .condition_expression("attribute_not_exists(PK)")
+                        .build(),
+                )?;
+                Ok(TransactWriteItem::builder().put(put).build())
+            })
+            .collect()
+    }
+
+    /// Deletes of a group's shards (for its delete transaction: from then on no membership
+    /// write can succeed).
+    pub(super) fn count_shards_deleted(
+        &self,
+        account: &AccountId,
+        group: &GroupId,
+    ) -> Result<Vec<TransactWriteItem>> {
+        (0..keys::COUNT_SHARDS)
+            .map(|shard| {
+                let delete = built(
+                    Delete::builder()
+                        .table_name(&self.table)
+                        .set_key(Some(shard_key(account, group, shard)))
+                        .build(),
+                )?;
+                Ok(TransactWriteItem::builder().delete(delete).build())
+            })
+            .collect()
+    }
+
+    /// Adds `delta` to one shard, if the group exists and is of `kind`; a cancelled update
+    /// returns the shard (absent: no such group).
+    pub(super) fn count_update(
+        &self,
+        account: &AccountId,
+        group: &GroupId,
+        kind: GroupKind,
+        shard: u64,
+        delta: i64,
+    ) -> Result<TransactWriteItem> {
+        let update = built(
+            Update::builder()
+                .table_name(&self.table)
+                .set_key(Some(shard_key(account, group, shard)))
+                .update_expression("ADD #count :delta")
+                .condition_expression("attribute_exists(PK) AND kind = :kind")
+                .expression_attribute_names("#count", "count")
+                .expression_attribute_values(":delta", number(delta))
+                .expression_attribute_values(":kind", string(kind.as_str()))
+                .return_values_on_condition_check_failure(
+                    ReturnValuesOnConditionCheckFailure::AllOld,
+                )
+                .build(),
+        )?;
+        Ok(TransactWriteItem::builder().update(update).build())
+    }
+
+    /// The shard keys of `groups`, to read alongside (or after) the groups themselves.
+    pub(super) fn count_keys<'g>(
+        account: &AccountId,
+        groups: impl IntoIterator<Item = &'g GroupId>,
+    ) -> Vec<RawItem> {
+        groups
+            .into_iter()
+            .flat_map(|g| (0..keys::COUNT_SHARDS).map(move |s| shard_key(account, g, s)))
+            .collect()
+    }
+
+    /// Each group's count, summed from shard items (keyed by the group's membership partition).
+    pub(super) fn sum_counts(shards: &[RawItem]) -> HashMap<String, i64> {
+        let mut counts: HashMap<String, i64> = HashMap::new();
+        for shard in shards {
+            let (Some(pk), Some(count)) = (
+                get_str(shard, table::PK),
+                shard
+                    .get("count")
+                    .and_then(|v| v.as_n().ok())
+                    .and_then(|n| n.parse::<i64>().ok()),
+            ) else {
+                continue;
+            };
+            *counts.entry(pk.to_owned()).or_default() += count;
+        }
+        counts
+    }
+
+    /// Whether a raw item is a count shard.
+    pub(super) fn is_count_shard(raw: &RawItem) -> bool {
+        get_str(raw, table::SK).is_some_and(|sk| sk.starts_with(keys::COUNT_SHARD_PREFIX))
+    }
+
+    /// Sets each group's count from summed shards.
+    pub(super) fn set_counts(
+        account: &AccountId,
+        groups: &mut [Group],
+        sums: &HashMap<String, i64>,
+    ) {
+        for group in groups {
+            let pk = keys::group_members(account, &group.id);
+            group.member_count = u64::try_from(sums.get(&pk).copied().unwrap_or(0)).unwrap_or(0);
+        }
+    }
+
+    /// Fills the counts of `groups` (one BatchGetItem per 25 groups).
+    pub(super) async fn with_counts(
+        &self,
+        account: &AccountId,
+        mut groups: Vec<Group>,
+        read: Read,
+    ) -> Result<Vec<Group>> {
+        if groups.is_empty() {
+            return Ok(groups);
+        }
+        let keys = Self::count_keys(account, groups.iter().map(|g| &g.id));
+        let shards = self.batch_get_all(keys, read).await?;
+        Self::set_counts(account, &mut groups, &Self::sum_counts(&shards));
+        Ok(groups)
+    }
+
+    /// The counts of `ids`, in order (0 for a group that doesn't exist).
+    pub(super) async fn counts_of(&self, account: &AccountId, ids: &[GroupId]) -> Result<Vec<u64>> {
+        let keys = Self::count_keys(account, ids);
+        let sums = Self::sum_counts(&self.batch_get_all(keys, Read::Latest).await?);
+        ids.iter()
+            .map(|id| {
+                let sum = sums
+                    .get(&keys::group_members(account, id))
+                    .copied()
+                    .unwrap_or(0);
+                u64::try_from(sum)
+                    .map_err(|_| Error::Internal(format!("group {id} has a negative member count")))
+            })
+            .collect()
+    }
+}
