@@ -62,11 +62,12 @@ async fn each_request_costs_the_authorizers_lookup_plus_its_own_minimum() {
     assert_eq!(reply.status, 200);
     assert_eq!(reply.body["added"].as_array().map(Vec::len), Some(31));
     expect(
-        "adding 40 members: one read, then one transaction (and one more for those already in)",
+        "adding 40 members: one read, then one transaction per member shard (4), and one more \
+         for each shard where some were already in",
         &[
             ("GetItem", 1),
             ("BatchGetItem", 1),
-            ("TransactWriteItems", 2),
+            ("TransactWriteItems", 8),
         ],
         &counter,
     );

@@ -8,6 +8,10 @@ use groups_domain::{
     RoleRef, Store, User, UserId,
 };
 use groups_store::MemoryStore;
+use groups_store::dynamo::keys;
+
+/// Partitions one group's memberships are spread over on DynamoDB.
+const SHARDS: usize = keys::MEMBER_SHARDS as usize;
 use groups_testkit::fresh_dynamo_store;
 use groups_tests::api::Api;
 use groups_tests::fixtures;
@@ -240,22 +244,25 @@ async fn evaluation_reads_rules_once_per_user_change_and_users_once_per_refresh(
     // A refresh with nothing to change: the users are read once (three pages) for all twelve
     // rules, each group's members once, and nothing is written.
     let ops = refresh_counted(&ev, &counter).await;
-    // Every group has fewer than 100 members: one member page each, and no group large enough
-    // for the guard's counting pass.
+    // Every group has fewer than 100 members: one member page each (a query per member
+    // shard), and no group large enough for the guard's counting pass. The guard's sizes are
+    // one read of the count items.
     let member_pages: usize = groups.len();
-    let wanted = 1 + 3 + member_pages;
+    let wanted = 1 + 3 + SHARDS * member_pages;
     assert!(
         ops.get("Query") == Some(&wanted),
         "one query for the rules, 3 user pages, one member page per group: {ops:?} (one pass per group would read {} user pages)",
         3 * groups.len()
     );
+    assert_eq!(ops.get("BatchGetItem"), Some(&1), "{ops:?}");
     assert!(
         !ops.contains_key("TransactWriteItems") && !ops.contains_key("UpdateItem"),
         "no writes: {ops:?}"
     );
 
     // Changes are written in full batches across pages, not a few per page: 400 joins over
-    // three pages of users are ceil(400 / 99) = 5 transactions.
+    // three pages of users go in batches of 396 (99 per member shard), each shard's share of
+    // a batch in transactions of at most 99.
     let extras = smart_group(
         &api,
         "Elsewhere",
@@ -266,7 +273,24 @@ async fn evaluation_reads_rules_once_per_user_change_and_users_once_per_refresh(
     let done = smart::evaluate_group(&ev, &extras).await.expect("evaluate");
     assert_eq!(done.joined, 400, "{done:?}");
     let ops = counter.by_operation();
-    assert_eq!(ops.get("TransactWriteItems"), Some(&5), "{ops:?}");
+    let mut joined = fixtures::all_members(api.store(), &api.account, &extras).await;
+    joined.sort();
+    let transactions: usize = joined
+        .chunks(99 * SHARDS)
+        .map(|batch| {
+            let mut per_shard = [0usize; SHARDS];
+            for user in batch {
+                per_shard[keys::member_shard_of(user) as usize] += 1;
+            }
+            per_shard.iter().map(|n| n.div_ceil(99)).sum::<usize>()
+        })
+        .sum();
+    assert!(transactions <= 400_usize.div_ceil(99) + 2 * SHARDS);
+    assert_eq!(
+        ops.get("TransactWriteItems"),
+        Some(&transactions),
+        "{ops:?}"
+    );
     assert_eq!(
         fixtures::all_members(api.store(), &api.account, &extras)
             .await
@@ -282,7 +306,7 @@ async fn evaluation_reads_rules_once_per_user_change_and_users_once_per_refresh(
     let elsewhere_pages = 2;
     assert_eq!(
         ops.get("Query"),
-        Some(&(1 + 3 + (groups.len() - 1) + elsewhere_pages)),
+        Some(&(1 + 3 + SHARDS * (groups.len() - 1 + elsewhere_pages))),
         "{ops:?}"
     );
     assert!(
@@ -303,7 +327,9 @@ async fn evaluation_reads_rules_once_per_user_change_and_users_once_per_refresh(
     assert_eq!(stored.member_count, 360);
     assert_eq!(
         ops.get("Query"),
-        Some(&(1 + 3 + (groups.len() - 1) + elsewhere_pages + 3 + elsewhere_pages)),
+        Some(
+            &(1 + 3 + SHARDS * (groups.len() - 1 + elsewhere_pages) + 3 + SHARDS * elsewhere_pages)
+        ),
         "the second pass reads the users again, for the large group only: {ops:?}"
     );
 

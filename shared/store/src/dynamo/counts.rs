@@ -1,8 +1,9 @@
-//! A group's member count, spread over [`keys::COUNT_SHARDS`] small items beside its
-//! memberships. A membership transaction updates one shard (conditioned on it, which also
-//! proves the group exists and is of the expected kind), never the group item, so writers of
-//! one group rarely meet on one item and no membership change rewrites the group's index
-//! copies. Reads sum the shards, so the count stays exact.
+//! A group's member count, one small item in each of its [`keys::MEMBER_SHARDS`] membership
+//! partitions. A membership transaction updates the count of the shard its memberships are in
+//! (conditioned on it, which also proves the group exists and is of the expected kind), never
+//! the group item, so writers of one group rarely meet on one item, every transaction stays
+//! within one partition key, and no membership change rewrites the group's index copies.
+//! Reads sum the shards, so the count stays exact.
 
 use super::groups::built;
 use super::items::{RawItem, get_str, number, string};
@@ -15,8 +16,8 @@ use std::collections::HashMap;
 
 fn shard_key(account: &AccountId, group: &GroupId, shard: u64) -> RawItem {
     key(
-        keys::group_members(account, group),
-        keys::count_shard(shard),
+        keys::member_shard(account, group, shard),
+        keys::COUNT.to_owned(),
     )
 }
 
@@ -27,7 +28,7 @@ impl DynamoStore {
         account: &AccountId,
         group: &Group,
     ) -> Result<Vec<TransactWriteItem>> {
-        (0..keys::COUNT_SHARDS)
+        (0..keys::MEMBER_SHARDS)
             .map(|shard| {
                 let mut item = shard_key(account, &group.id, shard);
                 item.insert("entity".into(), string("memberCount"));
@@ -52,7 +53,7 @@ impl DynamoStore {
         account: &AccountId,
         group: &GroupId,
     ) -> Result<Vec<TransactWriteItem>> {
-        (0..keys::COUNT_SHARDS)
+        (0..keys::MEMBER_SHARDS)
             .map(|shard| {
                 let delete = built(
                     Delete::builder()
@@ -99,11 +100,11 @@ impl DynamoStore {
     ) -> Vec<RawItem> {
         groups
             .into_iter()
-            .flat_map(|g| (0..keys::COUNT_SHARDS).map(move |s| shard_key(account, g, s)))
+            .flat_map(|g| (0..keys::MEMBER_SHARDS).map(move |s| shard_key(account, g, s)))
             .collect()
     }
 
-    /// Each group's count, summed from shard items (keyed by the group's membership partition).
+    /// Each group's count, summed from shard items (keyed by [`keys::group_members`]).
     pub(super) fn sum_counts(shards: &[RawItem]) -> HashMap<String, i64> {
         let mut counts: HashMap<String, i64> = HashMap::new();
         for shard in shards {
@@ -116,14 +117,15 @@ impl DynamoStore {
             ) else {
                 continue;
             };
-            *counts.entry(pk.to_owned()).or_default() += count;
+            let group_pk = pk.rsplit_once('#').map_or(pk, |(group, _)| group);
+            *counts.entry(group_pk.to_owned()).or_default() += count;
         }
         counts
     }
 
     /// Whether a raw item is a count shard.
     pub(super) fn is_count_shard(raw: &RawItem) -> bool {
-        get_str(raw, table::SK).is_some_and(|sk| sk.starts_with(keys::COUNT_SHARD_PREFIX))
+        get_str(raw, table::SK) == Some(keys::COUNT)
     }
 
     /// Sets each group's count from summed shards.

@@ -26,29 +26,37 @@ pub fn title_marker(title_key: &str) -> String {
     format!("T#{title_key}")
 }
 
-/// The partition holding one group's memberships.
+/// The partition of a group's saved rules; its memberships are in [`member_shard`]s.
 pub fn group_members(account: &AccountId, group: &GroupId) -> String {
     format!("A#{account}#G#{group}")
+}
+
+/// How many partitions hold one group's memberships, each with its share of the member
+/// count: a large evaluation writes them in parallel, each within its own partition key's
+/// budget, and concurrent writers of one group rarely meet on one count item.
+pub const MEMBER_SHARDS: u64 = 4;
+
+/// The partition of one shard of a group's memberships and its count.
+pub fn member_shard(account: &AccountId, group: &GroupId, shard: u64) -> String {
+    format!("A#{account}#G#{group}#{shard}")
+}
+
+/// The shard that holds `user`'s membership of any group.
+pub fn member_shard_of(user: &UserId) -> u64 {
+    spread(user.as_str()) % MEMBER_SHARDS
+}
+
+/// The partition of `user`'s membership of `group`.
+pub fn membership_partition(account: &AccountId, group: &GroupId, user: &UserId) -> String {
+    member_shard(account, group, member_shard_of(user))
 }
 
 pub fn member(user: &UserId) -> String {
     format!("M#{user}")
 }
 
-/// How many items a group's member count is spread over, so concurrent writers of one group
-/// rarely update the same item, and no membership write rewrites the group item (and its
-/// copies in the group indexes).
-pub const COUNT_SHARDS: u64 = 4;
-
-/// One shard of a group's member count, in the group's membership partition.
-pub fn count_shard(shard: u64) -> String {
-    format!("C#{shard}")
-}
-
-/// The count shard a write for `user` updates.
-pub fn count_shard_of(user: &UserId) -> u64 {
-    spread(user.as_str()) % COUNT_SHARDS
-}
+/// A member shard's count item (one per member shard).
+pub const COUNT: &str = "C#count";
 
 /// GSI1 partition of an account's users by department path.
 pub fn users_by_department(account: &AccountId) -> String {
@@ -70,7 +78,6 @@ pub const DEPARTMENT_PREFIX: &str = "D#";
 pub const ROLE_PREFIX: &str = "R#";
 pub const MEMBER_PREFIX: &str = "M#";
 pub const GROUP_PREFIX: &str = "G#";
-pub const COUNT_SHARD_PREFIX: &str = "C#";
 
 /// How many GSI3 partitions hold the smart groups of all accounts: each account's in one,
 /// so that evaluation-state writes of every tenant's groups don't meet on one index key.

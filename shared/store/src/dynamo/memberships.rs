@@ -1,15 +1,17 @@
-//! Memberships of groups: written in transactions with one shard of the group's count, so
-//! counts stay exact.
+//! Memberships of groups, spread over [`keys::MEMBER_SHARDS`] partitions by user: written in
+//! transactions with their shard's count, so counts stay exact.
 
 use super::groups::{built, cursor_id};
 use super::items::{Item, from_raw, get_str, string};
 use super::{DynamoStore, Read, key, keys, table};
 use aws_sdk_dynamodb::types::{Delete, TransactWriteItem};
+use futures_util::future::try_join_all;
 use groups_domain::group::kind_mismatch;
 use groups_domain::{
     AccountId, Error, Group, GroupId, GroupKind, Membership, MembershipStore, Page, PageRequest,
     Result, User, UserId,
 };
+use std::collections::HashSet;
 
 /// Most memberships one transaction writes: 100 items, one of which updates a count shard.
 const MEMBERS_PER_TRANSACTION: usize = 99;
@@ -23,6 +25,9 @@ enum Change {
 }
 
 impl DynamoStore {
+    /// Writes `users`' memberships, each shard's in transactions of its own partition (with
+    /// that shard's count), the shards in parallel. Answers the users whose membership changed,
+    /// in the order given.
     async fn change_memberships(
         &self,
         change: Change,
@@ -30,7 +35,31 @@ impl DynamoStore {
         group: &GroupId,
         kind: GroupKind,
         users: Vec<UserId>,
-        write: impl Fn(&UserId) -> Result<TransactWriteItem>,
+        write: impl Fn(&UserId) -> Result<TransactWriteItem> + Sync,
+    ) -> Result<Vec<UserId>> {
+        let mut shards: Vec<Vec<UserId>> = vec![Vec::new(); keys::MEMBER_SHARDS as usize];
+        for user in &users {
+            shards[keys::member_shard_of(user) as usize].push(user.clone());
+        }
+        let write = &write;
+        let applied = try_join_all(shards.into_iter().enumerate().map(|(shard, users)| {
+            self.change_shard(change, account, group, kind, shard as u64, users, write)
+        }))
+        .await?;
+        let applied: HashSet<UserId> = applied.into_iter().flatten().collect();
+        Ok(users.into_iter().filter(|u| applied.contains(u)).collect())
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    async fn change_shard(
+        &self,
+        change: Change,
+        account: &AccountId,
+        group: &GroupId,
+        kind: GroupKind,
+        shard: u64,
+        users: Vec<UserId>,
+        write: &(impl Fn(&UserId) -> Result<TransactWriteItem> + Sync),
     ) -> Result<Vec<UserId>> {
         let (op, sign) = match change {
             Change::Add => ("AddMembers", 1),
@@ -40,7 +69,6 @@ impl DynamoStore {
         for chunk in users.chunks(MEMBERS_PER_TRANSACTION) {
             let mut pending = chunk.to_vec();
             while !pending.is_empty() {
-                let shard = keys::count_shard_of(&pending[0]);
                 let delta = sign * pending.len() as i64;
                 let mut actions = vec![self.count_update(account, group, kind, shard, delta)?];
                 for user in &pending {
@@ -77,12 +105,24 @@ impl DynamoStore {
         Ok(applied)
     }
 
+    /// Deletes every item of a deleted group: its rule versions, then each member shard.
+    /// Answers the members it had.
     pub(super) async fn delete_all_members(
         &self,
         account: &AccountId,
         group: &GroupId,
     ) -> Result<Vec<UserId>> {
-        let pk = keys::group_members(account, group);
+        let mut members = Vec::new();
+        let partitions = std::iter::once(keys::group_members(account, group))
+            .chain((0..keys::MEMBER_SHARDS).map(|shard| keys::member_shard(account, group, shard)));
+        for pk in partitions {
+            members.extend(self.clear_partition(&pk).await?);
+        }
+        Ok(members)
+    }
+
+    /// Deletes every item of partition `pk`; answers the members among them.
+    async fn clear_partition(&self, pk: &str) -> Result<Vec<UserId>> {
         let mut members = Vec::new();
         loop {
             let page = self
@@ -91,7 +131,7 @@ impl DynamoStore {
                         .query()
                         .table_name(&self.table)
                         .key_condition_expression("PK = :pk")
-                        .expression_attribute_values(":pk", string(&pk))
+                        .expression_attribute_values(":pk", string(pk))
                         .projection_expression("PK, SK")
                         .consistent_read(true)
                         .limit(500)
@@ -114,7 +154,8 @@ impl DynamoStore {
 }
 
 impl MembershipStore for DynamoStore {
-    const WRITE_BATCH: usize = MEMBERS_PER_TRANSACTION;
+    /// About one full transaction per member shard.
+    const WRITE_BATCH: usize = MEMBERS_PER_TRANSACTION * keys::MEMBER_SHARDS as usize;
 
     async fn get_group_and_users(
         &self,
@@ -166,7 +207,7 @@ impl MembershipStore for DynamoStore {
                 .ok_or_else(|| Error::Internal("membership vanished".into()))?;
             let item = Item::new(
                 "membership",
-                keys::group_members(account, group),
+                keys::membership_partition(account, group, user),
                 keys::member(user),
                 m,
             )
@@ -194,7 +235,7 @@ impl MembershipStore for DynamoStore {
                     Delete::builder()
                         .table_name(&self.table)
                         .set_key(Some(key(
-                            keys::group_members(account, group),
+                            keys::membership_partition(account, group, user),
                             keys::member(user),
                         )))
                         .condition_expression("attribute_exists(PK)")
@@ -217,7 +258,7 @@ impl MembershipStore for DynamoStore {
             .flat_map(|g| {
                 users
                     .iter()
-                    .map(move |u| key(keys::group_members(account, g), keys::member(u)))
+                    .map(move |u| key(keys::membership_partition(account, g, u), keys::member(u)))
             })
             .collect();
         self.batch_get_all(keys, Read::Latest)
@@ -227,24 +268,36 @@ impl MembershipStore for DynamoStore {
             .collect()
     }
 
+    /// Each member shard read from the cursor on (in parallel), merged in user order.
     async fn list_members(
         &self,
         account: &AccountId,
         group: &GroupId,
         page: &PageRequest,
     ) -> Result<Page<Membership>> {
-        let pk = keys::group_members(account, group);
-        let start = match page.cursor.as_deref() {
+        let after = match page.cursor.as_deref() {
             None => None,
-            Some(c) => Some(key(pk.clone(), keys::member(&cursor_id(c, UserId::parse)?))),
+            Some(c) => Some(cursor_id(c, UserId::parse)?),
         };
-        let items = self
-            .query_collect(page.limit as usize + 1, start, |start| {
-                self.partition_query(&pk, keys::MEMBER_PREFIX)
-                    .limit(page.limit as i32 + 1)
-                    .set_exclusive_start_key(start)
-            })
-            .await?;
+        let want = page.limit as usize + 1;
+        let shards = try_join_all((0..keys::MEMBER_SHARDS).map(|shard| {
+            let pk = keys::member_shard(account, group, shard);
+            let start = after
+                .as_ref()
+                .map(|user| key(pk.clone(), keys::member(user)));
+            async move {
+                self.query_collect(want, start, |start| {
+                    self.partition_query(&pk, keys::MEMBER_PREFIX)
+                        .limit(want as i32)
+                        .set_exclusive_start_key(start)
+                })
+                .await
+            }
+        }))
+        .await?;
+        let mut items: Vec<_> = shards.into_iter().flatten().collect();
+        items.sort_by(|x, y| get_str(x, table::SK).cmp(&get_str(y, table::SK)));
+        items.truncate(want);
         super::items::page(items, page.limit, table::SK, keys::MEMBER_PREFIX)
     }
 
@@ -259,7 +312,10 @@ impl MembershipStore for DynamoStore {
             None => None,
             Some(c) => {
                 let group = cursor_id(c, GroupId::parse)?;
-                let mut start = key(keys::group_members(account, &group), keys::member(user));
+                let mut start = key(
+                    keys::membership_partition(account, &group, user),
+                    keys::member(user),
+                );
                 start.insert(table::GSI1PK.into(), string(&gsi_pk));
                 start.insert(table::GSI1SK.into(), string(keys::group(&group)));
                 Some(start)

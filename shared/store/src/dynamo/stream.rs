@@ -63,7 +63,7 @@ pub fn change_of(
             account: AccountId::parse("PK", *account).ok()?,
             user: UserId::parse("SK", id).ok()?,
         }),
-        (["A", account, "G", _], "M") => {
+        (["A", account, "G", _, _], "M") => {
             let membership = |image: &serde_dynamo::Item| {
                 serde_dynamo::from_item::<_, Membership>(image.clone()).ok()
             };
@@ -171,8 +171,9 @@ mod tests {
             ),
             Some(Change::User { .. })
         ));
-        // A membership record is a join (new image) or a leave (old image), with its event.
-        let keys = item(json!({"PK": "A#acme#G#g1", "SK": "M#u1"}));
+        // A membership record (in one of the group's member shards) is a join (new image) or a
+        // leave (old image), with its event; a count item's record is nothing.
+        let keys = item(json!({"PK": "A#acme#G#g1#2", "SK": "M#u1"}));
         let membership = item(json!({"groupId": "g1", "userId": "u1", "source": "manual",
             "addedAt": "2026-01-01T00:00:00Z", "addedBy": "admin"}));
         let joined = change_of(&keys, &membership, &none, EPOCH).expect("a join");
@@ -187,6 +188,9 @@ mod tests {
         assert_eq!(joined.event_id, "acme:g1:u1:joined:1767225600000000000");
         assert_ne!(joined.event_id, left.event_id);
         assert_eq!(change_of(&keys, &none, &none, EPOCH), None);
+        let count = item(json!({"PK": "A#acme#G#g1#2", "SK": "C#count"}));
+        let counted = item(json!({"kind": "smart", "count": 3}));
+        assert_eq!(change_of(&count, &counted, &none, EPOCH), None);
         let at = |t: &str| json!({"status": "queued", "requestedAt": t, "confirmed": false});
         let queued = item(json!({"evaluation": at("2026-01-01T00:00:00Z"), "memberCount": 1}));
         let counted = item(json!({"evaluation": at("2026-01-01T00:00:00Z"), "memberCount": 2}));
