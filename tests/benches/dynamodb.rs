@@ -19,7 +19,7 @@ use groups_store::dynamo::local_client;
 use groups_store::{CallCounter, DynamoStore};
 use groups_tests::api::Api;
 use groups_tests::fixtures;
-use groups_tests::generated::{DEPARTMENTS, Population, narrow_rule, team_rule};
+use groups_tests::generated::{Population, narrow_rule, seed_departments, team_rule};
 use serde_json::Value as Json;
 use serde_json::{Value, json};
 use std::collections::BTreeMap;
@@ -67,17 +67,6 @@ fn header(title: &str) {
         "| operation | calls | by operation | read units | write units | write units on AWS | on DynamoDB Local |"
     );
     println!("|---|---|---|---|---|---|---|");
-}
-
-async fn seed_departments(store: &DynamoStore, account: &AccountId) {
-    for (id, parent) in DEPARTMENTS {
-        let parse = |d: &str| DepartmentId::parse("d", d).expect("generated ids are valid");
-        let d = Department::new(parse(id), id, parent.map(parse)).expect("valid department");
-        store
-            .put_department(account, &d)
-            .await
-            .expect("put department");
-    }
 }
 
 /// Writes `count` generated users: batches of 25, eight batches in flight.
@@ -458,6 +447,7 @@ fn run_child(task: &str, table: &str, account: &AccountId, group: Option<&GroupI
             write: number(3),
             items_written: number(4) as u64,
             transact_items: number(5) as u64,
+            empty_queries: 0,
         },
         millis: number(0) as u128,
         peak_kib: number(1) as u64,

@@ -30,6 +30,23 @@ pub const DEPARTMENTS: [(&str, Option<&str>); 7] = [
     ("interns", Some("hr")),
     ("eng", Some("root")),
 ];
+
+/// Writes [`DEPARTMENTS`] into `account`.
+pub async fn seed_departments<S: groups_domain::Store>(
+    store: &S,
+    account: &groups_domain::AccountId,
+) {
+    for (id, parent) in DEPARTMENTS {
+        let parse =
+            |d: &str| groups_domain::DepartmentId::parse("d", d).expect("generated ids are valid");
+        let d = groups_domain::Department::new(parse(id), id, parent.map(parse))
+            .expect("valid department");
+        store
+            .put_department(account, &d)
+            .await
+            .expect("put department");
+    }
+}
 pub const PATHS: [&[&str]; 6] = [
     &["root", "sales"],
     &["root", "sales", "emea"],

@@ -7,6 +7,7 @@
 
 pub mod faults;
 pub mod http;
+pub mod limits;
 
 use groups_store::dynamo::{create_table, local_client};
 use groups_store::{CallCounter, DynamoStore};
@@ -100,11 +101,32 @@ pub async fn fresh_dynamo_store() -> (DynamoStore, CallCounter) {
     fresh_dynamo_store_counted(CallCounter::new()).await
 }
 
+/// The DynamoDB adapter on the in-process model of DynamoDB under AWS's limits ([`limits`]),
+/// counting with `counter`: for scale runs DynamoDB Local is far too slow for.
+pub async fn model_store(
+    limits: &limits::Limits,
+    counter: CallCounter,
+) -> (DynamoStore, groups_dynamo_model::Model) {
+    let model = groups_dynamo_model::Model::with_meter(std::sync::Arc::new(limits.clone()));
+    let client = model.client_with(|config| config.interceptor(counter.clone()));
+    create_table(&client, "groups")
+        .await
+        .unwrap_or_else(|e| panic!("creating the table on the model: {e}"));
+    counter.reset();
+    limits.reset();
+    (DynamoStore::new(client, "groups"), model)
+}
+
 /// [`fresh_dynamo_store`] on this process's own DynamoDB Local ([`private_dynamodb_endpoint`]).
 pub async fn fresh_private_dynamo_store() -> DynamoStore {
     new_table(private_dynamodb_endpoint(), CallCounter::new())
         .await
         .0
+}
+
+/// [`fresh_private_dynamo_store`] counting with `counter`.
+pub async fn fresh_private_dynamo_store_counted(counter: CallCounter) -> DynamoStore {
+    new_table(private_dynamodb_endpoint(), counter).await.0
 }
 
 /// [`fresh_dynamo_store`] counting with `counter` (e.g. one that sums consumed capacity).

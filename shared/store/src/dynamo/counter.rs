@@ -33,6 +33,8 @@ pub struct Capacity {
     pub items_written: u64,
     /// Items written inside TransactWriteItems (condition checks included).
     pub transact_items: u64,
+    /// Queries that returned no item (AWS charges each a minimum read; DynamoDB Local none).
+    pub empty_queries: u64,
 }
 
 impl Capacity {
@@ -201,6 +203,15 @@ impl Intercept for CallCounter {
                     return Ok(());
                 })*
             };
+        }
+        if let Some(query) = output.downcast_ref::<QueryOutput>()
+            && query.count == 0
+            && let Some(capacity) = &self.capacity
+        {
+            capacity
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .empty_queries += 1;
         }
         one!(
             GetItemOutput => false,
