@@ -10,7 +10,7 @@ use groups_domain::ports::Change;
 use groups_domain::ports::{DirectoryStore, GroupStore};
 use groups_domain::service::{self, NewGroup};
 use groups_domain::smart::{self, Evaluator, Guard};
-use groups_domain::{AccountId, Department, DepartmentId, GroupId, GroupKind, UserId};
+use groups_domain::{AccountId, GroupId, GroupKind, UserId};
 use groups_http::Deps;
 use groups_http::event::HttpCall;
 use groups_local::registry::{dispatch, functions};

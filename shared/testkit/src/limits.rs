@@ -14,7 +14,7 @@
 //! throttled request would make it) instead of failing.
 
 use groups_dynamo_model::{CallRecord, ItemKey, Meter, MeterVerdict};
-use std::cell::Cell;
+use std::cell::RefCell;
 use std::collections::HashMap;
 use std::future::Future;
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -62,9 +62,33 @@ tokio::task_local! {
     static WORKER: Worker;
 }
 
+/// A worker: one caller, or (with lanes) a caller that runs several calls at once, each call
+/// taking the lane free first.
 struct Worker {
     id: u64,
-    clock: Cell<f64>,
+    lanes: RefCell<Vec<f64>>,
+}
+
+impl Worker {
+    fn now(&self) -> f64 {
+        self.lanes
+            .borrow()
+            .iter()
+            .copied()
+            .fold(f64::INFINITY, f64::min)
+    }
+
+    fn end(&self) -> f64 {
+        self.lanes.borrow().iter().copied().fold(0.0, f64::max)
+    }
+
+    /// Moves the lane free first to `at`.
+    fn advance(&self, at: f64) {
+        let mut lanes = self.lanes.borrow_mut();
+        if let Some(lane) = lanes.iter_mut().min_by(|a, b| a.total_cmp(b)) {
+            *lane = at;
+        }
+    }
 }
 
 /// One partition key's use: when its budget is next free, and what it served.
@@ -95,6 +119,9 @@ struct State {
 pub struct Limits {
     state: Arc<Mutex<State>>,
     latency: Latency,
+    /// Whether a call waits for the backlog of the keys it touches (else only the run's end
+    /// does: see [`Limits::pipelined`]).
+    pipelined: bool,
 }
 
 /// The hottest partition keys of a run.
@@ -125,6 +152,18 @@ impl Limits {
         Self {
             state: Arc::default(),
             latency,
+            pipelined: false,
+        }
+    }
+
+    /// Limits for one task that keeps several keys busy at once (a large evaluation writes
+    /// its member shards concurrently, which one clock per task cannot see): a call is charged
+    /// to its keys' budgets without its task waiting for their backlog, and the run ends when
+    /// every key has served its backlog. Latencies still add up call by call.
+    pub fn pipelined(latency: Latency) -> Self {
+        Self {
+            pipelined: true,
+            ..Self::new(latency)
         }
     }
 
@@ -140,14 +179,26 @@ impl Limits {
     /// Runs `work` as worker `id` whose clock starts at `start`; answers its output and the
     /// worker's clock at the end.
     pub async fn run<F: Future>(id: u64, start: f64, work: F) -> (F::Output, f64) {
+        Self::run_lanes(id, start, 1, work).await
+    }
+
+    /// [`Limits::run`] for work that makes up to `lanes` calls at once (a stream batch that
+    /// evaluates users concurrently): each call takes the lane free first, so calls of one
+    /// chain may be counted as concurrent too (optimistic, where one lane is pessimistic).
+    pub async fn run_lanes<F: Future>(
+        id: u64,
+        start: f64,
+        lanes: usize,
+        work: F,
+    ) -> (F::Output, f64) {
         let worker = Worker {
             id,
-            clock: Cell::new(start),
+            lanes: RefCell::new(vec![start; lanes.max(1)]),
         };
         WORKER
             .scope(worker, async move {
                 let out = work.await;
-                (out, WORKER.with(|w| w.clock.get()))
+                (out, WORKER.with(Worker::end))
             })
             .await
     }
@@ -155,7 +206,7 @@ impl Limits {
     /// The calling worker's clock (or the clock of calls outside workers).
     pub fn now(&self) -> f64 {
         WORKER
-            .try_with(|w| w.clock.get())
+            .try_with(Worker::now)
             .unwrap_or_else(|_| self.lock().main_clock)
     }
 
@@ -185,7 +236,7 @@ impl Limits {
     }
 
     fn set_clock(state: &mut State, at: f64) {
-        if WORKER.try_with(|w| w.clock.set(at)).is_err() {
+        if WORKER.try_with(|w| w.advance(at)).is_err() {
             state.main_clock = at;
         }
         state.latest = state.latest.max(at);
@@ -196,9 +247,7 @@ impl Meter for Limits {
     fn call(&self, call: &CallRecord) -> MeterVerdict {
         let worker = WORKER.try_with(|w| w.id).unwrap_or(u64::MAX);
         let mut state = self.lock();
-        let start = WORKER
-            .try_with(|w| w.clock.get())
-            .unwrap_or(state.main_clock);
+        let start = WORKER.try_with(Worker::now).unwrap_or(state.main_clock);
         let latency = self.latency.of(&call.operation);
         state.calls += 1;
         let items: Vec<&ItemKey> = call
@@ -246,7 +295,9 @@ impl Meter for Limits {
             partition.free_at = begin + read / READ_UNITS_PER_KEY + write / WRITE_UNITS_PER_KEY;
             partition.read_units += read;
             partition.write_units += write;
-            done = done.max(begin);
+            if !self.pipelined {
+                done = done.max(begin);
+            }
             backlog = backlog.max(partition.free_at);
         }
         state.read_units += call.read_units();
