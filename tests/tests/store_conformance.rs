@@ -1,4 +1,6 @@
-//! Runs every conformance case on the in-memory store and on DynamoDB Local.
+//! Runs every conformance case on the in-memory store, on DynamoDB Local, and on the DynamoDB
+//! adapter over the in-process model of DynamoDB that scale runs use (so the model answers as
+//! DynamoDB does wherever the adapter relies on it).
 
 use groups_store::MemoryStore;
 use groups_testkit::fresh_dynamo_store;
@@ -22,6 +24,18 @@ macro_rules! conformance {
                 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
                 async fn $case() {
                     let (store, _) = fresh_dynamo_store().await;
+                    suite::$case(Arc::new(store)).await;
+                }
+            )*
+        }
+        mod model {
+            use super::*;
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $case() {
+                    let limits = groups_testkit::limits::Limits::default();
+                    let (store, _model) =
+                        groups_testkit::model_store(&limits, groups_store::CallCounter::new()).await;
                     suite::$case(Arc::new(store)).await;
                 }
             )*

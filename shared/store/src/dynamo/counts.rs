@@ -9,7 +9,7 @@ use super::groups::built;
 use super::items::{RawItem, get_str, number, string};
 use super::{DynamoStore, Read, key, keys, table};
 use aws_sdk_dynamodb::types::{
-    Delete, Put, ReturnValuesOnConditionCheckFailure, TransactWriteItem, Update,
+    Delete, ReturnValuesOnConditionCheckFailure, TransactWriteItem, Update,
 };
 use groups_domain::{AccountId, Error, Group, GroupId, GroupKind, Result};
 use std::collections::HashMap;
@@ -34,14 +34,7 @@ impl DynamoStore {
                 item.insert("entity".into(), string("memberCount"));
                 item.insert("kind".into(), string(group.kind.as_str()));
                 item.insert("count".into(), number(0));
-                let put = built(
-                    Put::builder()
-                        .table_name(&self.table)
-                        .set_item(Some(item))
-                        .condition_expression("attribute_not_exists(PK)")
-                        .build(),
-                )?;
-                Ok(TransactWriteItem::builder().put(put).build())
+                self.put_if_absent(item)
             })
             .collect()
     }
