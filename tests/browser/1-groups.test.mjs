@@ -42,8 +42,11 @@ it('loads every file of the console (its ES modules, the stylesheet) without a f
 it('signs in by picking a demo role, shows who you are, and signs out', async (page) => {
   await page.goto(`${BASE_URL}/`);
   await page.getByRole('heading', { name: 'Sign in' }).waitFor();
+  // The buttons come from /dev/tokens after the heading shows: wait until all are there.
+  const offered = Object.keys(await (await fetch(`${BASE_URL}/dev/tokens`)).json());
+  await page.waitForFunction((n) => document.querySelectorAll('button[data-role]').length >= n, offered.length);
   const roles = await page.locator('button[data-role]').evaluateAll((bs) => bs.map((b) => b.dataset.role));
-  assert.deepEqual(new Set(roles), new Set(Object.keys(await (await fetch(`${BASE_URL}/dev/tokens`)).json())));
+  assert.deepEqual(new Set(roles), new Set(offered));
   await screenshot(page, 'sign-in');
 
   await page.getByRole('button', { name: /Account Owner/ }).click();
