@@ -8,7 +8,7 @@
 //! `SCALE_ACCOUNTS` to resize). Prints markdown tables for BENCHMARKS.md.
 
 use groups_domain::ports::{DirectoryStore, GroupQuery};
-use groups_domain::service::{self, NewGroup};
+use groups_domain::service;
 use groups_domain::smart::{self, Evaluator, Guard};
 use groups_domain::{
     AccountId, GroupId, GroupKind, Membership, MembershipSource, MembershipStore, ProfileValue,
@@ -72,13 +72,7 @@ async fn smart_group(
     title: &str,
     rule: serde_json::Value,
 ) -> GroupId {
-    let new = NewGroup {
-        title: title.into(),
-        description: String::new(),
-        kind: GroupKind::Smart,
-        rule: Some(rule),
-        owner_department_id: None,
-    };
+    let new = fixtures::new_smart_group(title, rule);
     service::create_group(store, &fixtures::admin(account), new, now())
         .await
         .expect("create smart group")

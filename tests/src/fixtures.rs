@@ -103,6 +103,15 @@ pub fn new_group(title: &str) -> NewGroup {
     }
 }
 
+/// A new account-level smart group with `rule`.
+pub fn new_smart_group(title: &str, rule: serde_json::Value) -> NewGroup {
+    NewGroup {
+        kind: GroupKind::Smart,
+        rule: Some(rule),
+        ..new_group(title)
+    }
+}
+
 pub async fn create<S: Store>(store: &S, caller: &Caller, title: &str) -> Group {
     service::create_group(store, caller, new_group(title), now())
         .await

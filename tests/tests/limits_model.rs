@@ -4,7 +4,7 @@
 //! cancelled as on AWS so the store's retry path runs.
 
 use groups_domain::ports::GroupQuery;
-use groups_domain::service::{self, NewGroup};
+use groups_domain::service;
 use groups_domain::smart::{self, Evaluator, Guard};
 use groups_domain::{
     DirectoryStore, GroupKind, GroupStore, Membership, MembershipSource, MembershipStore,
@@ -42,13 +42,7 @@ async fn phases(store: &DynamoStore, counter: &CallCounter) -> Vec<(&'static str
     measure("import 10,000 users (BatchWriteItem)", counter);
     let mut ids = Vec::new();
     for i in 0..5 {
-        let new = NewGroup {
-            title: format!("Smart {i}"),
-            description: String::new(),
-            kind: GroupKind::Smart,
-            rule: Some(narrow_rule(i)),
-            owner_department_id: None,
-        };
+        let new = fixtures::new_smart_group(&format!("Smart {i}"), narrow_rule(i));
         let group = service::create_group(store, &admin, new, now)
             .await
             .expect("create");

@@ -1,7 +1,7 @@
 //! Evaluation is convergent (killed and rerun, it ends right) and cheap (reads counted on
 //! DynamoDB Local: rules in O(1) calls per user change; one pass over users per refresh).
 
-use groups_domain::service::{self, GroupPatch, NewGroup};
+use groups_domain::service::{self, GroupPatch};
 use groups_domain::smart::{self, Evaluator, Guard};
 use groups_domain::{
     BuiltinRole, Caller, GroupId, GroupKind, GroupStore, Membership, MembershipSource, PageRequest,
@@ -30,13 +30,7 @@ fn owner<S>(api: &Api<S>) -> Caller {
 }
 
 async fn smart_group<S: Store + 'static>(api: &Api<S>, title: &str, rule: Value) -> GroupId {
-    let new = NewGroup {
-        title: title.into(),
-        description: String::new(),
-        kind: GroupKind::Smart,
-        rule: Some(rule),
-        owner_department_id: None,
-    };
+    let new = fixtures::new_smart_group(title, rule);
     service::create_group(api.store(), &owner(api), new, api.ctx.now())
         .await
         .expect("create")

@@ -271,15 +271,16 @@ pub async fn handle_stream<S: Store>(
             (sequence, work)
         })
         .collect();
-    let mut users: Vec<(AccountId, UserId)> = Vec::new();
-    let mut others: Vec<Change> = Vec::new();
-    for (_, w) in &work {
+    // Each distinct piece of work once, in the order first asked for.
+    let mut seen: HashSet<&Work> = HashSet::new();
+    let (mut users, mut others): (Vec<(AccountId, UserId)>, Vec<Change>) = (Vec::new(), Vec::new());
+    for w in work.iter().filter_map(|(_, w)| w.as_ref()) {
+        if !seen.insert(w) {
+            continue;
+        }
         match w {
-            Some(Work::User(a, u)) if !users.iter().any(|(x, y)| x == a && y == u) => {
-                users.push((a.clone(), u.clone()))
-            }
-            Some(Work::Other(c)) if !others.contains(c) => others.push(c.clone()),
-            _ => {}
+            Work::User(a, u) => users.push((a.clone(), u.clone())),
+            Work::Other(c) => others.push(c.clone()),
         }
     }
     let mut failed: HashSet<Work> = HashSet::new();

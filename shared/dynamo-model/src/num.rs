@@ -42,6 +42,12 @@ impl Num {
         let leading = digits.iter().take_while(|d| **d == 0).count();
         digits.drain(..leading);
         exp -= i32::try_from(leading).ok()?;
+        Num::normalized(negative, digits, exp)
+    }
+
+    /// A number from big-endian digits without leading zeros and its exponent: trailing zeros
+    /// dropped, zero made canonical, `None` outside DynamoDB's range.
+    fn normalized(negative: bool, mut digits: Vec<u8>, exp: i32) -> Option<Num> {
         while digits.last() == Some(&0) {
             digits.pop();
         }
@@ -143,20 +149,8 @@ impl Num {
         // Back to big-endian normalized digits.
         out.reverse();
         let leading = out.iter().take_while(|d| **d == 0).count();
-        let mut digits = out.split_off(leading);
-        let exp = high + 1 - leading as i32;
-        while digits.last() == Some(&0) {
-            digits.pop();
-        }
-        if digits.is_empty() {
-            return Some(Num::zero());
-        }
-        let num = Num {
-            negative,
-            digits,
-            exp,
-        };
-        num.in_range().then_some(num)
+        let digits = out.split_off(leading);
+        Num::normalized(negative, digits, high + 1 - leading as i32)
     }
 
     pub fn negate(&self) -> Num {

@@ -1,10 +1,10 @@
 //! BatchGetItem (at most 100 keys) and BatchWriteItem (at most 25 puts and deletes).
 
 use super::items::verdict_error;
-use super::{WriteKind, apply, consult, item_key, opt_str, plan, table};
+use super::{WriteKind, apply, consult, item_key, opt_str, plan, read_options, table};
 use crate::State;
 use crate::error::{ApiError, ApiResult};
-use crate::expr::{self, Placeholders};
+use crate::expr;
 use crate::meter::{Meter, Touch};
 use crate::units::{Consumed, ConsumedByTable, read_units};
 use crate::value::{item_from_json, item_size, item_to_json};
@@ -41,12 +41,7 @@ pub fn get(state: &mut State, meter: &dyn Meter, body: &Json) -> ApiResult<Json>
     let mut touches = Vec::new();
     for (name, request) in requests {
         let t = table(state, name)?;
-        let mut ph = Placeholders::of(request)?;
-        let projection = opt_str(request, "ProjectionExpression")
-            .map(|p| expr::parser::projection(p, &mut ph))
-            .transpose()?;
-        ph.finish()?;
-        let consistent = request.get("ConsistentRead").and_then(Json::as_bool) == Some(true);
+        let (projection, consistent) = read_options(request)?;
         let keys = request
             .get("Keys")
             .and_then(Json::as_array)

@@ -1,9 +1,11 @@
 //! GetItem, PutItem, UpdateItem, DeleteItem.
 
-use super::{WriteKind, apply, consult, item_field, item_key, opt_str, plan, str_field, table};
+use super::{
+    WriteKind, apply, consult, item_field, item_key, opt_str, plan, read_options, str_field, table,
+};
 use crate::State;
 use crate::error::{ApiError, ApiResult};
-use crate::expr::{self, Placeholders};
+use crate::expr;
 use crate::meter::{Meter, MeterVerdict, Touch};
 use crate::units::{Consumed, read_units};
 use crate::value::{item_size, item_to_json};
@@ -21,12 +23,7 @@ pub fn verdict_error(verdict: MeterVerdict) -> ApiResult<()> {
 pub fn get(state: &mut State, meter: &dyn Meter, body: &Json) -> ApiResult<Json> {
     let table = table(state, str_field(body, "TableName")?)?;
     let pk = table.key_of_key(&item_field(body, "Key")?)?;
-    let mut ph = Placeholders::of(body)?;
-    let projection = opt_str(body, "ProjectionExpression")
-        .map(|p| expr::parser::projection(p, &mut ph))
-        .transpose()?;
-    ph.finish()?;
-    let consistent = body.get("ConsistentRead").and_then(Json::as_bool) == Some(true);
+    let (projection, consistent) = read_options(body)?;
     let item = table.items.get(&pk);
     let units = read_units(item.map_or(0, item_size), consistent, false);
     let ikey = item_key(table, &pk);

@@ -68,6 +68,17 @@ pub fn item_field(body: &Json, name: &str) -> ApiResult<Item> {
     })?)
 }
 
+/// A read's `ProjectionExpression` (parsed, its placeholders all used) and `ConsistentRead`.
+pub fn read_options(request: &Json) -> ApiResult<(Option<Vec<Path>>, bool)> {
+    let mut ph = Placeholders::of(request)?;
+    let projection = opt_str(request, "ProjectionExpression")
+        .map(|p| expr::parser::projection(p, &mut ph))
+        .transpose()?;
+    ph.finish()?;
+    let consistent = request.get("ConsistentRead").and_then(Json::as_bool) == Some(true);
+    Ok((projection, consistent))
+}
+
 /// The meter's view of an item key.
 pub fn item_key(table: &Table, pk: &PrimaryKey) -> ItemKey {
     ItemKey {

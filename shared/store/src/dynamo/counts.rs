@@ -121,16 +121,26 @@ impl DynamoStore {
         get_str(raw, table::SK) == Some(keys::COUNT)
     }
 
+    /// One group's count from summed shards (0 for a group with none).
+    fn count_of(sums: &HashMap<String, i64>, account: &AccountId, id: &GroupId) -> Result<u64> {
+        let sum = sums
+            .get(&keys::group_members(account, id))
+            .copied()
+            .unwrap_or(0);
+        u64::try_from(sum)
+            .map_err(|_| Error::Internal(format!("group {id} has a negative member count")))
+    }
+
     /// Sets each group's count from summed shards.
     pub(super) fn set_counts(
         account: &AccountId,
         groups: &mut [Group],
         sums: &HashMap<String, i64>,
-    ) {
+    ) -> Result<()> {
         for group in groups {
-            let pk = keys::group_members(account, &group.id);
-            group.member_count = u64::try_from(sums.get(&pk).copied().unwrap_or(0)).unwrap_or(0);
+            group.member_count = Self::count_of(sums, account, &group.id)?;
         }
+        Ok(())
     }
 
     /// Fills the counts of `groups` (one BatchGetItem per 25 groups).
@@ -145,7 +155,7 @@ impl DynamoStore {
         }
         let keys = Self::count_keys(account, groups.iter().map(|g| &g.id));
         let shards = self.batch_get_all(keys, read).await?;
-        Self::set_counts(account, &mut groups, &Self::sum_counts(&shards));
+        Self::set_counts(account, &mut groups, &Self::sum_counts(&shards))?;
         Ok(groups)
     }
 
@@ -154,14 +164,7 @@ impl DynamoStore {
         let keys = Self::count_keys(account, ids);
         let sums = Self::sum_counts(&self.batch_get_all(keys, Read::Latest).await?);
         ids.iter()
-            .map(|id| {
-                let sum = sums
-                    .get(&keys::group_members(account, id))
-                    .copied()
-                    .unwrap_or(0);
-                u64::try_from(sum)
-                    .map_err(|_| Error::Internal(format!("group {id} has a negative member count")))
-            })
+            .map(|id| Self::count_of(&sums, account, id))
             .collect()
     }
 }

@@ -349,7 +349,7 @@ impl GroupStore for DynamoStore {
             .into_iter()
             .map(from_raw)
             .collect::<Result<Vec<Group>>>()?;
-        Self::set_counts(account, &mut groups, &Self::sum_counts(&shards));
+        Self::set_counts(account, &mut groups, &Self::sum_counts(&shards))?;
         Ok(groups)
     }
 

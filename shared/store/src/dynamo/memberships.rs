@@ -187,7 +187,7 @@ impl MembershipStore for DynamoStore {
                 account,
                 std::slice::from_mut(found),
                 &Self::sum_counts(&shards),
-            );
+            )?;
         }
         Ok((found_group, found_users))
     }
