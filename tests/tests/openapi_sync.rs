@@ -61,3 +61,39 @@ fn every_reference_resolves() {
         assert!(spec.pointer(pointer).is_some(), "{r} resolves");
     }
 }
+
+/// A field that admits `null` by type must admit it by `enum` too: the server reads `null` as
+/// "absent" (schemathesis caught `{"scope": null}` documented as invalid yet accepted).
+#[test]
+fn a_nullable_enum_lists_null() {
+    let spec: Value = serde_json::from_str(groups_http::OPENAPI).expect("valid JSON");
+    fn check(value: &Value, at: &str, bad: &mut Vec<String>) {
+        match value {
+            Value::Object(map) => {
+                let nullable = map
+                    .get("type")
+                    .and_then(Value::as_array)
+                    .is_some_and(|t| t.contains(&Value::from("null")));
+                let enum_refuses_null = map
+                    .get("enum")
+                    .and_then(Value::as_array)
+                    .is_some_and(|options| !options.contains(&Value::Null));
+                if nullable && enum_refuses_null {
+                    bad.push(at.to_string());
+                }
+                for (k, v) in map {
+                    check(v, &format!("{at}/{k}"), bad);
+                }
+            }
+            Value::Array(items) => {
+                for (i, v) in items.iter().enumerate() {
+                    check(v, &format!("{at}/{i}"), bad);
+                }
+            }
+            _ => {}
+        }
+    }
+    let mut bad = Vec::new();
+    check(&spec, "", &mut bad);
+    assert!(bad.is_empty(), "nullable enums without null: {bad:?}");
+}
