@@ -170,10 +170,14 @@ async fn importing_users_writes_25_a_call_and_reports_consumed_capacity() {
         page: PageRequest::first(100),
         ..Default::default()
     };
+    counter.reset();
     let page = groups_domain::DirectoryStore::list_users(&store, &acc, &Scope::Account, &query)
         .await
         .expect("list");
     assert_eq!(page.items.len(), 60);
+    // One Query per shard of the department index, merged in path order.
+    assert_eq!(calls(&counter), only("Query", 4));
+    assert!(page.items.windows(2).all(|w| w[0].id < w[1].id));
     // Capacity is summed per call: strongly consistent reads of small items cost one unit each.
     counter.reset();
     groups_domain::DirectoryStore::get_user(&store, &acc, &users[0].id)

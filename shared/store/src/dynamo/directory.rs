@@ -1,11 +1,12 @@
 //! Users, departments and custom roles.
 
-use super::items::{Item, RawItem, from_raw, number, string};
+use super::items::{Item, RawItem, from_raw, get_str, number, string};
 use super::{DynamoStore, Filters, Read, errors, key, keys, table};
 use crate::listing::{check_cursor_prefix, department_prefix};
 use aws_sdk_dynamodb::operation::delete_item::DeleteItemError;
 use aws_sdk_dynamodb::operation::put_item::{PutItemError, builders::PutItemFluentBuilder};
 use aws_sdk_dynamodb::types::{AttributeValue, ConditionCheck, Delete, Put, TransactWriteItem};
+use futures_util::future::try_join_all;
 use groups_domain::ports::{UserGuard, UserQuery, sort_keys, user_search_key};
 use groups_domain::{
     AccountId, CustomRole, Department, DepartmentPath, DepartmentTree, DirectoryStore, Error, Page,
@@ -177,7 +178,7 @@ fn user_item(account: &AccountId, user: &User) -> Result<RawItem> {
     item.search_key = Some(user_search_key(user));
     if let Some(path) = &user.department {
         item = item.gsi1(
-            keys::users_by_department(account),
+            keys::user_department_shard(account, &user.id),
             sort_keys::user_by_department(path, &user.id),
         );
     }
@@ -399,8 +400,7 @@ impl DirectoryStore for DynamoStore {
         };
         let prefix = department_prefix(department, *nested);
         check_cursor_prefix(page, &prefix)?;
-        let gsi_pk = keys::users_by_department(account);
-        let start = match page.cursor.as_deref() {
+        let after = match page.cursor.as_deref() {
             None => None,
             Some(c) => {
                 let id = sort_keys::user_id_of_department_key(c)
@@ -408,26 +408,39 @@ impl DirectoryStore for DynamoStore {
                     .ok_or_else(|| {
                         Error::validation("cursor", "is not a cursor of this listing")
                     })?;
-                let mut start = key(keys::account(account), keys::user(&id));
-                start.insert(table::GSI1PK.into(), string(&gsi_pk));
-                start.insert(table::GSI1SK.into(), string(c));
-                Some(start)
+                Some((id, c))
             }
         };
-        let items = self
-            .query_collect(want, start, |start| {
-                let q = self
-                    .client
-                    .query()
-                    .table_name(&self.table)
-                    .index_name(table::GSI1)
-                    .key_condition_expression("GSI1PK = :pk AND begins_with(GSI1SK, :prefix)")
-                    .expression_attribute_values(":pk", string(&gsi_pk))
-                    .expression_attribute_values(":prefix", string(&prefix))
-                    .set_exclusive_start_key(start);
-                filters.apply(q, want)
-            })
-            .await?;
+        // Each shard read from the cursor on (in parallel), merged in index order.
+        let shards = try_join_all((0..keys::USER_SHARDS).map(|shard| {
+            let gsi_pk = keys::users_by_department(account, shard);
+            let start = after.as_ref().map(|(id, c)| {
+                let mut start = key(keys::account(account), keys::user(id));
+                start.insert(table::GSI1PK.into(), string(&gsi_pk));
+                start.insert(table::GSI1SK.into(), string(*c));
+                start
+            });
+            let (filters, prefix) = (&filters, &prefix);
+            async move {
+                self.query_collect(want, start, |start| {
+                    let q = self
+                        .client
+                        .query()
+                        .table_name(&self.table)
+                        .index_name(table::GSI1)
+                        .key_condition_expression("GSI1PK = :pk AND begins_with(GSI1SK, :prefix)")
+                        .expression_attribute_values(":pk", string(&gsi_pk))
+                        .expression_attribute_values(":prefix", string(prefix))
+                        .set_exclusive_start_key(start);
+                    filters.apply(q, want)
+                })
+                .await
+            }
+        }))
+        .await?;
+        let mut items: Vec<_> = shards.into_iter().flatten().collect();
+        items.sort_by(|x, y| get_str(x, table::GSI1SK).cmp(&get_str(y, table::GSI1SK)));
+        items.truncate(want);
         super::items::page(items, page.limit, table::GSI1SK, "")
     }
 

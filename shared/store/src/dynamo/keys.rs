@@ -58,9 +58,22 @@ pub fn member(user: &UserId) -> String {
 /// A member shard's count item (one per member shard).
 pub const COUNT: &str = "C#count";
 
-/// GSI1 partition of an account's users by department path.
-pub fn users_by_department(account: &AccountId) -> String {
-    format!("A#{account}#DEPT")
+/// How many GSI1 partitions hold one account's users by department path: user writes of a
+/// large account spread over them instead of meeting on one index key.
+pub const USER_SHARDS: u64 = 4;
+
+/// GSI1 partition of one shard of an account's users by department path. Shard 0 keeps the
+/// unsharded name, so users written before the shards existed stay listed.
+pub fn users_by_department(account: &AccountId, shard: u64) -> String {
+    match shard {
+        0 => format!("A#{account}#DEPT"),
+        n => format!("A#{account}#DEPT#{n}"),
+    }
+}
+
+/// The GSI1 partition that lists `user` by department.
+pub fn user_department_shard(account: &AccountId, user: &UserId) -> String {
+    users_by_department(account, spread(user.as_str()) % USER_SHARDS)
 }
 
 /// GSI1 partition of one user's memberships.
@@ -117,4 +130,26 @@ pub const SYSTEM: &str = "SYSTEM";
 
 pub fn checkpoint(name: &str) -> String {
     format!("CHECKPOINT#{name}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn users_spread_over_every_department_shard() {
+        let account = AccountId::parse("account", "acme").expect("account");
+        let shards: std::collections::BTreeSet<String> = (0..64)
+            .map(|n| UserId::parse("user", format!("u{n:04}")).expect("user"))
+            .map(|u| user_department_shard(&account, &u))
+            .collect();
+        let expected: std::collections::BTreeSet<String> = (0..USER_SHARDS)
+            .map(|n| users_by_department(&account, n))
+            .collect();
+        assert_eq!(shards, expected);
+        assert!(
+            expected.contains("A#acme#DEPT"),
+            "shard 0 keeps the old name"
+        );
+    }
 }
