@@ -28,9 +28,11 @@ export function renderEvaluation(ctx, box, { polling = false } = {}) {
   const busy = status === 'queued' || status === 'running';
   box.dataset.status = status;
   const canEdit = can('groups:edit');
-  const evalBtn = canEdit ? h('button', { type: 'button', class: 'btn', id: 'evaluate-now', disabled: busy }, icon('refresh'), 'Re-evaluate now') : null;
+  const paused = ctx.group.mode === 'paused';
+  const evalBtn = canEdit ? h('button', { type: 'button', class: 'btn', id: 'evaluate-now', disabled: busy || paused, title: paused ? 'Resume processing to evaluate' : null }, icon('refresh'), 'Re-evaluate now') : null;
   if (evalBtn) evalBtn.addEventListener('click', () => startEvaluation(ctx, box, {}));
-  const text = h('p', { class: 'eval-text', id: 'evaluation-status' }, evalStatusText(ev));
+  const text = h('p', { class: 'eval-text', id: 'evaluation-status' },
+    paused && busy ? 'Paused: the evaluation waits until processing resumes.' : evalStatusText(ev));
   const parts = [];
   if (status === 'held') {
     const confirmBtn = canEdit ? h('button', { type: 'button', class: 'btn btn-danger', id: 'confirm-held' }, 'Confirm and apply') : null;
@@ -68,8 +70,43 @@ export function renderEvaluation(ctx, box, { polling = false } = {}) {
       parts.push(h('progress', { id: 'evaluation-progress', 'aria-label': 'Evaluation progress', 'aria-describedby': 'evaluation-status' }));
     }
   }
+  parts.push(modeLine(ctx, box));
   fill(box, ...parts);
-  if (busy && !polling) pollEvaluation(ctx, box);
+  if (busy && !polling && ctx.group.mode !== 'paused') pollEvaluation(ctx, box);
+}
+
+const MODES = [
+  ['active', 'Active', 'The rule adds and removes members as users change.'],
+  ['paused', 'Paused', 'No one joins or leaves by the rule until you resume; resuming evaluates the group under the safety limit.'],
+  ['addOnly', 'Add only', 'The rule adds members but removes no one; returning to active evaluates the group under the safety limit.'],
+];
+
+/** The group's processing mode, and (for editors) a control to change it. */
+function modeLine(ctx, box) {
+  const mode = ctx.group.mode || 'active';
+  const [, , help] = MODES.find(([m]) => m === mode) || MODES[0];
+  const text = h('p', { class: 'eval-text muted', id: 'mode-help' }, help);
+  if (!can('groups:edit')) {
+    return h('div', { class: 'eval-line', id: 'group-mode-line' },
+      h('span', { class: 'muted' }, 'Processing: '), h('strong', { id: 'group-mode-text' }, MODES.find(([m]) => m === mode)[1]), text);
+  }
+  const select = h('select', { id: 'group-mode', 'aria-describedby': 'mode-help' },
+    MODES.map(([value, label]) => h('option', { value, selected: value === mode }, label)));
+  select.addEventListener('change', async () => {
+    select.disabled = true;
+    try {
+      const { data, etag } = await api('PATCH', `/groups/${encodeURIComponent(ctx.id)}`, { body: { mode: select.value }, ifMatch: ctx.etag });
+      ctx.setGroup(data, etag);
+      renderEvaluation(ctx, box);
+      toast(select.value === 'paused' ? 'Processing paused.' : select.value === 'addOnly' ? 'The rule now only adds members.' : 'Processing resumed: the group is being evaluated.');
+    } catch (err) {
+      select.disabled = false;
+      select.value = mode;
+      showError(err, { retry: err.status === 412 ? async () => { await ctx.reload(); renderEvaluation(ctx, box); } : undefined });
+    }
+  });
+  return h('div', { class: 'eval-line', id: 'group-mode-line' },
+    h('label', { for: 'group-mode' }, 'Processing'), select, text);
 }
 
 async function startEvaluation(ctx, box, body) {

@@ -1,6 +1,7 @@
 // A group's page: its header (details, count, edit, delete) and tabs (members, rule, history).
 
-import { focusHeading, h, icon, render, setTitle, toast } from './dom.js';
+import { fill, focusHeading, h, icon, render, setTitle, toast } from './dom.js';
+import { modeBadge } from './groups-page.js';
 import { fmtDate, plural } from './format.js';
 import { alive, S } from './state.js';
 import { can } from './permissions.js';
@@ -44,6 +45,7 @@ export async function groupPage({ seq, rerender }, id, tab) {
   const titleEl = h('h1', { id: 'group-title' }, group.title);
   const descEl = h('p', { class: 'lead', id: 'group-description' }, group.description || '');
   const versionEl = h('dd', null, String(group.version));
+  const modeSlot = h('span', { id: 'group-mode-badge' }, modeBadge(group));
   const ctx = {
     seq, id, group, etag, rerender,
     setGroup(g, tag) {
@@ -56,6 +58,7 @@ export async function groupPage({ seq, rerender }, id, tab) {
       descEl.textContent = g.description || '';
       descEl.hidden = !g.description;
       versionEl.textContent = String(g.version);
+      fill(modeSlot, modeBadge(g));
       setTitle(g.title);
     },
     async reload() {
@@ -84,7 +87,8 @@ export async function groupPage({ seq, rerender }, id, tab) {
     h('div', { class: 'page-head' },
       h('div', { class: 'titles' },
         h('div', { class: 'title-line' }, titleEl,
-          smart ? h('span', { class: 'badge badge-smart' }, icon('smart'), 'Smart group') : h('span', { class: 'badge' }, 'Static group')),
+          smart ? h('span', { class: 'badge badge-smart' }, icon('smart'), 'Smart group') : h('span', { class: 'badge' }, 'Static group'),
+          modeSlot),
         descEl,
         h('dl', { class: 'meta' },
           h('div', null, h('dt', null, 'Department: '), h('dd', null, group.ownerDepartmentId ? deptName(group.ownerDepartmentId) : 'Whole account')),

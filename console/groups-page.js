@@ -98,7 +98,8 @@ export async function groupsPage({ seq }) {
       h('th', { scope: 'row' },
         h('div', { class: 'group-title' },
           h('a', { href: `#/groups/${encodeURIComponent(g.id)}`, class: 'group-link' }, g.title),
-          g.kind === 'smart' ? smartIcon() : null),
+          g.kind === 'smart' ? smartIcon() : null,
+          modeBadge(g)),
         g.description ? h('div', { class: 'row-sub' }, g.description) : null),
       h('td', { class: 'col-dept' }, g.ownerDepartmentId ? deptName(g.ownerDepartmentId) : h('span', { class: 'muted' }, 'Whole account')),
       h('td', { class: 'col-num', 'data-col': 'users' }, String(g.memberCount)));
@@ -197,6 +198,13 @@ export async function groupsPage({ seq }) {
 }
 
 function smartIconPlain() { return icon('smart'); }
+
+/** A smart group's processing mode, shown when it is not the usual one. */
+export function modeBadge(g) {
+  if (g.mode === 'paused') return h('span', { class: 'badge badge-warn mode-badge', 'data-mode': 'paused' }, 'Paused');
+  if (g.mode === 'addOnly') return h('span', { class: 'badge badge-info mode-badge', 'data-mode': 'addOnly' }, 'Add only');
+  return null;
+}
 
 async function newGroupDialog() {
   try { await ensureDepartments(); } catch (e) { showError(e); return; }

@@ -5,8 +5,8 @@ mod common;
 
 use common::{account, bootstrapped, run_import, temp_dir, write};
 use groups_domain::{
-    DirectoryStore, Group, GroupId, GroupKind, GroupStore, MembershipStore, PageRequest, RoleId,
-    UserId,
+    DirectoryStore, Group, GroupId, GroupKind, GroupMode, GroupStore, MembershipStore, PageRequest,
+    RoleId, UserId,
 };
 use groups_store::MemoryStore;
 use time::OffsetDateTime;
@@ -36,6 +36,7 @@ async fn smart_group(store: &MemoryStore) {
         updated_at: now,
         version: 1,
         evaluation: None,
+        mode: GroupMode::Active,
     };
     store
         .create_group(&account(), &group)

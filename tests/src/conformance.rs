@@ -1107,3 +1107,64 @@ pub async fn evaluation_records_never_overwrite_a_newer_request<S: Store>(store:
         Err(Error::NotFound { .. })
     ));
 }
+
+/// Every smart group of an account is found, once and in id order, whichever index key holds
+/// it; accounts with smart groups are each listed once, and static groups are not listed.
+pub async fn every_smart_group_of_an_account_is_found_once<S: Store>(store: Arc<S>) {
+    let rule = serde_json::json!({"attr": "profile.level", "op": "gte", "value": 1});
+    let (first, second) = (account(), account());
+    let mut made = Vec::new();
+    for (acc, n) in [(&first, 12), (&second, 3)] {
+        let admin = admin(acc);
+        let mut ids = Vec::new();
+        for i in 0..n {
+            let g = service::create_group(
+                &*store,
+                &admin,
+                new_smart_group(&format!("S{i}"), rule.clone()),
+                now(),
+            )
+            .await
+            .expect("create");
+            ids.push(g.id);
+        }
+        service::create_group(&*store, &admin, new_group("Static"), now())
+            .await
+            .expect("create");
+        ids.sort();
+        made.push(ids);
+    }
+    for (acc, ids) in [&first, &second].into_iter().zip(&made) {
+        let found: Vec<_> = store
+            .account_smart_groups(acc)
+            .await
+            .expect("smart")
+            .into_iter()
+            .map(|g| g.id)
+            .collect();
+        assert_eq!(&found, ids);
+    }
+    let mut accounts = Vec::new();
+    let mut cursor = None;
+    loop {
+        let page = store
+            .smart_group_accounts(&PageRequest::new(Some(1), cursor).expect("page"))
+            .await
+            .expect("accounts");
+        accounts.extend(page.items);
+        match page.next_cursor {
+            Some(c) => cursor = Some(c),
+            None => break,
+        }
+    }
+    assert!(
+        accounts.contains(&first) && accounts.contains(&second),
+        "{accounts:?}"
+    );
+    let distinct: HashSet<_> = accounts.iter().collect();
+    assert_eq!(
+        distinct.len(),
+        accounts.len(),
+        "each account once: {accounts:?}"
+    );
+}

@@ -172,6 +172,7 @@ async fn another_accounts_ids_answer_404_on_every_route<S: Store + 'static>(api:
         updated_at: now,
         version: 1,
         evaluation: None,
+        mode: groups_domain::GroupMode::Active,
     };
     api.store()
         .create_group(&globex, &theirs)

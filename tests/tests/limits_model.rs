@@ -7,8 +7,8 @@ use groups_domain::ports::GroupQuery;
 use groups_domain::service;
 use groups_domain::smart::{self, Evaluator, Guard};
 use groups_domain::{
-    DirectoryStore, GroupKind, GroupStore, Membership, MembershipSource, MembershipStore,
-    PageRequest, Scope,
+    AccountId, DirectoryStore, Group, GroupKind, GroupStore, Membership, MembershipSource,
+    MembershipStore, PageRequest, Scope,
 };
 use groups_store::dynamo::Capacity;
 use groups_store::{CallCounter, DynamoStore};
@@ -24,8 +24,15 @@ struct Phase {
     model: Capacity,
 }
 
-async fn phases(store: &DynamoStore, counter: &CallCounter) -> Vec<(&'static str, Capacity)> {
-    let account = fixtures::account();
+/// The phases on one store. The groups are created through the service, or, given `same_as`
+/// (another store's groups), as those very groups through the same reads and writes: their
+/// ids pick their index keys, so both stores then hold the same layout.
+async fn phases(
+    store: &DynamoStore,
+    counter: &CallCounter,
+    same_as: Option<&[Group]>,
+) -> (Vec<(&'static str, Capacity)>, Vec<Group>) {
+    let account = AccountId::parse("account", "units").expect("account");
     let admin = fixtures::admin(&account);
     let mut out = Vec::new();
     let mut measure = |name: &'static str, counter: &CallCounter| {
@@ -40,14 +47,29 @@ async fn phases(store: &DynamoStore, counter: &CallCounter) -> Vec<(&'static str
         store.import_users(&account, chunk).await.expect("import");
     }
     measure("import 10,000 users (BatchWriteItem)", counter);
-    let mut ids = Vec::new();
+    let mut groups = Vec::new();
     for i in 0..5 {
-        let new = fixtures::new_smart_group(&format!("Smart {i}"), narrow_rule(i));
-        let group = service::create_group(store, &admin, new, now)
-            .await
-            .expect("create");
-        ids.push(group.id);
+        let group = match same_as {
+            None => {
+                let new = fixtures::new_smart_group(&format!("Smart {i}"), narrow_rule(i));
+                service::create_group(store, &admin, new, now)
+                    .await
+                    .expect("create")
+            }
+            Some(created) => {
+                // What the service reads for a rule naming a department (the tree), and
+                // its write.
+                store.departments(&account).await.expect("tree");
+                store
+                    .create_group(&account, &created[i])
+                    .await
+                    .expect("create");
+                created[i].clone()
+            }
+        };
+        groups.push(group);
     }
+    let ids: Vec<_> = groups.iter().map(|g| g.id.clone()).collect();
     measure("create 5 smart groups (TransactWriteItems)", counter);
     let ev = Evaluator::new(store, &account, now, Guard::default());
     for id in &ids {
@@ -73,18 +95,18 @@ async fn phases(store: &DynamoStore, counter: &CallCounter) -> Vec<(&'static str
         smart::evaluate_user(&ev, &changed.id).await.expect("user");
     }
     measure("20 user changes, each evaluated", counter);
-    out
+    (out, groups)
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_models_units_agree_with_dynamodb_locals_at_10000_users() {
     let local_counter = CallCounter::with_capacity();
     let store = groups_testkit::fresh_private_dynamo_store_counted(local_counter.clone()).await;
-    let local = phases(&store, &local_counter).await;
+    let (local, groups) = phases(&store, &local_counter, None).await;
     let limits = Limits::new(Latency::default());
     let model_counter = CallCounter::with_capacity();
     let (model_store, _model) = groups_testkit::model_store(&limits, model_counter.clone()).await;
-    let model = phases(&model_store, &model_counter).await;
+    let (model, _) = phases(&model_store, &model_counter, Some(&groups)).await;
     let phases: Vec<Phase> = local
         .into_iter()
         .zip(model)

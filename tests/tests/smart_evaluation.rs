@@ -12,6 +12,8 @@ use groups_store::dynamo::keys;
 
 /// Partitions one group's memberships are spread over on DynamoDB.
 const SHARDS: usize = keys::MEMBER_SHARDS as usize;
+/// Index keys one account's smart groups (its rules) are spread over on DynamoDB.
+const RULE_KEYS: usize = keys::ACCOUNT_SMART_SHARDS as usize;
 use groups_testkit::fresh_dynamo_store;
 use groups_tests::api::Api;
 use groups_tests::fixtures;
@@ -216,8 +218,9 @@ async fn evaluation_reads_rules_once_per_user_change_and_users_once_per_refresh(
     let with_six = counter.by_operation();
     assert_eq!(
         with_six.get("Query"),
-        Some(&2),
-        "the account's rules in one query, the user's groups in one: {with_six:?}"
+        Some(&(RULE_KEYS + 1)),
+        "the account's rules in one query of each of its 4 smart-group index keys, the \
+         user's groups in one: {with_six:?}"
     );
     assert_eq!(with_six.get("GetItem"), Some(&1));
     for (i, c) in countries.iter().enumerate() {
@@ -242,10 +245,10 @@ async fn evaluation_reads_rules_once_per_user_change_and_users_once_per_refresh(
     // shard), and no group large enough for the guard's counting pass. The guard's sizes are
     // one read of the count items.
     let member_pages: usize = groups.len();
-    let wanted = 1 + 3 + SHARDS * member_pages;
+    let wanted = RULE_KEYS + 3 + SHARDS * member_pages;
     assert!(
         ops.get("Query") == Some(&wanted),
-        "one query for the rules, 3 user pages, one member page per group: {ops:?} (one pass per group would read {} user pages)",
+        "the rules (a query per smart-group index key), 3 user pages, one member page per group: {ops:?} (one pass per group would read {} user pages)",
         3 * groups.len()
     );
     assert_eq!(ops.get("BatchGetItem"), Some(&1), "{ops:?}");
@@ -300,7 +303,7 @@ async fn evaluation_reads_rules_once_per_user_change_and_users_once_per_refresh(
     let elsewhere_pages = 2;
     assert_eq!(
         ops.get("Query"),
-        Some(&(1 + 3 + SHARDS * (groups.len() - 1 + elsewhere_pages))),
+        Some(&(RULE_KEYS + 3 + SHARDS * (groups.len() - 1 + elsewhere_pages))),
         "{ops:?}"
     );
     assert!(
@@ -322,7 +325,7 @@ async fn evaluation_reads_rules_once_per_user_change_and_users_once_per_refresh(
     assert_eq!(
         ops.get("Query"),
         Some(
-            &(1 + 3 + SHARDS * (groups.len() - 1 + elsewhere_pages) + 3 + SHARDS * elsewhere_pages)
+            &(RULE_KEYS + 3 + SHARDS * (groups.len() - 1 + elsewhere_pages) + 3 + SHARDS * elsewhere_pages)
         ),
         "the second pass reads the users again, for the large group only: {ops:?}"
     );

@@ -59,4 +59,5 @@ conformance!(
     directory_writes_are_conditioned,
     checkpoints_and_rule_history_round_trip,
     evaluation_records_never_overwrite_a_newer_request,
+    every_smart_group_of_an_account_is_found_once,
 );

@@ -50,10 +50,11 @@ async fn a_batch_reads_the_rules_once_and_each_user_once() {
         50,
         "each user joins one group: {calls:?}"
     );
-    // The users' batch: the rules once, then each user's groups once. The batch of the 50
-    // membership records that follows: the rules once, and no evaluation (no rule names a
-    // group).
-    assert_eq!(count("Query"), 1 + 50 + 1, "{calls:?}");
+    // The users' batch: the rules once (a Query of each of the account's 4 smart-group index
+    // keys), then each user's groups once. The batch of the 50 membership records that
+    // follows: the rules once, and no evaluation (no rule names a group).
+    let rules = groups_store::dynamo::keys::ACCOUNT_SMART_SHARDS as usize;
+    assert_eq!(count("Query"), rules + 50 + rules, "{calls:?}");
     assert_eq!(calls.len(), 3, "nothing else: {calls:?}");
     for i in 0..5 {
         let id = api.group_id(&format!("Role group {i}")).await;

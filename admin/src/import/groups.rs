@@ -9,8 +9,8 @@ use crate::rows::{GroupRow, MembershipRow, Row};
 use crate::{ACTOR, Failure, UserBatches};
 use groups_domain::group::{check_description, check_title};
 use groups_domain::{
-    AccountId, DepartmentId, DepartmentTree, Error, Group, GroupId, GroupKind, Membership,
-    MembershipSource, MembershipStore, Store, UserId,
+    AccountId, DepartmentId, DepartmentTree, Error, Group, GroupId, GroupKind, GroupMode,
+    Membership, MembershipSource, MembershipStore, Store, UserId,
 };
 use std::collections::{BTreeMap, HashMap};
 
@@ -54,6 +54,7 @@ impl Groups {
                 updated_at: ctx.now,
                 version: 1,
                 evaluation: None,
+                mode: GroupMode::Active,
             };
             ctx.store.create_group(ctx.account, &group).await?;
             return Ok(Outcome::Created);

@@ -1,5 +1,5 @@
-//! `PATCH /groups/{groupId}`: rename, describe, or change a smart group's rule, guarded by
-//! `If-Match` so that a lost update answers 412.
+//! `PATCH /groups/{groupId}`: rename, describe, or change a smart group's rule or mode,
+//! guarded by `If-Match` so that a lost update answers 412.
 
 use groups_domain::service::{self, GroupPatch};
 use groups_domain::{Error, GroupId, Permission, Store};
@@ -56,6 +56,7 @@ pub async fn handle<S: Store>(ctx: &Deps<S>, req: Request) -> Response<Body> {
             title: input.title,
             description: input.description,
             rule: input.rule,
+            mode: input.mode,
         };
         let group =
             service::update_group(&ctx.store, &caller, &id, version, patch, ctx.now()).await?;

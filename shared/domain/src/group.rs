@@ -131,6 +131,28 @@ pub struct Group {
     /// A smart group's last (or pending) evaluation.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub evaluation: Option<Evaluation>,
+    /// How a smart group's rule applies; stored only when not `active`.
+    #[serde(default, skip_serializing_if = "GroupMode::is_active")]
+    pub mode: GroupMode,
+}
+
+/// How a smart group's rule applies (DESIGN §11).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub enum GroupMode {
+    /// The rule adds and removes members.
+    #[default]
+    Active,
+    /// Nothing joins or leaves by the rule; a deleted user still leaves.
+    Paused,
+    /// The rule adds members and removes no one; a deleted user still leaves.
+    AddOnly,
+}
+
+impl GroupMode {
+    pub fn is_active(&self) -> bool {
+        *self == Self::Active
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]

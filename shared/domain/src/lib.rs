@@ -26,7 +26,8 @@ pub use caller::{Caller, Scope};
 pub use department::{Department, DepartmentPath, DepartmentTree};
 pub use error::{Error, Result};
 pub use group::{
-    Evaluation, EvaluationStatus, Group, GroupKind, Membership, MembershipSource, RuleVersion,
+    Evaluation, EvaluationStatus, Group, GroupKind, GroupMode, Membership, MembershipSource,
+    RuleVersion,
 };
 pub use ids::{AccountId, DepartmentId, GroupId, RoleId, UserId};
 pub use page::{Page, PageRequest, SortOrder};

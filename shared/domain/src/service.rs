@@ -33,6 +33,7 @@ pub struct GroupPatch {
     pub title: Option<String>,
     pub description: Option<String>,
     pub rule: Option<serde_json::Value>,
+    pub mode: Option<crate::group::GroupMode>,
 }
 
 /// A group the caller may see, or `NotFound` (never `Forbidden`: no existence leak).
@@ -158,6 +159,7 @@ async fn create_checked<S: Store>(
         updated_at: now,
         version: 1,
         evaluation,
+        mode: crate::group::GroupMode::Active,
     };
     store.create_group(&caller.account_id, &group).await?;
     Ok(group)
@@ -196,6 +198,18 @@ pub async fn update_group<S: Store>(
             next.evaluation = Some(crate::group::Evaluation::queued(now, false));
         }
         next.rule = Some(rule);
+    }
+    if let Some(mode) = patch.mode {
+        if current.kind != GroupKind::Smart {
+            return Err(Error::validation("mode", "only smart groups have a mode"));
+        }
+        // Leaving a pause, or returning to active, catches up in full, under the guard.
+        let catches_up = mode != current.mode
+            && (current.mode == crate::group::GroupMode::Paused || mode.is_active());
+        if catches_up {
+            next.evaluation = Some(crate::group::Evaluation::queued(now, false));
+        }
+        next.mode = mode;
     }
     next.updated_by = caller.user_id.clone();
     next.updated_at = now;

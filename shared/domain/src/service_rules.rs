@@ -146,6 +146,11 @@ pub async fn request_evaluation<S: Store>(
         .evaluation
         .as_ref()
         .is_some_and(|e| e.status == EvaluationStatus::Held);
+    if group.mode == crate::group::GroupMode::Paused {
+        return Err(Error::Conflict(format!(
+            "group {group_id} is paused; resume it to evaluate"
+        )));
+    }
     if confirm && !held {
         return Err(Error::Conflict(format!(
             "group {group_id} has no held evaluation to confirm"

@@ -29,6 +29,9 @@ pub struct GroupDto {
     /// A smart group's last (or pending) evaluation.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub evaluation: Option<groups_domain::Evaluation>,
+    /// A smart group's mode (`active`, `paused`, `addOnly`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub mode: Option<groups_domain::GroupMode>,
 }
 
 impl From<Group> for GroupDto {
@@ -50,6 +53,7 @@ impl From<Group> for GroupDto {
             updated_at: g.updated_at,
             updated_by: g.updated_by.into(),
             evaluation: g.evaluation,
+            mode: (g.kind == GroupKind::Smart).then_some(g.mode),
         }
     }
 }
@@ -200,6 +204,8 @@ pub struct UpdateGroupBody {
     pub description: Option<String>,
     #[serde(default)]
     pub rule: Option<serde_json::Value>,
+    #[serde(default)]
+    pub mode: Option<groups_domain::GroupMode>,
 }
 
 #[derive(Debug, Deserialize)]

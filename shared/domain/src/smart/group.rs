@@ -92,6 +92,15 @@ async fn evaluate<S: Store>(
         .await?
         .filter(|g| g.kind == GroupKind::Smart)
         .ok_or_else(|| Error::not_found("smart group", group_id.as_str()))?;
+    // A paused group is not evaluated: its request waits, and resuming makes a new one.
+    if group.mode == crate::group::GroupMode::Paused {
+        let waiting = match (&group.evaluation, resume) {
+            (Some(e), _) => e.clone(),
+            (None, Some(cp)) => cp.running,
+            (None, None) => Evaluation::queued(ev.now, false),
+        };
+        return Ok(GroupOutcome::Finished(waiting));
+    }
     let (running, counting, after, tally) = match resume {
         Some(cp) => {
             // A newer request took over since: its own run serves it.

@@ -10,7 +10,7 @@
 //! Users and members are both read in user-id order and merged page by page, so memory holds
 //! a page per group, never a whole directory.
 use crate::group::Evaluation;
-use crate::group::{EvaluationStatus, Group};
+use crate::group::{EvaluationStatus, Group, GroupMode};
 use crate::ids::{AccountId, GroupId, UserId};
 use crate::rule::{Facts, Rule};
 use crate::user::User;
@@ -130,6 +130,15 @@ impl Smart {
             .evaluation
             .as_ref()
             .is_some_and(|e| e.status == EvaluationStatus::Held)
+    }
+
+    fn is_paused(&self) -> bool {
+        self.group.mode == GroupMode::Paused
+    }
+
+    /// The rule adds members and removes no one (a deleted user still leaves).
+    fn adds_only(&self) -> bool {
+        self.group.mode == GroupMode::AddOnly
     }
 
     fn covers(&self, user: &User) -> bool {

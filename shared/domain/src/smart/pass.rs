@@ -225,6 +225,8 @@ impl<S: Store> Evaluator<'_, S> {
                     run.tally.evaluated += 1;
                     match (should, is_member) {
                         (true, false) => joins.push(user.id.clone()),
+                        // Add only: the rule removes no one (a user who is gone still leaves).
+                        (false, true) if run.smart.adds_only() => {}
                         (false, true) => leaves.push(user.id.clone()),
                         _ => {}
                     }

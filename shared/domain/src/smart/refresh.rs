@@ -65,6 +65,8 @@ pub async fn refresh_account<S: Store>(
                 .as_ref()
                 .is_some_and(|e| e.status == EvaluationStatus::Held)
         })
+        // A paused group waits for its resume, which evaluates it in full.
+        .filter(|g| g.mode != crate::group::GroupMode::Paused)
         .filter_map(|g| Smart::new(g).ok())
         .collect();
     // The guard needs each group's size (not read with the rules).

@@ -131,7 +131,8 @@ pub async fn evaluate_user_with<S: Store>(
         for s in layer {
             // A held evaluation freezes the group's membership on every path until someone
             // confirms it or changes the rule; the full evaluation then catches up.
-            if s.is_held() {
+            // A paused group changes for no one, except that a deleted user leaves it.
+            if s.is_held() || (s.is_paused() && user.is_some()) {
                 continue;
             }
             let should = user.as_ref().is_some_and(|u| {
@@ -151,6 +152,7 @@ pub async fn evaluate_user_with<S: Store>(
                     groups.insert(s.group.id.clone());
                     outcome.joined.push(s.group.id.clone());
                 }
+                (false, true) if s.adds_only() && user.is_some() => {}
                 (false, true) => {
                     ev.apply(&s.group.id, vec![], vec![user_id.clone()], &mut tally)
                         .await?;

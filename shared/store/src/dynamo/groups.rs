@@ -5,6 +5,7 @@ use super::{Cancelled, DynamoStore, Filters, Read, key, keys, table};
 use aws_sdk_dynamodb::types::{
     Delete, Put, ReturnValuesOnConditionCheckFailure, TransactWriteItem, Update,
 };
+use futures_util::future::try_join_all;
 use groups_domain::RuleVersion;
 use groups_domain::ports::{GroupQuery, sort_keys};
 use groups_domain::{
@@ -40,7 +41,7 @@ fn group_item(account: &AccountId, group: &Group) -> Result<RawItem> {
     item.owner_path = group.owner_department.as_ref().map(|p| p.key());
     if group.kind == GroupKind::Smart {
         item = item.gsi3(
-            keys::account_smart_groups(account),
+            keys::smart_group_shard(account, &group.id),
             keys::smart_group(account, &group.id),
         );
     }
@@ -164,38 +165,42 @@ impl GroupStore for DynamoStore {
     async fn update_group(&self, account: &AccountId, current: &Group, next: &Group) -> Result<()> {
         let new_key = next.title_key();
         let (old_claim, new_claim) = (current.title_claim_key(), next.title_claim_key());
-        let update = built(
-            Update::builder()
-                .table_name(&self.table)
-                .set_key(Some(key(keys::account(account), keys::group(&current.id))))
-                .update_expression(
-                    "SET #title = :title, #description = :description, #rule = :rule, #updatedBy = :updatedBy, \
-                     #updatedAt = :updatedAt, #version = :next, #titleKey = :titleKey, #gsi2sk = :gsi2sk, \
-                     #evaluation = :evaluation",
-                )
-                .condition_expression("#version = :expected")
-                .expression_attribute_names("#title", "title")
-                .expression_attribute_names("#description", "description")
-                .expression_attribute_names("#rule", "rule")
-                .expression_attribute_names("#updatedBy", "updatedBy")
-                .expression_attribute_names("#updatedAt", "updatedAt")
-                .expression_attribute_names("#version", "version")
-                .expression_attribute_names("#titleKey", "titleKey")
-                .expression_attribute_names("#gsi2sk", table::GSI2SK)
-                .expression_attribute_names("#evaluation", "evaluation")
-                .expression_attribute_values(":evaluation", to_value(&next.evaluation)?)
-                .expression_attribute_values(":title", string(&next.title))
-                .expression_attribute_values(":description", string(&next.description))
-                .expression_attribute_values(":rule", to_value(&next.rule)?)
-                .expression_attribute_values(":updatedBy", string(next.updated_by.as_str()))
-                .expression_attribute_values(":updatedAt", to_value(&TimeValue(next.updated_at))?)
-                .expression_attribute_values(":next", number(next.version))
-                .expression_attribute_values(":expected", number(current.version))
-                .expression_attribute_values(":titleKey", string(&new_key))
-                .expression_attribute_values(":gsi2sk", string(sort_keys::group_by_title(&new_key, &current.id)))
-                .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::AllOld)
-                .build(),
-        )?;
+        let mut update = Update::builder()
+            .table_name(&self.table)
+            .set_key(Some(key(keys::account(account), keys::group(&current.id))))
+            .update_expression(format!(
+                "SET #title = :title, #description = :description, #rule = :rule, #updatedBy = :updatedBy, \
+                 #updatedAt = :updatedAt, #version = :next, #titleKey = :titleKey, #gsi2sk = :gsi2sk, \
+                 #evaluation = :evaluation{mode}",
+                // As on create: an active group's item holds no mode.
+                mode = if next.mode.is_active() { " REMOVE #mode" } else { ", #mode = :mode" }
+            ))
+            .expression_attribute_names("#mode", "mode")
+            .condition_expression("#version = :expected")
+            .expression_attribute_names("#title", "title")
+            .expression_attribute_names("#description", "description")
+            .expression_attribute_names("#rule", "rule")
+            .expression_attribute_names("#updatedBy", "updatedBy")
+            .expression_attribute_names("#updatedAt", "updatedAt")
+            .expression_attribute_names("#version", "version")
+            .expression_attribute_names("#titleKey", "titleKey")
+            .expression_attribute_names("#gsi2sk", table::GSI2SK)
+            .expression_attribute_names("#evaluation", "evaluation")
+            .expression_attribute_values(":evaluation", to_value(&next.evaluation)?)
+            .expression_attribute_values(":title", string(&next.title))
+            .expression_attribute_values(":description", string(&next.description))
+            .expression_attribute_values(":rule", to_value(&next.rule)?)
+            .expression_attribute_values(":updatedBy", string(next.updated_by.as_str()))
+            .expression_attribute_values(":updatedAt", to_value(&TimeValue(next.updated_at))?)
+            .expression_attribute_values(":next", number(next.version))
+            .expression_attribute_values(":expected", number(current.version))
+            .expression_attribute_values(":titleKey", string(&new_key))
+            .expression_attribute_values(":gsi2sk", string(sort_keys::group_by_title(&new_key, &current.id)))
+            .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::AllOld);
+        if !next.mode.is_active() {
+            update = update.expression_attribute_values(":mode", to_value(&next.mode)?);
+        }
+        let update = built(update.build())?;
         let mut actions = vec![TransactWriteItem::builder().update(update).build()];
         // The rule's history entry comes right after the update, before any title claim.
         let rule_changed = next.rule.is_some() && next.rule != current.rule;
@@ -357,25 +362,34 @@ impl GroupStore for DynamoStore {
         self.counts_of(account, ids).await
     }
 
+    /// Each of the account's GSI3 keys read in parallel, merged in group order.
     async fn account_smart_groups(&self, account: &AccountId) -> Result<Vec<Group>> {
         let prefix = format!("{account}#");
-        let items = self
-            .query_collect(usize::MAX, None, |start| {
-                self.client
-                    .query()
-                    .table_name(&self.table)
-                    .index_name(table::GSI3)
-                    .key_condition_expression("GSI3PK = :pk AND begins_with(GSI3SK, :prefix)")
-                    .expression_attribute_values(":pk", string(keys::account_smart_groups(account)))
-                    .expression_attribute_values(":prefix", string(&prefix))
-                    .set_exclusive_start_key(start)
-            })
-            .await?;
+        let shards = try_join_all(keys::account_smart_groups(account).map(|pk| {
+            let prefix = &prefix;
+            async move {
+                self.query_collect(usize::MAX, None, |start| {
+                    self.client
+                        .query()
+                        .table_name(&self.table)
+                        .index_name(table::GSI3)
+                        .key_condition_expression("GSI3PK = :pk AND begins_with(GSI3SK, :prefix)")
+                        .expression_attribute_values(":pk", string(&pk))
+                        .expression_attribute_values(":prefix", string(prefix))
+                        .set_exclusive_start_key(start)
+                })
+                .await
+            }
+        }))
+        .await?;
+        let mut items: Vec<_> = shards.into_iter().flatten().collect();
+        items.sort_by(|x, y| get_str(x, table::GSI3SK).cmp(&get_str(y, table::GSI3SK)));
         items.into_iter().map(from_raw).collect()
     }
 
     /// A skip scan of each shard of the smart-group index, merged in account order: one small
-    /// query per shard to start, then one per account taken.
+    /// query per shard to start, then one per shard that held the account taken (an account's
+    /// groups are in several shards).
     async fn smart_group_accounts(&self, page: &PageRequest) -> Result<Page<AccountId>> {
         let after = page.cursor.clone();
         let mut next: Vec<(u64, Option<String>)> = Vec::new();
@@ -387,19 +401,15 @@ impl GroupStore for DynamoStore {
         }
         let mut accounts = Vec::new();
         while accounts.len() <= page.limit as usize {
-            let Some((shard, account)) = next
-                .iter_mut()
-                .filter(|(_, a)| a.is_some())
-                .min_by(|x, y| x.1.cmp(&y.1))
-                .and_then(|(shard, a)| a.take().map(|a| (*shard, a)))
-            else {
+            let Some(taken) = next.iter().filter_map(|(_, a)| a.clone()).min() else {
                 break;
             };
-            let following = self.next_smart_account(shard, Some(&account)).await?;
-            if let Some(slot) = next.iter_mut().find(|(s, _)| *s == shard) {
-                slot.1 = following;
+            for (shard, slot) in next.iter_mut() {
+                if slot.as_deref() == Some(taken.as_str()) {
+                    *slot = self.next_smart_account(*shard, Some(&taken)).await?;
+                }
             }
-            accounts.push(AccountId::parse("account", account)?);
+            accounts.push(AccountId::parse("account", taken)?);
         }
         Ok(Page::from_overfetch(accounts, page.limit, |a| {
             a.to_string()

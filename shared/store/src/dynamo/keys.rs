@@ -108,9 +108,21 @@ pub fn smart_groups(shard: u64) -> String {
     format!("SMART#{shard}")
 }
 
-/// GSI3 partition of an account's smart groups.
-pub fn account_smart_groups(account: &AccountId) -> String {
-    smart_groups(spread(account.as_str()) % SMART_SHARDS)
+/// How many GSI3 partitions hold one account's smart groups: every stream batch reads all of
+/// an account's rules, and this many keys share that read.
+pub const ACCOUNT_SMART_SHARDS: u64 = 4;
+
+/// The GSI3 partitions of an account's smart groups: consecutive shards from the account's
+/// hash (the first is where all of them were before the spread, so earlier items stay found).
+pub fn account_smart_groups(account: &AccountId) -> impl Iterator<Item = String> {
+    let first = spread(account.as_str());
+    (0..ACCOUNT_SMART_SHARDS).map(move |n| smart_groups(first.wrapping_add(n) % SMART_SHARDS))
+}
+
+/// The GSI3 partition of one smart group: one of its account's, by a hash of the group id.
+pub fn smart_group_shard(account: &AccountId, group: &GroupId) -> String {
+    let offset = spread(group.as_str()) % ACCOUNT_SMART_SHARDS;
+    smart_groups(spread(account.as_str()).wrapping_add(offset) % SMART_SHARDS)
 }
 
 /// GSI3 sort key of a smart group: account first, so one account's groups are a prefix.

@@ -1,0 +1,97 @@
+// Smart-group controls (DESIGN §11): pausing a smart group, and letting its rule only add.
+import assert from 'node:assert/strict';
+import {
+  api, BASE_URL, browserSuite, createGroup, eventually, groupsReady, row, screenshot, searchGroups,
+  signIn, unique,
+} from './harness.mjs';
+
+const it = browserSuite();
+
+async function putUser(id, jobTitle) {
+  const res = await api('owner', 'PUT', `/users/${id}`, {
+    email: `${id}@acme.example`, firstName: 'Moe', lastName: 'Mode', departmentId: 'hr', jobTitle,
+  });
+  assert.ok(res.status === 200 || res.status === 201, `PUT /users/${id}: ${res.status} ${JSON.stringify(res.body)}`);
+}
+
+async function memberIds(groupId) {
+  const res = await api('owner', 'GET', `/groups/${groupId}/members?limit=200`);
+  assert.equal(res.status, 200);
+  return res.body.items.map((m) => m.userId).sort();
+}
+
+it('pauses a smart group, lets its rule only add, and resumes it', async (page) => {
+  const jobTitle = unique('Moderator');
+  const rule = { attr: 'jobTitle', op: 'eq', value: jobTitle };
+  const group = await createGroup({ title: unique('Controlled'), kind: 'smart', rule });
+  // A twin that stays active: once it has seen a change, the controlled group has seen it too.
+  const twin = await createGroup({ title: unique('Twin'), kind: 'smart', rule });
+  const stamp = `${process.pid.toString(36)}${Date.now().toString(36)}`;
+  const [first, second] = [`mode-a-${stamp}`, `mode-b-${stamp}`];
+  try {
+    await putUser(first, jobTitle);
+    await eventually(async () => assert.deepEqual(await memberIds(group.id), [first]));
+
+    await signIn(page, 'owner');
+    await page.goto(`${BASE_URL}/#/groups/${group.id}`);
+    const mode = page.getByLabel('Processing');
+    assert.equal(await mode.inputValue(), 'active');
+    await mode.selectOption('paused');
+    await page.locator('#group-mode-badge [data-mode="paused"]').waitFor();
+    assert.equal((await api('owner', 'GET', `/groups/${group.id}`)).body.mode, 'paused');
+    assert.equal(await page.getByRole('button', { name: 'Re-evaluate now' }).isDisabled(), true);
+    await screenshot(page, 'smart-group-paused');
+
+    // Paused: a matching user joins the twin but not the paused group.
+    await putUser(second, jobTitle);
+    await eventually(async () => assert.deepEqual(await memberIds(twin.id), [first, second].sort()));
+    assert.deepEqual(await memberIds(group.id), [first]);
+    assert.equal((await api('owner', 'POST', `/groups/${group.id}/evaluate`, {})).status, 409, 'no evaluation while paused');
+
+    // The Groups page shows the pause.
+    await page.getByRole('link', { name: 'Groups', exact: true }).first().click();
+    await groupsReady(page);
+    await searchGroups(page, group.title, [group.title]);
+    await row(page, group.title).locator('[data-mode="paused"]').waitFor();
+
+    // Add only: leaving the pause evaluates, so the waiting user joins; a user who no longer
+    // matches stays.
+    await page.goto(`${BASE_URL}/#/groups/${group.id}`);
+    await page.getByLabel('Processing').selectOption('addOnly');
+    await page.locator('#group-mode-badge [data-mode="addOnly"]').waitFor();
+    await eventually(async () => assert.deepEqual(await memberIds(group.id), [first, second].sort()));
+    await putUser(first, 'Someone else');
+    await eventually(async () => assert.deepEqual(await memberIds(twin.id), [second]));
+    assert.deepEqual(await memberIds(group.id), [first, second].sort());
+
+    // Active again: evaluated at once (under the guard), and the user who no longer matches leaves.
+    await page.getByLabel('Processing').selectOption('active');
+    await eventually(async () => assert.equal(await page.locator('#group-mode-badge .mode-badge').count(), 0));
+    await eventually(async () => assert.deepEqual(await memberIds(group.id), [second]));
+    await eventually(async () => assert.equal(await page.locator('#member-count').textContent(), '1'));
+    assert.equal((await api('owner', 'GET', `/groups/${group.id}`)).body.mode, 'active');
+  } finally {
+    for (const u of [first, second]) await api('owner', 'DELETE', `/users/${u}`);
+    for (const g of [group, twin]) await api('owner', 'DELETE', `/groups/${g.id}`);
+  }
+});
+
+it('refuses a mode on a static group, and shows the mode without a control to a role that may not edit', async (page) => {
+  const group = await createGroup({ title: unique('Static mode') });
+  const fresh = await api('owner', 'GET', `/groups/${group.id}`);
+  const res = await api('owner', 'PATCH', `/groups/${group.id}`, { mode: 'paused' }, { 'If-Match': fresh.etag });
+  assert.equal(res.status, 400);
+  assert.equal(res.body.field, 'mode');
+  // The trainer sees Marketing's groups and may not edit them.
+  const smart = await createGroup({
+    title: unique('Viewed mode'), kind: 'smart', ownerDepartmentId: 'marketing', rule: { attr: 'jobTitle', op: 'eq', value: 'Nobody' },
+  });
+  const current = await api('owner', 'GET', `/groups/${smart.id}`);
+  assert.equal((await api('owner', 'PATCH', `/groups/${smart.id}`, { mode: 'paused' }, { 'If-Match': current.etag })).status, 200);
+  await signIn(page, 'trainer');
+  await page.goto(`${BASE_URL}/#/groups/${smart.id}`);
+  await eventually(async () => assert.equal(await page.locator('#group-mode-text').textContent(), 'Paused'));
+  assert.equal(await page.locator('#group-mode').count(), 0, 'no control without groups:edit');
+  await api('owner', 'DELETE', `/groups/${group.id}`);
+  await api('owner', 'DELETE', `/groups/${smart.id}`);
+});
