@@ -154,9 +154,16 @@ async function explainDialog(ctx, userId, name) {
       ensureProfileFields().catch(() => {}),
       ensureRuleLanguage().catch(() => {}),
     ]);
+    const paused = data.mode === 'paused';
     const summary = data.matches
-      ? (data.member ? `${name} matches the rule and is a member.` : `${name} matches the rule but is not a member yet: the next evaluation adds them.`)
-      : (data.member ? `${name} no longer matches the rule: the next evaluation removes them.` : `${name} does not match the rule.`);
+      ? (data.member ? `${name} matches the rule and is a member.`
+        : paused ? `${name} matches the rule but is not a member: the group is paused, so they join when it resumes.`
+          : `${name} matches the rule but is not a member yet: the next evaluation adds them.`)
+      : (data.member
+        ? (data.mode === 'addOnly' ? `${name} no longer matches the rule, and stays: the group only adds members.`
+          : paused ? `${name} no longer matches the rule: the group is paused, so they leave when it resumes.`
+            : `${name} no longer matches the rule: the next evaluation removes them.`)
+        : `${name} does not match the rule.`);
     fill(body, 
       h('div', { class: `notice ${data.matches ? 'ok' : 'warn'}` }, icon(data.matches ? 'check' : 'warn'), h('span', { id: 'explain-summary' }, summary)),
       data.inGroupScope === false ? h('p', { class: 'notice warn' }, icon('warn'), h('span', null, `${name} is outside the group's department, so the rule does not apply to them.`)) : null,

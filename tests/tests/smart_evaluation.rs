@@ -325,7 +325,11 @@ async fn evaluation_reads_rules_once_per_user_change_and_users_once_per_refresh(
     assert_eq!(
         ops.get("Query"),
         Some(
-            &(RULE_KEYS + 3 + SHARDS * (groups.len() - 1 + elsewhere_pages) + 3 + SHARDS * elsewhere_pages)
+            &(RULE_KEYS
+                + 3
+                + SHARDS * (groups.len() - 1 + elsewhere_pages)
+                + 3
+                + SHARDS * elsewhere_pages)
         ),
         "the second pass reads the users again, for the large group only: {ops:?}"
     );

@@ -1,7 +1,10 @@
 //! `POST /smart-groups/preview {rule, groupId?}`: what a rule would do before it is saved:
 //! how many users match (with a sample), and who would join and leave the group.
+//! `POST /smart-groups/test {rule, groupId?, userIds}`: the rule explained for up to 100
+//! chosen users (draft testing).
 
-use groups_domain::{GroupId, Permission, Store, service_rules};
+use groups_domain::{GroupId, Permission, Store, UserId, service_rules};
+use groups_http::wire::parse_ids;
 use groups_http::{
     Access, Body, Deps, FunctionDescriptor, Request, Response, Route, Trigger, body, caller, json,
     query, respond,
@@ -11,10 +14,16 @@ use serde::Deserialize;
 
 pub const DESCRIPTOR: FunctionDescriptor = FunctionDescriptor {
     name: "preview-rule",
-    trigger: Trigger::Http(&[Route {
-        method: "POST",
-        path: "/smart-groups/preview",
-    }]),
+    trigger: Trigger::Http(&[
+        Route {
+            method: "POST",
+            path: "/smart-groups/preview",
+        },
+        Route {
+            method: "POST",
+            path: TEST_PATH,
+        },
+    ]),
     access: Access::All(&[Permission::GroupsView]),
     publishes: false,
     table: &[
@@ -26,6 +35,8 @@ pub const DESCRIPTOR: FunctionDescriptor = FunctionDescriptor {
     ],
 };
 
+const TEST_PATH: &str = "/smart-groups/test";
+
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 struct PreviewBody {
@@ -34,10 +45,42 @@ struct PreviewBody {
     group_id: Option<String>,
 }
 
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+struct TestBody {
+    rule: serde_json::Value,
+    #[serde(default)]
+    group_id: Option<String>,
+    user_ids: Vec<String>,
+}
+
 pub async fn handle<S: Store>(ctx: &Deps<S>, req: Request) -> Response<Body> {
     respond(async {
         let caller = caller(&req)?;
         query::allow_only(&req, &[])?;
+        if req.uri().path().ends_with(TEST_PATH) {
+            let input: TestBody = body::json_body(&req)?;
+            let group = input
+                .group_id
+                .map(|g| GroupId::parse("groupId", g))
+                .transpose()?;
+            let users = parse_ids(
+                "userIds",
+                input.user_ids,
+                service_rules::MAX_TEST_USERS,
+                UserId::parse,
+            )?;
+            let tested = service_rules::test_rule(
+                &ctx.store,
+                &caller,
+                &input.rule,
+                group.as_ref(),
+                &users,
+                ctx.now(),
+            )
+            .await?;
+            return json(StatusCode::OK, &tested);
+        }
         let input: PreviewBody = body::json_body(&req)?;
         let group = input
             .group_id

@@ -289,6 +289,9 @@ pub struct Explanation {
     pub member: bool,
     /// Outside the group's department, the rule is not consulted.
     pub in_group_scope: bool,
+    /// The group's mode: a paused group changes for no one, an add-only group keeps a member
+    /// who no longer matches.
+    pub mode: crate::group::GroupMode,
     pub rule: serde_json::Value,
 }
 
@@ -323,9 +326,32 @@ pub async fn explain<S: Store>(
     };
     let in_group_scope = group.covers_user(&user);
     let mut explained = rule.explain(&user, &facts);
-    // What the explanation may show this caller: attribute values are personal data (only
-    // with `users:view`), and membership of a group outside their scope is not theirs to see.
-    let hidden: HashSet<GroupId> = match &caller.scope {
+    let hidden = hidden_groups(store, caller, &rule).await?;
+    redact(
+        &mut explained,
+        caller.permissions.contains(Permission::UsersView),
+        &hidden,
+    );
+    Ok(Explanation {
+        group_id: group_id.clone(),
+        user_id: user_id.clone(),
+        matches: in_group_scope && explained["result"] == true,
+        member: groups.contains(group_id),
+        in_group_scope,
+        mode: group.mode,
+        rule: explained,
+    })
+}
+
+/// The groups a rule names that the caller may not see: an explanation shows neither their
+/// condition's result nor its value. Attribute values are personal data (only with
+/// `users:view`), handled by [`redact`].
+async fn hidden_groups<S: Store>(
+    store: &S,
+    caller: &Caller,
+    rule: &Rule,
+) -> Result<HashSet<GroupId>> {
+    Ok(match &caller.scope {
         crate::caller::Scope::Account => HashSet::new(),
         scope => {
             let visible: HashSet<GroupId> = store
@@ -341,19 +367,6 @@ pub async fn explain<S: Store>(
                 .cloned()
                 .collect()
         }
-    };
-    redact(
-        &mut explained,
-        caller.permissions.contains(Permission::UsersView),
-        &hidden,
-    );
-    Ok(Explanation {
-        group_id: group_id.clone(),
-        user_id: user_id.clone(),
-        matches: in_group_scope && explained["result"] == true,
-        member: groups.contains(group_id),
-        in_group_scope,
-        rule: explained,
     })
 }
 
@@ -405,4 +418,101 @@ pub async fn rule_versions<S: Store>(
     store
         .list_rule_versions(&caller.account_id, group_id, page)
         .await
+}
+
+/// Most users one draft test explains.
+pub const MAX_TEST_USERS: usize = 100;
+
+/// A rule, saved or not, explained for chosen users (draft testing, DESIGN §11).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct DraftTest {
+    /// In the order asked, each user once.
+    pub items: Vec<DraftResult>,
+    /// Ids that name no user the caller may see.
+    pub not_found: Vec<UserId>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct DraftResult {
+    pub user_id: UserId,
+    pub matches: bool,
+    /// A member of the group now (given a group).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub member: Option<bool>,
+    /// Outside the group's department (given a group), the rule is not consulted.
+    pub in_group_scope: bool,
+    pub rule: serde_json::Value,
+}
+
+/// Explains `json` (validated as on save) for each of `user_ids` (1 to 100), against the
+/// group's current membership when `group_id` is given.
+pub async fn test_rule<S: Store>(
+    store: &S,
+    caller: &Caller,
+    json: &serde_json::Value,
+    group_id: Option<&GroupId>,
+    user_ids: &[UserId],
+    now: OffsetDateTime,
+) -> Result<DraftTest> {
+    caller.require(Permission::GroupsView)?;
+    crate::text::check_list_len("userIds", user_ids, 1, MAX_TEST_USERS)?;
+    let group = match group_id {
+        None => None,
+        Some(id) => Some(crate::service::visible(
+            caller,
+            store.get_group(&caller.account_id, id).await?,
+            id,
+        )?),
+    };
+    let rule = validate_rule(
+        store,
+        caller,
+        group_id.unwrap_or(&GroupId::generate()),
+        json,
+    )
+    .await?;
+    let mut seen = HashSet::new();
+    let wanted: Vec<UserId> = user_ids
+        .iter()
+        .filter(|id| seen.insert(*id))
+        .cloned()
+        .collect();
+    let found: HashMap<UserId, User> = store
+        .get_users(&caller.account_id, &wanted)
+        .await?
+        .into_iter()
+        .filter(|u| caller.scope.covers(u.department.as_ref()))
+        .map(|u| (u.id.clone(), u))
+        .collect();
+    let hidden = hidden_groups(store, caller, &rule).await?;
+    let may_view_users = caller.permissions.contains(Permission::UsersView);
+    let mut out = DraftTest {
+        items: Vec::new(),
+        not_found: Vec::new(),
+    };
+    for id in wanted {
+        let Some(user) = found.get(&id) else {
+            out.not_found.push(id);
+            continue;
+        };
+        let groups = user_group_ids(store, &caller.account_id, &id).await?;
+        let facts = UserFacts {
+            now,
+            user: &id,
+            groups: &groups,
+        };
+        let in_group_scope = group.as_ref().is_none_or(|g| g.covers_user(user));
+        let mut explained = rule.explain(user, &facts);
+        redact(&mut explained, may_view_users, &hidden);
+        out.items.push(DraftResult {
+            matches: in_group_scope && explained["result"] == true,
+            member: group.as_ref().map(|g| groups.contains(&g.id)),
+            in_group_scope,
+            user_id: id,
+            rule: explained,
+        });
+    }
+    Ok(out)
 }
