@@ -8,6 +8,7 @@ import { createGroup, ownerDepartmentField } from './directory.js';
 import { setFieldError } from './dialogs.js';
 import { builderDeps, RuleBuilder } from './rule-builder.js';
 import { PreviewPanel } from './preview.js';
+import { DraftTestPanel } from './draft-test.js';
 
 export async function smartCreatePage({ seq, rerender }) {
   setTitle('New smart group');
@@ -55,7 +56,9 @@ export async function smartCreatePage({ seq, rerender }) {
     h('div', { class: 'page-head' }, h('div', { class: 'titles' },
       h('h1', null, 'New smart group'),
       h('p', { class: 'lead' }, 'Members are computed from a rule over user attributes. Preview who matches before you save.'))),
-    form);
+    form,
+    // Outside the form: Enter in its search must not create the group.
+    DraftTestPanel({ builder }).el);
   dept.sel.addEventListener('change', () => previewLater());
   form.addEventListener('submit', async (e) => {
     e.preventDefault();

@@ -12,6 +12,7 @@ import { rootFromWire, toWire } from './rule-model.js';
 import { ruleTree } from './rule-language.js';
 import { builderDeps, RuleBuilder } from './rule-builder.js';
 import { PreviewPanel } from './preview.js';
+import { DraftTestPanel } from './draft-test.js';
 
 export async function ruleSection(ctx, content) {
   fill(content, h('p', { class: 'loading-line' }, 'Loading the rule…'));
@@ -45,7 +46,8 @@ export async function ruleSection(ctx, content) {
         h('div', { class: 'card-body' }, builder.el),
         h('div', { class: 'card-foot' }, save, discard, dirtyNote)),
       preview.el),
-    formAlert);
+    formAlert,
+    DraftTestPanel({ groupId: ctx.id, builder }).el);
   if (discard) discard.addEventListener('click', () => { builder.load(ctx.group.rule); clearError(formAlert); });
   if (save) {
     save.addEventListener('click', async () => {

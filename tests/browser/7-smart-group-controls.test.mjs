@@ -1,8 +1,9 @@
-// Smart-group controls (DESIGN §11): pausing a smart group, and letting its rule only add.
+// Smart-group controls (DESIGN §11): pausing a smart group, letting its rule only add, and
+// testing an unsaved rule on chosen people.
 import assert from 'node:assert/strict';
 import {
-  api, BASE_URL, browserSuite, createGroup, eventually, groupsReady, row, screenshot, searchGroups,
-  signIn, unique,
+  api, BASE_URL, browserSuite, createGroup, eventually, fullName, groupsReady, row, screenshot,
+  searchGroups, seedUsers, signIn, unique,
 } from './harness.mjs';
 
 const it = browserSuite();
@@ -94,4 +95,34 @@ it('refuses a mode on a static group, and shows the mode without a control to a 
   assert.equal(await page.locator('#group-mode').count(), 0, 'no control without groups:edit');
   await api('owner', 'DELETE', `/groups/${group.id}`);
   await api('owner', 'DELETE', `/groups/${smart.id}`);
+});
+
+it('tests an unsaved rule on chosen people, condition by condition', async (page) => {
+  const users = seedUsers();
+  const intern = users.find((u) => u.jobTitle === 'Intern');
+  const other = users.find((u) => u.jobTitle !== 'Intern');
+  await signIn(page, 'owner');
+  await page.goto(`${BASE_URL}/#/groups/new-smart`);
+  await page.locator('#preview[data-state="ready"]').waitFor();
+  const c = page.getByRole('group', { name: 'Condition 1', exact: true });
+  await c.getByLabel('Attribute').selectOption('jobTitle');
+  await c.getByLabel('Operator').selectOption('eq');
+  await c.getByLabel('Value').fill('Intern');
+  const panel = page.locator('#draft-test');
+  for (const u of [intern, other]) {
+    await panel.getByLabel('Find people').fill(u.email);
+    await panel.getByRole('button', { name: `Add ${fullName(u)}` }).click();
+  }
+  await panel.getByRole('button', { name: 'Test the rule on 2 people' }).click();
+  const results = panel.locator('#draft-test-list > li');
+  await eventually(async () => assert.equal(await results.count(), 2));
+  assert.equal(await panel.locator(`#draft-test-list > li[data-user="${intern.id}"]`).getAttribute('data-matches'), 'true');
+  assert.equal(await panel.locator(`#draft-test-list > li[data-user="${other.id}"]`).getAttribute('data-matches'), 'false');
+  assert.match(await results.nth(0).locator('summary').textContent(), new RegExp(`${fullName(intern)} matches`));
+  await results.nth(1).locator('summary').click();
+  assert.match(await results.nth(1).getByRole('list', { name: `Rule evaluation for ${fullName(other)}` }).textContent(),
+    new RegExp(`Job title is “Intern” — their value: ${other.jobTitle}`));
+  await screenshot(page, 'draft-testing');
+  // Nothing was saved.
+  assert.equal(page.url().endsWith('#/groups/new-smart'), true);
 });
