@@ -160,7 +160,11 @@ async fn a_draft_rule_is_explained_for_chosen_users_on_dynamodb_local() {
     let api = Api::seeded(store).await;
     draft_testing(&api).await;
     // The cost: the users in one BatchGetItem, each user's groups in one Query
-    let ids: Vec<String> = visible_users(&api, ADMIN).await.into_iter().take(3).collect();
+    let ids: Vec<String> = visible_users(&api, ADMIN)
+        .await
+        .into_iter()
+        .take(3)
+        .collect();
     let rule = json!({"attr": "profile.level", "op": "gte", "value": 2});
     counter.reset();
     let (status, body) = test_rule(&api, ADMIN, json!({"rule": rule, "userIds": ids})).await;

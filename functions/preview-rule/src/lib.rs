@@ -1,7 +1,8 @@
 //! `POST /smart-groups/preview {rule, groupId?}`: what a rule would do before it is saved:
 //! how many users match (with a sample), and who would join and leave the group.
 //! `POST /smart-groups/test {rule, groupId?, userIds}`: the rule explained for up to 100
-//! chosen users (draft testing).
+//! chosen users (draft testing). `POST /smart-groups/health {rule, groupId?}`: how the rule
+//! meets the directory (rule health).
 
 use groups_domain::{GroupId, Permission, Store, UserId, service_rules};
 use groups_http::wire::parse_ids;
@@ -23,6 +24,10 @@ pub const DESCRIPTOR: FunctionDescriptor = FunctionDescriptor {
             method: "POST",
             path: TEST_PATH,
         },
+        Route {
+            method: "POST",
+            path: HEALTH_PATH,
+        },
     ]),
     access: Access::All(&[Permission::GroupsView]),
     publishes: false,
@@ -36,6 +41,7 @@ pub const DESCRIPTOR: FunctionDescriptor = FunctionDescriptor {
 };
 
 const TEST_PATH: &str = "/smart-groups/test";
+const HEALTH_PATH: &str = "/smart-groups/health";
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
@@ -86,6 +92,17 @@ pub async fn handle<S: Store>(ctx: &Deps<S>, req: Request) -> Response<Body> {
             .group_id
             .map(|g| GroupId::parse("groupId", g))
             .transpose()?;
+        if req.uri().path().ends_with(HEALTH_PATH) {
+            let health = groups_domain::rule_health::rule_health(
+                &ctx.store,
+                &caller,
+                &input.rule,
+                group.as_ref(),
+                ctx.now(),
+            )
+            .await?;
+            return json(StatusCode::OK, &health);
+        }
         let preview =
             service_rules::preview(&ctx.store, &caller, &input.rule, group.as_ref(), ctx.now())
                 .await?;

@@ -12,6 +12,7 @@ pub mod page;
 pub mod ports;
 pub mod role;
 pub mod rule;
+pub mod rule_health;
 pub mod service;
 pub mod service_departments;
 pub mod service_members;
