@@ -5,6 +5,7 @@ import { plural } from './format.js';
 import { api } from './api.js';
 import { problemBox } from './problems.js';
 import { resolveUsers, userName } from './directory.js';
+import { healthSection } from './rule-health.js';
 
 export function sampleList(ids, total) {
   return h('ul', { class: 'sample' }, ids.map((id) => h('li', null, userName(id))),
@@ -48,6 +49,8 @@ export function PreviewPanel({ groupId }) {
         groupId && data.leaveSample.length ? [h('h3', null, 'Would leave'), sampleList(data.leaveSample, data.leaves)] : null);
       status.textContent = `Preview: ${plural(data.matching, 'user')} match${groupId ? `; ${data.joins} would join, ${data.leaves} would leave` : ''}.`;
       el.dataset.state = 'ready';
+      const health = await healthSection(rule, groupId, controller.signal);
+      if (my === seq && health) body.append(health);
     } catch (err) {
       if (err.name === 'AbortError' || my !== seq) return;
       el.dataset.state = 'error';

@@ -126,3 +126,28 @@ it('tests an unsaved rule on chosen people, condition by condition', async (page
   // Nothing was saved.
   assert.equal(page.url().endsWith('#/groups/new-smart'), true);
 });
+
+it('shows rule health beside the builder: counts, near duplicates and rewrites', async (page) => {
+  const stamp = `${process.pid.toString(36)}${Date.now().toString(36)}`;
+  const [a, b] = [`health-a-${stamp}`, `health-b-${stamp}`];
+  await putUser(a, `Health-${stamp}`);
+  await putUser(b, `health ${stamp}`);
+  try {
+    await signIn(page, 'owner');
+    await page.goto(`${BASE_URL}/#/groups/new-smart`);
+    await page.locator('#preview[data-state="ready"]').waitFor();
+    const c = page.getByRole('group', { name: 'Condition 1', exact: true });
+    await c.getByLabel('Attribute').selectOption('jobTitle');
+    await c.getByLabel('Operator').selectOption('eq');
+    await c.getByLabel('Value').fill(`Health-${stamp}`);
+    const duplicates = page.locator('#rule-health-duplicates li[data-attr="jobTitle"]');
+    await eventually(async () => assert.match(await duplicates.textContent(), new RegExp(`“Health-${stamp}” \\(1\\), “health ${stamp}” \\(1\\)`)));
+    assert.match(await page.locator('#rule-health-conditions li').first().textContent(), /Condition 1 \(Job title\): 1 user matches/);
+    await screenshot(page, 'rule-health');
+    // A value no one has is pointed out.
+    await c.getByLabel('Value').fill(`Nobody ${stamp}`);
+    await page.locator('#rule-health-suggestions li[data-kind="neverMatches"]').waitFor();
+  } finally {
+    for (const u of [a, b]) await api('owner', 'DELETE', `/users/${u}`);
+  }
+});
