@@ -12,6 +12,17 @@ export function sampleList(ids, total) {
     total > ids.length ? h('li', null, `and ${total - ids.length} more`) : null);
 }
 
+/** Given a group: the guard's verdict, and how the change ripples into the groups that follow it. */
+function impactSection(data) {
+  const verdict = (held, frozen) => (frozen ? ' (paused or held: not now)' : held ? ' (held by the guard)' : '');
+  return h('div', { id: 'preview-impact' },
+    data.held ? h('p', { class: 'notice warn', id: 'preview-held' }, 'Saving this would be held by the guard until someone confirms it.') : null,
+    data.impact.length ? [h('h3', null, 'Ripples into'),
+      h('ul', { class: 'impact-list' }, data.impact.map((i) => h('li', { 'data-group': i.groupId, 'data-held': String(i.held) },
+        `${i.joins ? `+${i.joins} ` : ''}${i.leaves ? `−${i.leaves} ` : ''}in ${i.title}${verdict(i.held, i.frozen)}`)))] : null,
+    data.impactComplete ? null : h('p', { class: 'muted small' }, 'Too many changes to follow into other groups.'));
+}
+
 /** The live preview next to the builder: matching count, joins and leaves with samples. */
 export function PreviewPanel({ groupId }) {
   const status = h('p', { class: 'sr-only', 'aria-live': 'polite', id: 'preview-live' });
@@ -46,7 +57,8 @@ export function PreviewPanel({ groupId }) {
           h('div', { class: 'chg leave' }, h('strong', { id: 'preview-leaves' }, `−${data.leaves}`), h('span', { class: 'small muted' }, 'would leave'))) : null,
         data.sample.length ? [h('h3', null, 'Matching users'), sampleList(data.sample, data.matching)] : null,
         groupId && data.joinSample.length ? [h('h3', null, 'Would join'), sampleList(data.joinSample, data.joins)] : null,
-        groupId && data.leaveSample.length ? [h('h3', null, 'Would leave'), sampleList(data.leaveSample, data.leaves)] : null);
+        groupId && data.leaveSample.length ? [h('h3', null, 'Would leave'), sampleList(data.leaveSample, data.leaves)] : null,
+        groupId ? impactSection(data) : null);
       status.textContent = `Preview: ${plural(data.matching, 'user')} match${groupId ? `; ${data.joins} would join, ${data.leaves} would leave` : ''}.`;
       el.dataset.state = 'ready';
       const health = await healthSection(rule, groupId, controller.signal);

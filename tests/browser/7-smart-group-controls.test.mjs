@@ -15,6 +15,15 @@ async function putUser(id, jobTitle) {
   assert.ok(res.status === 200 || res.status === 201, `PUT /users/${id}: ${res.status} ${JSON.stringify(res.body)}`);
 }
 
+/** Sets the rule builder's first condition to "Job title is `value`"; answers the condition. */
+async function firstConditionIs(page, value) {
+  const c = page.getByRole('group', { name: 'Condition 1', exact: true });
+  await c.getByLabel('Attribute').selectOption('jobTitle');
+  await c.getByLabel('Operator').selectOption('eq');
+  await c.getByLabel('Value').fill(value);
+  return c;
+}
+
 async function memberIds(groupId) {
   const res = await api('owner', 'GET', `/groups/${groupId}/members?limit=200`);
   assert.equal(res.status, 200);
@@ -104,10 +113,7 @@ it('tests an unsaved rule on chosen people, condition by condition', async (page
   await signIn(page, 'owner');
   await page.goto(`${BASE_URL}/#/groups/new-smart`);
   await page.locator('#preview[data-state="ready"]').waitFor();
-  const c = page.getByRole('group', { name: 'Condition 1', exact: true });
-  await c.getByLabel('Attribute').selectOption('jobTitle');
-  await c.getByLabel('Operator').selectOption('eq');
-  await c.getByLabel('Value').fill('Intern');
+  await firstConditionIs(page, 'Intern');
   const panel = page.locator('#draft-test');
   for (const u of [intern, other]) {
     await panel.getByLabel('Find people').fill(u.email);
@@ -136,10 +142,7 @@ it('shows rule health beside the builder: counts, near duplicates and rewrites',
     await signIn(page, 'owner');
     await page.goto(`${BASE_URL}/#/groups/new-smart`);
     await page.locator('#preview[data-state="ready"]').waitFor();
-    const c = page.getByRole('group', { name: 'Condition 1', exact: true });
-    await c.getByLabel('Attribute').selectOption('jobTitle');
-    await c.getByLabel('Operator').selectOption('eq');
-    await c.getByLabel('Value').fill(`Health-${stamp}`);
+    const c = await firstConditionIs(page, `Health-${stamp}`);
     const duplicates = page.locator('#rule-health-duplicates li[data-attr="jobTitle"]');
     await eventually(async () => assert.match(await duplicates.textContent(), new RegExp(`“Health-${stamp}” \\(1\\), “health ${stamp}” \\(1\\)`)));
     assert.match(await page.locator('#rule-health-conditions li').first().textContent(), /Condition 1 \(Job title\): 1 user matches/);
@@ -149,5 +152,24 @@ it('shows rule health beside the builder: counts, near duplicates and rewrites',
     await page.locator('#rule-health-suggestions li[data-kind="neverMatches"]').waitFor();
   } finally {
     for (const u of [a, b]) await api('owner', 'DELETE', `/users/${u}`);
+  }
+});
+
+it('previews the ripple of a rule edit into the groups that follow it', async (page) => {
+  const club = await createGroup({ title: unique('Ripple club'), userIds: ['u01', 'u02', 'u03', 'u04'] });
+  const first = await createGroup({ title: unique('Follows the club'), kind: 'smart', rule: { attr: 'group', op: 'memberOf', value: club.id } });
+  const second = await createGroup({ title: unique('Follows the follower'), kind: 'smart', rule: { attr: 'group', op: 'memberOf', value: first.id } });
+  try {
+    await eventually(async () => assert.deepEqual(await memberIds(second.id), ['u01', 'u02', 'u03', 'u04']));
+    await signIn(page, 'owner');
+    await page.goto(`${BASE_URL}/#/groups/${first.id}/rule`);
+    await page.getByRole('heading', { name: 'Membership rule' }).waitFor();
+    await firstConditionIs(page, 'Nobody at all');
+    await eventually(async () => assert.equal(await page.locator('#preview-leaves').textContent(), '−4'));
+    const ripple = page.locator(`#preview-impact li[data-group="${second.id}"]`);
+    await eventually(async () => assert.equal(await ripple.textContent(), `−4 in ${second.title}`));
+    await screenshot(page, 'preview-impact');
+  } finally {
+    for (const g of [second, first, club]) await api('owner', 'DELETE', `/groups/${g.id}`);
   }
 });

@@ -1004,19 +1004,7 @@ pub async fn checkpoints_and_rule_history_round_trip<S: Store>(store: Arc<S>) {
             .collect::<Vec<_>>(),
         ["Levels"]
     );
-    let mut accounts = Vec::new();
-    let mut cursor = None;
-    loop {
-        let page = store
-            .smart_group_accounts(&PageRequest::new(Some(1), cursor).expect("page"))
-            .await
-            .expect("accounts");
-        accounts.extend(page.items);
-        match page.next_cursor {
-            Some(c) => cursor = Some(c),
-            None => break,
-        }
-    }
+    let accounts = all_smart_group_accounts(&*store).await;
     assert!(accounts.contains(&acc));
     let distinct: HashSet<_> = accounts.iter().collect();
     assert_eq!(distinct.len(), accounts.len(), "each account once");
@@ -1144,19 +1132,7 @@ pub async fn every_smart_group_of_an_account_is_found_once<S: Store>(store: Arc<
             .collect();
         assert_eq!(&found, ids);
     }
-    let mut accounts = Vec::new();
-    let mut cursor = None;
-    loop {
-        let page = store
-            .smart_group_accounts(&PageRequest::new(Some(1), cursor).expect("page"))
-            .await
-            .expect("accounts");
-        accounts.extend(page.items);
-        match page.next_cursor {
-            Some(c) => cursor = Some(c),
-            None => break,
-        }
-    }
+    let accounts = all_smart_group_accounts(&*store).await;
     assert!(
         accounts.contains(&first) && accounts.contains(&second),
         "{accounts:?}"
@@ -1167,4 +1143,21 @@ pub async fn every_smart_group_of_an_account_is_found_once<S: Store>(store: Arc<
         accounts.len(),
         "each account once: {accounts:?}"
     );
+}
+
+/// Every account with a smart group, one per page (to exercise the cursor).
+async fn all_smart_group_accounts<S: Store>(store: &S) -> Vec<groups_domain::AccountId> {
+    let mut accounts = Vec::new();
+    let mut cursor = None;
+    loop {
+        let page = store
+            .smart_group_accounts(&PageRequest::new(Some(1), cursor).expect("page"))
+            .await
+            .expect("accounts");
+        accounts.extend(page.items);
+        match page.next_cursor {
+            Some(c) => cursor = Some(c),
+            None => return accounts,
+        }
+    }
 }

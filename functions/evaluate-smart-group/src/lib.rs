@@ -19,6 +19,8 @@ use groups_domain::{
     AccountId, Error, Evaluation, GroupId, PageRequest, Permission, Result, Store, department_move,
     service_rules,
 };
+/// The guard's settings (shared with the preview).
+pub use groups_http::guard_from_env;
 use groups_http::metrics;
 use groups_http::respond::v2_response;
 use groups_http::{
@@ -437,20 +439,4 @@ pub async fn handle_event<S: Store>(
         ctx.metrics.emit(metrics::evaluation("schedule", None));
     }
     to_value(&refreshed?)
-}
-
-/// The guard's settings from the environment (`GUARD_SHARE`, `GUARD_MIN_USERS`), or defaults.
-pub fn guard_from_env() -> Guard {
-    let default = Guard::default();
-    Guard {
-        share: std::env::var("GUARD_SHARE")
-            .ok()
-            .and_then(|v| v.parse().ok())
-            .filter(|s: &f64| (0.0..=1.0).contains(s))
-            .unwrap_or(default.share),
-        min_users: std::env::var("GUARD_MIN_USERS")
-            .ok()
-            .and_then(|v| v.parse().ok())
-            .unwrap_or(default.min_users),
-    }
 }

@@ -103,9 +103,15 @@ pub async fn handle<S: Store>(ctx: &Deps<S>, req: Request) -> Response<Body> {
             .await?;
             return json(StatusCode::OK, &health);
         }
-        let preview =
-            service_rules::preview(&ctx.store, &caller, &input.rule, group.as_ref(), ctx.now())
-                .await?;
+        let preview = service_rules::preview(
+            &ctx.store,
+            &caller,
+            &input.rule,
+            group.as_ref(),
+            groups_http::guard_from_env(),
+            ctx.now(),
+        )
+        .await?;
         json(StatusCode::OK, &preview)
     })
     .await

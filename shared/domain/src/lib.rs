@@ -8,6 +8,7 @@ pub mod error;
 pub mod events;
 pub mod group;
 pub mod ids;
+pub mod impact;
 pub mod page;
 pub mod ports;
 pub mod role;

@@ -8,7 +8,7 @@ use crate::error::Result;
 use crate::ids::GroupId;
 use crate::ports::Store;
 use crate::role::Permission;
-use crate::smart::{SetFacts, UserScan};
+use crate::smart::SetFacts;
 use serde::Serialize;
 use serde_json::{Value as Json, json};
 use std::collections::{BTreeMap, HashMap, HashSet};
@@ -123,31 +123,11 @@ pub async fn rule_health<S: Store>(
     now: OffsetDateTime,
 ) -> Result<Health> {
     caller.require(Permission::GroupsView)?;
-    let group = match group_id {
-        None => None,
-        Some(id) => Some(crate::service::visible(
-            caller,
-            store.get_group(&caller.account_id, id).await?,
-            id,
-        )?),
-    };
-    let rule = crate::service_rules::validate_rule(
-        store,
-        caller,
-        group_id.unwrap_or(&GroupId::generate()),
-        json,
-    )
-    .await?;
+    let (group, rule) = crate::service_rules::draft_rule(store, caller, json, group_id).await?;
     let mut tallies = Tallies::default();
     let mut values: HashMap<String, HashMap<String, u64>> = HashMap::new();
     let mut evaluated = 0;
-    let mut scan = UserScan::new(
-        store,
-        &caller.account_id,
-        &caller.scope,
-        rule.referenced_groups().iter().cloned(),
-        None,
-    );
+    let mut scan = crate::service_rules::rule_scan(store, caller, &rule);
     while let Some(page) = scan.next().await? {
         let facts = SetFacts {
             now,

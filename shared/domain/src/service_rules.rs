@@ -181,6 +181,54 @@ pub struct Preview {
     pub leaves: u64,
     pub leave_sample: Vec<UserId>,
     pub evaluated: u64,
+    /// Given a group: whether the guard would hold this change.
+    pub held: bool,
+    /// Given a group: how the change ripples into the smart groups that follow it.
+    pub impact: Vec<crate::impact::Impact>,
+    /// False when more users change than impact analysis follows (its list is then empty).
+    pub impact_complete: bool,
+}
+
+/// A rule as the previewing paths take it: the group it is compared against (if any) visible
+/// to the caller (any group: for a static one, what converting it would do), and the rule
+/// validated as on save.
+pub(crate) async fn draft_rule<S: Store>(
+    store: &S,
+    caller: &Caller,
+    json: &serde_json::Value,
+    group_id: Option<&GroupId>,
+) -> Result<(Option<Group>, Rule)> {
+    let group = match group_id {
+        None => None,
+        Some(id) => Some(crate::service::visible(
+            caller,
+            store.get_group(&caller.account_id, id).await?,
+            id,
+        )?),
+    };
+    let rule = validate_rule(
+        store,
+        caller,
+        group_id.unwrap_or(&GroupId::generate()),
+        json,
+    )
+    .await?;
+    Ok((group, rule))
+}
+
+/// The caller's users, page by page, with their memberships of the groups `rule` names.
+pub(crate) fn rule_scan<'a, S: Store>(
+    store: &'a S,
+    caller: &'a Caller,
+    rule: &Rule,
+) -> UserScan<'a, S> {
+    UserScan::new(
+        store,
+        &caller.account_id,
+        &caller.scope,
+        rule.referenced_groups().iter().cloned(),
+        None,
+    )
 }
 
 const SAMPLE: usize = 20;
@@ -191,27 +239,11 @@ pub async fn preview<S: Store>(
     caller: &Caller,
     json: &serde_json::Value,
     group_id: Option<&GroupId>,
+    guard: crate::smart::Guard,
     now: OffsetDateTime,
 ) -> Result<Preview> {
     caller.require(Permission::GroupsView)?;
-    // Any visible group can be compared against (for a static one: what converting it would do).
-    let group = match group_id {
-        None => None,
-        Some(id) => Some(
-            store
-                .get_group(&caller.account_id, id)
-                .await?
-                .filter(|g| caller.scope.covers(g.owner_department.as_ref()))
-                .ok_or_else(|| Error::not_found("group", id.as_str()))?,
-        ),
-    };
-    let rule = validate_rule(
-        store,
-        caller,
-        group_id.unwrap_or(&GroupId::generate()),
-        json,
-    )
-    .await?;
+    let (group, rule) = draft_rule(store, caller, json, group_id).await?;
     let mut out = Preview {
         matching: 0,
         sample: Vec::new(),
@@ -220,15 +252,14 @@ pub async fn preview<S: Store>(
         leaves: 0,
         leave_sample: Vec::new(),
         evaluated: 0,
+        held: false,
+        impact: Vec::new(),
+        impact_complete: true,
     };
+    // Who changes, for impact analysis (up to its limit).
+    let mut changes: Vec<(UserId, bool)> = Vec::new();
     let mut members = Members::new();
-    let mut scan = UserScan::new(
-        store,
-        &caller.account_id,
-        &caller.scope,
-        rule.referenced_groups().iter().cloned(),
-        None,
-    );
+    let mut scan = rule_scan(store, caller, &rule);
     while let Some(page) = scan.next().await? {
         let facts = SetFacts {
             now,
@@ -261,12 +292,18 @@ pub async fn preview<S: Store>(
                 match (matches, is_member) {
                     (true, false) => {
                         out.joins += 1;
+                        if changes.len() <= crate::impact::MAX_IMPACT_USERS {
+                            changes.push((user.id.clone(), true));
+                        }
                         if out.join_sample.len() < SAMPLE {
                             out.join_sample.push(user.id.clone());
                         }
                     }
                     (false, true) => {
                         out.leaves += 1;
+                        if changes.len() <= crate::impact::MAX_IMPACT_USERS {
+                            changes.push((user.id.clone(), false));
+                        }
                         if out.leave_sample.len() < SAMPLE {
                             out.leave_sample.push(user.id.clone());
                         }
@@ -274,6 +311,15 @@ pub async fn preview<S: Store>(
                     _ => {}
                 }
             }
+        }
+    }
+    if let Some(g) = &group {
+        out.held = guard.holds(g.member_count, out.leaves);
+        if changes.len() > crate::impact::MAX_IMPACT_USERS {
+            out.impact_complete = false;
+        } else {
+            // Also when held: what confirming it would ripple into.
+            out.impact = crate::impact::ripple(store, caller, &g.id, &changes, guard, now).await?;
         }
     }
     Ok(out)
@@ -458,21 +504,7 @@ pub async fn test_rule<S: Store>(
 ) -> Result<DraftTest> {
     caller.require(Permission::GroupsView)?;
     crate::text::check_list_len("userIds", user_ids, 1, MAX_TEST_USERS)?;
-    let group = match group_id {
-        None => None,
-        Some(id) => Some(crate::service::visible(
-            caller,
-            store.get_group(&caller.account_id, id).await?,
-            id,
-        )?),
-    };
-    let rule = validate_rule(
-        store,
-        caller,
-        group_id.unwrap_or(&GroupId::generate()),
-        json,
-    )
-    .await?;
+    let (group, rule) = draft_rule(store, caller, json, group_id).await?;
     let mut seen = HashSet::new();
     let wanted: Vec<UserId> = user_ids
         .iter()

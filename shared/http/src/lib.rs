@@ -8,6 +8,7 @@ pub mod cursor;
 pub mod deps;
 pub mod descriptor;
 pub mod event;
+pub mod guard;
 pub mod lambda;
 pub mod metrics;
 pub mod problem;
@@ -20,6 +21,7 @@ pub use body::json_body;
 pub use context::caller;
 pub use deps::Deps;
 pub use descriptor::{Access, EventSource, FunctionDescriptor, Route, Trigger};
+pub use guard::guard_from_env;
 pub use problem::HttpError;
 pub use respond::{created, json, no_content, respond};
 
