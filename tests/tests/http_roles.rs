@@ -75,7 +75,7 @@ fn the_matrix_covers_every_route_of_every_descriptor() {
     assert_eq!(matrix, served);
 }
 
-const ROUTES: [Route; 29] = [
+const ROUTES: [Route; 31] = [
     Route {
         name: "GET /groups",
         expected: [200, 200, 200, 200, 200, 403, 403],
@@ -131,6 +131,14 @@ const ROUTES: [Route; 29] = [
     },
     Route {
         name: "POST /smart-groups/preview",
+        expected: [200, 200, 200, 404, 200, 403, 403],
+    },
+    Route {
+        name: "POST /smart-groups/test",
+        expected: [200, 200, 200, 404, 200, 403, 403],
+    },
+    Route {
+        name: "POST /smart-groups/health",
         expected: [200, 200, 200, 404, 200, 403, 403],
     },
     Route {
@@ -346,10 +354,18 @@ async fn every_route_answers_each_role_as_the_matrix_says<S: Store + 'static>(ap
                     let smart = if out { &out_of_scope_smart } else { &in_scope_smart };
                     HttpCall::new("POST", &format!("/groups/{smart}/evaluate"))
                 }
-                "POST /smart-groups/preview" => {
+                "POST /smart-groups/preview" | "POST /smart-groups/health" => {
                     let smart = if out { &out_of_scope_smart } else { &in_scope_smart };
-                    HttpCall::new("POST", "/smart-groups/preview")
+                    let path = route.name.trim_start_matches("POST ");
+                    HttpCall::new("POST", path)
                         .json(&json!({"rule": {"attr": "status", "op": "eq", "value": "active"}, "groupId": smart}))
+                }
+                "POST /smart-groups/test" => {
+                    let smart = if out { &out_of_scope_smart } else { &in_scope_smart };
+                    HttpCall::new("POST", "/smart-groups/test").json(&json!({
+                        "rule": {"attr": "status", "op": "eq", "value": "active"},
+                        "groupId": smart, "userIds": [target_user]
+                    }))
                 }
                 "GET /groups/{groupId}/members/{userId}/explain" => {
                     let smart = if out { &out_of_scope_smart } else { &in_scope_smart };

@@ -420,7 +420,14 @@ fn pick(rng: &mut Rng, pool: &[String]) -> String {
 /// A random request by `who`. In probe mode one id it names lies outside the caller's scope
 /// (or in the other account), and every list it names holds just that id.
 fn request(rng: &mut Rng, who: &Who, view: &View, foreign_group: &GroupId, n: usize) -> Request {
-    let all_groups: Vec<String> = view.groups.keys().cloned().collect();
+    // In title order: group ids are random and titles are not, so a seed replays one run.
+    let mut titled: Vec<(&str, &String)> = view
+        .groups
+        .iter()
+        .map(|(id, g)| (g.title.as_str(), id))
+        .collect();
+    titled.sort();
+    let all_groups: Vec<String> = titled.into_iter().map(|(_, id)| id.clone()).collect();
     let all_users: Vec<String> = view.users.keys().cloned().collect();
     // The seeded tree and whatever requests created since.
     let mut departments: Vec<String> = view.tree.departments().map(|d| d.id.to_string()).collect();
@@ -591,7 +598,16 @@ fn request(rng: &mut Rng, who: &Who, view: &View, foreign_group: &GroupId, n: us
             if rng.below(2) == 0 {
                 body["groupId"] = json!(g(rng, &mut probe_id));
             }
-            Request::new("POST", "/smart-groups/preview".into(), Some(body))
+            // The preview, draft testing (on chosen users) and rule health take the same rule.
+            let path = match rng.below(3) {
+                0 => "/smart-groups/preview",
+                1 => {
+                    body["userIds"] = json!([u(rng, &mut probe_id), u(rng, &mut probe_id)]);
+                    "/smart-groups/test"
+                }
+                _ => "/smart-groups/health",
+            };
+            Request::new("POST", path.into(), Some(body))
         }
         14 => {
             let group = g(rng, &mut probe_id);
@@ -745,7 +761,8 @@ fn check_visibility(failure: &Failure<'_>, view: &View, body: &Value) {
     }
     let own_record = failure.request.path == "/me";
     let wrote_user = failure.request.method == "PUT";
-    let explaining = failure.request.path.ends_with("/explain");
+    let explaining =
+        failure.request.path.ends_with("/explain") || failure.request.path == "/smart-groups/test";
     let mut stack = vec![body];
     while let Some(value) = stack.pop() {
         match value {
@@ -763,12 +780,23 @@ fn check_visibility(failure: &Failure<'_>, view: &View, body: &Value) {
                 if map.contains_key("memberCount") {
                     let id = map.get("id").and_then(Value::as_str).unwrap_or_default();
                     let owner = map.get("ownerDepartmentId").and_then(Value::as_str);
-                    let visible = match owner {
-                        None => who.caller.scope == Scope::Account,
-                        Some(d) => view.department_visible(who, d),
+                    // A group is scoped by its stored path, as a user is: while a department
+                    // move runs, its subtree's groups keep their old path until the move's
+                    // slice rewrites it (README, departments). A group this request created
+                    // is judged by the tree.
+                    let visible = if view.groups.contains_key(id) {
+                        view.group_visible(who, id)
+                    } else {
+                        match owner {
+                            None => who.caller.scope == Scope::Account,
+                            Some(d) => view.department_visible(who, d),
+                        }
                     };
                     if !visible {
-                        failure.fail(&format!("group {id} outside the caller's scope"));
+                        let stored = view.groups.get(id).map(|g| g.owner_department.clone());
+                        failure.fail(&format!(
+                            "group {id} outside the caller's scope (stored path {stored:?})"
+                        ));
                     }
                 }
                 if let (Some(group), Some(_)) = (map.get("groupId"), map.get("title")) {
@@ -791,6 +819,20 @@ fn check_visibility(failure: &Failure<'_>, view: &View, body: &Value) {
                             failure.fail(&format!("preview sample {id} outside the scope"));
                         }
                     }
+                }
+                if let (Some(user), Some(_)) = (map.get("userId"), map.get("matches")) {
+                    let id = user.as_str().unwrap_or_default();
+                    if !view.user_visible(who, id) {
+                        failure.fail(&format!("a draft test of user {id} outside the scope"));
+                    }
+                }
+                if !who.may(Permission::UsersView)
+                    && map
+                        .get("nearDuplicates")
+                        .and_then(Value::as_array)
+                        .is_some_and(|d| !d.is_empty())
+                {
+                    failure.fail("rule health shows directory values without users:view");
                 }
                 if explaining
                     && !who.may(Permission::UsersView)
