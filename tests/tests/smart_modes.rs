@@ -1,5 +1,5 @@
-//! A smart group's mode (DESIGN §11): `paused` changes no one by the rule (a deleted user
-//! still leaves), `addOnly` adds and removes no one, and leaving a pause or returning to
+//! A smart group's mode (DESIGN §11): `paused` changes no membership at all (a deleted user's
+//! leave included), `addOnly` applies joins and holds leaves, and leaving a pause or returning to
 //! `active` evaluates in full. Through the API, on both stores.
 
 use evaluate_smart_group::handle_schedule;
@@ -131,21 +131,21 @@ async fn modes<S: Store + 'static, F: Feeder<S>>(api: &Api<S>, feed: &mut F) {
         .await;
     assert_eq!(refused.status, 409, "{}", refused.body);
     assert_eq!(group(api, &id).await["evaluation"]["status"], "done");
-    // ... but a deleted user leaves.
+    // No change at all: a deleted user's leave waits too.
     set_job(api, &deleted, None).await;
     feed.settle(api, guard).await;
     let mut kept = before.clone();
-    kept.remove(&deleted);
-    assert_eq!(exact(api, &id).await, kept);
+    assert_eq!(exact(api, &id).await, kept, "a deleted user's leave waits");
 
-    // Add only: leaving the pause evaluates; the waiting user joins, no one leaves.
+    // Add only: leaving the pause evaluates; the waiting user joins, no one leaves (not even
+    // the deleted user: their leave waits for the return to active).
     let (status, body) = patch(api, &id, json!({"mode": "addOnly"})).await;
     assert_eq!(status, 200, "{body}");
     assert_eq!(body["evaluation"]["status"], "queued");
     feed.settle(api, guard).await;
     kept.insert(outsider.clone());
     assert_eq!(exact(api, &id).await, kept, "joins only");
-    assert!(kept.contains(&changer));
+    assert!(kept.contains(&changer) && kept.contains(&deleted));
     set_job(api, &later, Some("Analyst")).await;
     feed.settle(api, guard).await;
     handle_schedule(&api.ctx, guard, &|| false)
@@ -162,6 +162,7 @@ async fn modes<S: Store + 'static, F: Feeder<S>>(api: &Api<S>, feed: &mut F) {
     let after = exact(api, &id).await;
     assert_eq!(after, expected(api, &rule, None).await);
     assert!(!after.contains(&changer) && !after.contains(&later) && after.contains(&outsider));
+    assert!(!after.contains(&deleted));
     assert_eq!(group(api, &id).await["mode"], "active");
 
     // A static group has no mode, and a bad one is refused; neither writes anything.

@@ -143,9 +143,9 @@ pub enum GroupMode {
     /// The rule adds and removes members.
     #[default]
     Active,
-    /// Nothing joins or leaves by the rule; a deleted user still leaves.
+    /// No membership change at all, a deleted user's leave included; evaluations wait.
     Paused,
-    /// The rule adds members and removes no one; a deleted user still leaves.
+    /// Joins are applied; leaves (a deleted user's too) wait for the return to active.
     AddOnly,
 }
 

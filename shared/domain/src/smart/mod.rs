@@ -136,7 +136,7 @@ impl Smart {
         self.group.mode == GroupMode::Paused
     }
 
-    /// The rule adds members and removes no one (a deleted user still leaves).
+    /// The rule adds members; leaves (a deleted user's too) wait for the return to active.
     fn adds_only(&self) -> bool {
         self.group.mode == GroupMode::AddOnly
     }

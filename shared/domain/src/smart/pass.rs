@@ -225,8 +225,6 @@ impl<S: Store> Evaluator<'_, S> {
                     run.tally.evaluated += 1;
                     match (should, is_member) {
                         (true, false) => joins.push(user.id.clone()),
-                        // Add only: the rule removes no one (a user who is gone still leaves).
-                        (false, true) if run.smart.adds_only() => {}
                         (false, true) => leaves.push(user.id.clone()),
                         _ => {}
                     }
@@ -240,6 +238,10 @@ impl<S: Store> Evaluator<'_, S> {
                         }
                         run.members.fetch(self.store, self.account, &group).await?;
                     }
+                }
+                // Add only: leaves wait for the return to active (DESIGN §11), a gone user's too.
+                if run.smart.adds_only() {
+                    leaves.clear();
                 }
                 match run.mode {
                     Mode::Count => {

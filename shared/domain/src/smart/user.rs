@@ -131,8 +131,9 @@ pub async fn evaluate_user_with<S: Store>(
         for s in layer {
             // A held evaluation freezes the group's membership on every path until someone
             // confirms it or changes the rule; the full evaluation then catches up.
-            // A paused group changes for no one, except that a deleted user leaves it.
-            if s.is_held() || (s.is_paused() && user.is_some()) {
+            // A paused group changes for no one, not even a deleted user (DESIGN §11: no
+            // membership change at all); resuming evaluates it in full.
+            if s.is_held() || s.is_paused() {
                 continue;
             }
             let should = user.as_ref().is_some_and(|u| {
@@ -152,7 +153,8 @@ pub async fn evaluate_user_with<S: Store>(
                     groups.insert(s.group.id.clone());
                     outcome.joined.push(s.group.id.clone());
                 }
-                (false, true) if s.adds_only() && user.is_some() => {}
+                // Add only: leaves, a deleted user's too, wait for the return to active.
+                (false, true) if s.adds_only() => {}
                 (false, true) => {
                     ev.apply(&s.group.id, vec![], vec![user_id.clone()], &mut tally)
                         .await?;
