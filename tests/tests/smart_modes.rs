@@ -146,6 +146,18 @@ async fn modes<S: Store + 'static, F: Feeder<S>>(api: &Api<S>, feed: &mut F) {
     kept.insert(outsider.clone());
     assert_eq!(exact(api, &id).await, kept, "joins only");
     assert!(kept.contains(&changer) && kept.contains(&deleted));
+    // "Why?" names the mode that keeps a member who no longer matches.
+    let why = api
+        .as_user(
+            ADMIN,
+            HttpCall::new("GET", &format!("/groups/{id}/members/{changer}/explain")),
+        )
+        .await;
+    assert_eq!(why.status, 200, "{}", why.body);
+    assert_eq!(
+        (&why.body["mode"], &why.body["member"], &why.body["matches"]),
+        (&json!("addOnly"), &json!(true), &json!(false))
+    );
     set_job(api, &later, Some("Analyst")).await;
     feed.settle(api, guard).await;
     handle_schedule(&api.ctx, guard, &|| false)
