@@ -37,6 +37,7 @@ async fn smart_group(store: &MemoryStore) {
         version: 1,
         evaluation: None,
         mode: GroupMode::Active,
+        overrides: Vec::new(),
     };
     store
         .create_group(&account(), &group)

@@ -173,6 +173,7 @@ async fn another_accounts_ids_answer_404_on_every_route<S: Store + 'static>(api:
         version: 1,
         evaluation: None,
         mode: groups_domain::GroupMode::Active,
+        overrides: Vec::new(),
     };
     api.store()
         .create_group(&globex, &theirs)

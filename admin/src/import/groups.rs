@@ -55,6 +55,7 @@ impl Groups {
                 version: 1,
                 evaluation: None,
                 mode: GroupMode::Active,
+                overrides: Vec::new(),
             };
             ctx.store.create_group(ctx.account, &group).await?;
             return Ok(Outcome::Created);

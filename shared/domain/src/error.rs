@@ -22,7 +22,8 @@ pub enum Error {
 
     /// Members of a smart group follow its rule and cannot be edited by hand.
     #[error(
-        "group {group_id} is a smart group: its members follow its rule and cannot be added or removed by hand"
+        "group {group_id} is a smart group: its members follow its rule; to make an exception for a person, \
+         add an override (POST /groups/{group_id}/overrides with effect include or exclude and a reason)"
     )]
     SmartGroupMembership { group_id: String },
 

@@ -134,6 +134,9 @@ pub struct Group {
     /// How a smart group's rule applies; stored only when not `active`.
     #[serde(default, skip_serializing_if = "GroupMode::is_active")]
     pub mode: GroupMode,
+    /// A smart group's overrides, by user id (DESIGN §11); stored only when there are some.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub overrides: Vec<crate::overrides::Override>,
 }
 
 /// How a smart group's rule applies (DESIGN §11).
@@ -261,6 +264,8 @@ impl Group {
 pub enum MembershipSource {
     Manual,
     Rule,
+    /// An include override of a smart group.
+    Override,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]

@@ -102,7 +102,7 @@ pub async fn ripple<S: Store>(
             };
             let will = user
                 .as_ref()
-                .is_some_and(|u| f.group.covers_user(u) && f.rule.matches(u, &facts));
+                .is_some_and(|u| f.group.decides(u, now, || f.rule.matches(u, &facts)));
             if will != was {
                 moves.push((user_id.clone(), will));
             }

@@ -9,6 +9,7 @@ pub mod events;
 pub mod group;
 pub mod ids;
 pub mod impact;
+pub mod overrides;
 pub mod page;
 pub mod ports;
 pub mod role;
@@ -17,6 +18,7 @@ pub mod rule_health;
 pub mod service;
 pub mod service_departments;
 pub mod service_members;
+pub mod service_overrides;
 pub mod service_roles;
 pub mod service_rules;
 pub mod service_users;
@@ -32,10 +34,11 @@ pub use group::{
     RuleVersion,
 };
 pub use ids::{AccountId, DepartmentId, GroupId, RoleId, UserId};
+pub use overrides::{Override, OverrideEffect};
 pub use page::{Page, PageRequest, SortOrder};
 pub use ports::{
-    CheckpointStore, DirectoryStore, EvaluationStore, GroupQuery, GroupStore, MembershipStore,
-    Store, UserQuery,
+    CheckpointStore, DirectoryStore, EvaluationStore, GroupQuery, GroupStore, MemberChange,
+    MembershipStore, Store, UserQuery,
 };
 pub use role::{BuiltinRole, CustomRole, Permission, PermissionSet, RoleRef, RoleScope};
 pub use user::{ProfileValue, User, UserStatus};

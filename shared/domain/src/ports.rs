@@ -320,6 +320,17 @@ pub trait GroupStore: Send + Sync {
         &self,
         page: &PageRequest,
     ) -> impl Future<Output = Result<Page<AccountId>>> + Send;
+    /// Replaces `current`'s overrides (with `next`'s updated* and version) if the stored version
+    /// is still `current.version`, and applies `change` in the same write (one transaction on
+    /// DynamoDB). Answers whether `change` was applied; it is not when the membership already
+    /// was as `change` wants.
+    fn save_overrides(
+        &self,
+        account: &AccountId,
+        current: &Group,
+        next: &Group,
+        change: Option<&MemberChange>,
+    ) -> impl Future<Output = Result<bool>> + Send;
     /// A smart group's saved rules, newest first.
     fn list_rule_versions(
         &self,
@@ -327,6 +338,13 @@ pub trait GroupStore: Send + Sync {
         group: &GroupId,
         page: &PageRequest,
     ) -> impl Future<Output = Result<Page<RuleVersion>>> + Send;
+}
+
+/// One membership an override write changes along with the group's overrides.
+#[derive(Debug, Clone, PartialEq)]
+pub enum MemberChange {
+    Join(Membership),
+    Leave(UserId),
 }
 
 /// Memberships of groups, with the exact member counts they keep.

@@ -160,6 +160,7 @@ async fn create_checked<S: Store>(
         version: 1,
         evaluation,
         mode: crate::group::GroupMode::Active,
+        overrides: Vec::new(),
     };
     store.create_group(&caller.account_id, &group).await?;
     Ok(group)

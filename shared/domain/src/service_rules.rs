@@ -272,8 +272,11 @@ pub async fn preview<S: Store>(
         }
         for user in &page.users {
             out.evaluated += 1;
-            let in_group_scope = group.as_ref().is_none_or(|g| g.covers_user(user));
-            let matches = in_group_scope && rule.matches(user, &facts);
+            // Against a group, its overrides apply as they would once saved.
+            let matches = match &group {
+                Some(g) => g.decides(user, now, || rule.matches(user, &facts)),
+                None => rule.matches(user, &facts),
+            };
             if matches {
                 out.matching += 1;
                 if out.sample.len() < SAMPLE {
@@ -338,6 +341,9 @@ pub struct Explanation {
     /// The group's mode: a paused group changes for no one, an add-only group keeps a member
     /// who no longer matches.
     pub mode: crate::group::GroupMode,
+    /// The override that decides for this user whatever the rule says (include or exclude).
+    #[serde(rename = "override", skip_serializing_if = "Option::is_none")]
+    pub by_override: Option<crate::overrides::Override>,
     pub rule: serde_json::Value,
 }
 
@@ -385,6 +391,7 @@ pub async fn explain<S: Store>(
         member: groups.contains(group_id),
         in_group_scope,
         mode: group.mode,
+        by_override: group.override_in_force(user_id, now).cloned(),
         rule: explained,
     })
 }

@@ -41,6 +41,8 @@ struct Problem {
     field: Option<String>,
     /// What stands in the way of a refused delete (`counts`, each also a top-level member).
     counts: Vec<(&'static str, u64)>,
+    /// Where to go instead (a smart group's member edit points at its overrides).
+    link: Option<(&'static str, String)>,
 }
 
 impl HttpError {
@@ -52,6 +54,7 @@ impl HttpError {
             detail,
             field: None,
             counts: Vec::new(),
+            link: None,
         };
         match self {
             HttpError::Domain(err) => domain_problem(err),
@@ -129,6 +132,9 @@ impl HttpError {
             }
             body["counts"] = serde_json::Value::Object(counts);
         }
+        if let Some((name, href)) = problem.link {
+            body[name] = json!(href);
+        }
         let mut builder = Response::builder()
             .status(problem.status)
             .header(http::header::CONTENT_TYPE, PROBLEM_JSON);
@@ -155,6 +161,7 @@ fn domain_problem(err: &Error) -> Problem {
         detail: err.to_string(),
         field,
         counts: Vec::new(),
+        link: None,
     };
     match err {
         Error::Validation { field, message } => Problem {
@@ -179,12 +186,15 @@ fn domain_problem(err: &Error) -> Problem {
             "Already exists",
             None,
         ),
-        Error::SmartGroupMembership { .. } => p(
-            StatusCode::CONFLICT,
-            "smart-group-membership",
-            "Members of a smart group follow its rule",
-            None,
-        ),
+        Error::SmartGroupMembership { group_id } => Problem {
+            link: Some(("overrides", format!("/groups/{group_id}/overrides"))),
+            ..p(
+                StatusCode::CONFLICT,
+                "smart-group-membership",
+                "Members of a smart group follow its rule",
+                None,
+            )
+        },
         Error::VersionMismatch { .. } => p(
             StatusCode::PRECONDITION_FAILED,
             "version-mismatch",

@@ -13,7 +13,6 @@ use crate::group::Evaluation;
 use crate::group::{EvaluationStatus, Group, GroupMode};
 use crate::ids::{AccountId, GroupId, UserId};
 use crate::rule::{Facts, Rule};
-use crate::user::User;
 use crate::{Error, Result};
 use std::collections::HashSet;
 use time::OffsetDateTime;
@@ -139,10 +138,6 @@ impl Smart {
     /// The rule adds members; leaves (a deleted user's too) wait for the return to active.
     fn adds_only(&self) -> bool {
         self.group.mode == GroupMode::AddOnly
-    }
-
-    fn covers(&self, user: &User) -> bool {
-        self.group.covers_user(user)
     }
 }
 

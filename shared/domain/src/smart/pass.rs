@@ -221,7 +221,10 @@ impl<S: Store> Evaluator<'_, S> {
                     if is_member {
                         run.members.buffer.pop_front();
                     }
-                    let should = run.smart.covers(user) && run.smart.rule.matches(user, &facts);
+                    let should = run
+                        .smart
+                        .group
+                        .decides(user, self.now, || run.smart.rule.matches(user, &facts));
                     run.tally.evaluated += 1;
                     match (should, is_member) {
                         (true, false) => joins.push(user.id.clone()),

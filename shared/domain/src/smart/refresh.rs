@@ -54,10 +54,13 @@ pub async fn refresh_account<S: Store>(
     resume: Option<RefreshCheckpoint>,
     out_of_time: &(dyn Fn() -> bool + Sync),
 ) -> Result<Option<RefreshCheckpoint>> {
-    let smart: Vec<Smart> = ev
-        .store
-        .account_smart_groups(ev.account)
-        .await?
+    let groups = ev.store.account_smart_groups(ev.account).await?;
+    if resume.is_none() {
+        // Lapsed overrides no longer count (evaluations ignore them); the schedule drops them.
+        crate::service_overrides::drop_lapsed_overrides(ev.store, ev.account, &groups, ev.now)
+            .await?;
+    }
+    let smart: Vec<Smart> = groups
         .into_iter()
         // A held evaluation waits for its confirmation; the schedule does not override it.
         .filter(|g| {

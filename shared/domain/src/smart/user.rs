@@ -142,7 +142,7 @@ pub async fn evaluate_user_with<S: Store>(
                     user: user_id,
                     groups: &groups,
                 };
-                s.covers(u) && s.rule.matches(u, &facts)
+                s.group.decides(u, ev.now, || s.rule.matches(u, &facts))
             });
             let is_member = groups.contains(&s.group.id);
             let mut tally = Tally::default();

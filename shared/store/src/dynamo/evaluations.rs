@@ -9,9 +9,7 @@ use groups_domain::{
     AccountId, CheckpointStore, Error, Evaluation, EvaluationStore, GroupId, Result,
 };
 
-/// An instant as the items store it (RFC 3339).
-#[derive(serde::Serialize)]
-struct TimeValue(#[serde(with = "time::serde::rfc3339")] time::OffsetDateTime);
+use super::groups::TimeValue;
 
 impl EvaluationStore for DynamoStore {
     async fn record_evaluation(

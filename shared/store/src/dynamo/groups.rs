@@ -9,8 +9,8 @@ use futures_util::future::try_join_all;
 use groups_domain::RuleVersion;
 use groups_domain::ports::{GroupQuery, sort_keys};
 use groups_domain::{
-    AccountId, DepartmentPath, Error, Group, GroupId, GroupKind, GroupStore, Page, PageRequest,
-    Result, Scope, SortOrder, UserId,
+    AccountId, DepartmentPath, Error, Group, GroupId, GroupKind, GroupStore, MemberChange, Page,
+    PageRequest, Result, Scope, SortOrder, UserId,
 };
 use serde::{Deserialize, Serialize};
 
@@ -96,7 +96,7 @@ impl DynamoStore {
         Ok(TransactWriteItem::builder().put(put).build())
     }
 
-    fn version_conflict(cancelled: &Cancelled, group: &Group) -> Error {
+    pub(super) fn version_conflict(cancelled: &Cancelled, group: &Group) -> Error {
         match cancelled.old_item(0) {
             None => Error::not_found("group", group.id.as_str()),
             Some(old) => Error::VersionMismatch {
@@ -416,6 +416,16 @@ impl GroupStore for DynamoStore {
         }))
     }
 
+    async fn save_overrides(
+        &self,
+        account: &AccountId,
+        current: &Group,
+        next: &Group,
+        change: Option<&MemberChange>,
+    ) -> Result<bool> {
+        self.write_overrides(account, current, next, change).await
+    }
+
     async fn list_rule_versions(
         &self,
         account: &AccountId,
@@ -470,4 +480,6 @@ impl DynamoStore {
 
 /// Serializes a timestamp exactly as the entities do (RFC 3339).
 #[derive(Serialize)]
-struct TimeValue(#[serde(with = "time::serde::rfc3339")] time::OffsetDateTime);
+pub(super) struct TimeValue(
+    #[serde(with = "time::serde::rfc3339")] pub(super) time::OffsetDateTime,
+);

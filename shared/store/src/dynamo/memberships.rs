@@ -105,6 +105,44 @@ impl DynamoStore {
         Ok(applied)
     }
 
+    /// Puts a membership that must not exist yet.
+    pub(super) fn membership_put(
+        &self,
+        account: &AccountId,
+        group: &GroupId,
+        m: &Membership,
+    ) -> Result<TransactWriteItem> {
+        let user = &m.user_id;
+        let item = Item::new(
+            "membership",
+            keys::membership_partition(account, group, user),
+            keys::member(user),
+            m,
+        )
+        .gsi1(keys::user_groups(account, user), keys::group(group));
+        self.put_if_absent(item.to_raw()?)
+    }
+
+    /// Deletes a membership that must exist.
+    pub(super) fn membership_delete(
+        &self,
+        account: &AccountId,
+        group: &GroupId,
+        user: &UserId,
+    ) -> Result<TransactWriteItem> {
+        let delete = built(
+            Delete::builder()
+                .table_name(&self.table)
+                .set_key(Some(key(
+                    keys::membership_partition(account, group, user),
+                    keys::member(user),
+                )))
+                .condition_expression("attribute_exists(PK)")
+                .build(),
+        )?;
+        Ok(TransactWriteItem::builder().delete(delete).build())
+    }
+
     /// Deletes every item of a deleted group: its rule versions, then each member shard.
     /// Answers the members it had.
     pub(super) async fn delete_all_members(
@@ -205,14 +243,7 @@ impl MembershipStore for DynamoStore {
                 .iter()
                 .find(|m| &m.user_id == user)
                 .ok_or_else(|| Error::Internal("membership vanished".into()))?;
-            let item = Item::new(
-                "membership",
-                keys::membership_partition(account, group, user),
-                keys::member(user),
-                m,
-            )
-            .gsi1(keys::user_groups(account, user), keys::group(group));
-            self.put_if_absent(item.to_raw()?)
+            self.membership_put(account, group, m)
         })
         .await
     }
@@ -230,19 +261,7 @@ impl MembershipStore for DynamoStore {
             group,
             kind,
             users.to_vec(),
-            |user| {
-                let delete = built(
-                    Delete::builder()
-                        .table_name(&self.table)
-                        .set_key(Some(key(
-                            keys::membership_partition(account, group, user),
-                            keys::member(user),
-                        )))
-                        .condition_expression("attribute_exists(PK)")
-                        .build(),
-                )?;
-                Ok(TransactWriteItem::builder().delete(delete).build())
-            },
+            |user| self.membership_delete(account, group, user),
         )
         .await
     }

@@ -11,6 +11,7 @@ mod groups;
 pub mod items;
 pub mod keys;
 mod memberships;
+mod overrides;
 mod retry;
 pub mod stream;
 pub mod table;

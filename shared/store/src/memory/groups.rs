@@ -3,8 +3,8 @@
 use super::{MemoryStore, finish, page_after};
 use groups_domain::ports::{GroupQuery, group_matches, sort_keys};
 use groups_domain::{
-    AccountId, DepartmentPath, Error, Group, GroupId, GroupKind, GroupStore, Page, PageRequest,
-    Result, RuleVersion, Scope, SortOrder, UserId,
+    AccountId, DepartmentPath, Error, Group, GroupId, GroupKind, GroupStore, MemberChange, Page,
+    PageRequest, Result, RuleVersion, Scope, SortOrder, UserId,
 };
 use std::collections::BTreeMap;
 
@@ -216,6 +216,16 @@ impl GroupStore for MemoryStore {
             .map(|(id, _)| (id.to_string(), id.clone()))
             .collect();
         Ok(finish(page_after(&with_smart, page, |_| true), page.limit))
+    }
+
+    async fn save_overrides(
+        &self,
+        account: &AccountId,
+        current: &Group,
+        next: &Group,
+        change: Option<&MemberChange>,
+    ) -> Result<bool> {
+        self.write_overrides(account, current, next, change)
     }
 
     async fn list_rule_versions(

@@ -19,6 +19,7 @@ mod directory;
 mod evaluations;
 mod groups;
 mod memberships;
+mod overrides;
 
 #[derive(Default)]
 struct Account {
