@@ -75,7 +75,7 @@ fn the_matrix_covers_every_route_of_every_descriptor() {
     assert_eq!(matrix, served);
 }
 
-const ROUTES: [Route; 31] = [
+const ROUTES: [Route; 34] = [
     Route {
         name: "GET /groups",
         expected: [200, 200, 200, 200, 200, 403, 403],
@@ -148,6 +148,19 @@ const ROUTES: [Route; 31] = [
     Route {
         name: "GET /groups/{groupId}/rule-versions",
         expected: [200, 200, 200, 404, 200, 403, 403],
+    },
+    // The descriptor asks groups:view; writes also need groups:members (the custom "with").
+    Route {
+        name: "GET /groups/{groupId}/overrides",
+        expected: [200, 200, 200, 404, 200, 403, 403],
+    },
+    Route {
+        name: "POST /groups/{groupId}/overrides",
+        expected: [201, 201, 201, 404, 403, 403, 403],
+    },
+    Route {
+        name: "DELETE /groups/{groupId}/overrides/{userId}",
+        expected: [200, 200, 200, 404, 403, 403, 403],
     },
     Route {
         name: "GET /me",
@@ -370,6 +383,27 @@ async fn every_route_answers_each_role_as_the_matrix_says<S: Store + 'static>(ap
                 "GET /groups/{groupId}/members/{userId}/explain" => {
                     let smart = if out { &out_of_scope_smart } else { &in_scope_smart };
                     HttpCall::new("GET", &format!("/groups/{smart}/members/{target_user}/explain"))
+                }
+                "GET /groups/{groupId}/overrides" => {
+                    let smart = if out { &out_of_scope_smart } else { &in_scope_smart };
+                    HttpCall::new("GET", &format!("/groups/{smart}/overrides"))
+                }
+                "POST /groups/{groupId}/overrides" | "DELETE /groups/{groupId}/overrides/{userId}" => {
+                    let smart = if out { &out_of_scope_smart } else { &in_scope_smart };
+                    let path = format!("/groups/{smart}/overrides");
+                    // A user of the group's own department (u03 works in marketing).
+                    let target_user = if out { "u03" } else { target_user };
+                    // Each call starts from no override (POST answers 201) or one (DELETE 200).
+                    let reset = HttpCall::new("DELETE", &format!("{path}/{target_user}"));
+                    api.as_user(OWNER, reset).await;
+                    let body = json!({"userId": target_user, "effect": "exclude", "reason": format!("call {n}")});
+                    if route.name.starts_with("POST") {
+                        HttpCall::new("POST", &path).json(&body)
+                    } else {
+                        let put = api.as_user(OWNER, HttpCall::new("POST", &path).json(&body)).await;
+                        assert_eq!(put.status, 201, "{}", put.body);
+                        HttpCall::new("DELETE", &format!("{path}/{target_user}"))
+                    }
                 }
                 "GET /groups/{groupId}/rule-versions" => {
                     let smart = if out { &out_of_scope_smart } else { &in_scope_smart };

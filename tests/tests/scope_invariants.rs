@@ -618,11 +618,27 @@ fn request(rng: &mut Rng, who: &Who, view: &View, foreign_group: &GroupId, n: us
                 None,
             )
         }
-        15 => Request::new(
-            "GET",
-            format!("/groups/{}/rule-versions", g(rng, &mut probe_id)),
-            None,
-        ),
+        15 => {
+            let group = g(rng, &mut probe_id);
+            match rng.below(4) {
+                0 => Request::new("GET", format!("/groups/{group}/rule-versions"), None),
+                1 => Request::new("GET", format!("/groups/{group}/overrides"), None),
+                2 => {
+                    let effect = if rng.below(2) == 0 {
+                        "include"
+                    } else {
+                        "exclude"
+                    };
+                    let body = json!({"userId": u(rng, &mut probe_id), "effect": effect,
+                        "reason": format!("generated {n}")});
+                    Request::new("POST", format!("/groups/{group}/overrides"), Some(body))
+                }
+                _ => {
+                    let user = u(rng, &mut probe_id);
+                    Request::new("DELETE", format!("/groups/{group}/overrides/{user}"), None)
+                }
+            }
+        }
         16 | 17 => {
             // The path names an existing user in scope or a new one: never the probe (a PUT to
             // an unknown id creates a user, so it cannot answer like an out-of-scope one).
@@ -818,6 +834,12 @@ fn check_visibility(failure: &Failure<'_>, view: &View, body: &Value) {
                         if !view.user_visible(who, id) {
                             failure.fail(&format!("preview sample {id} outside the scope"));
                         }
+                    }
+                }
+                if let (Some(user), Some(_)) = (map.get("userId"), map.get("reason")) {
+                    let id = user.as_str().unwrap_or_default();
+                    if !view.user_visible(who, id) {
+                        failure.fail(&format!("an override of user {id} outside the scope"));
                     }
                 }
                 if let (Some(user), Some(_)) = (map.get("userId"), map.get("matches")) {
