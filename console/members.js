@@ -11,6 +11,7 @@ import { confirmDialog, openDialog } from './dialogs.js';
 import { addUsersDialog } from './add-users-dialog.js';
 import { ensureRuleLanguage } from './rule-catalog.js';
 import { explainNode } from './rule-language.js';
+import { effectBadge, overrideDialog, overrideLine, overridesSection } from './overrides.js';
 
 export async function membersSection(ctx, content) {
   const smart = ctx.group.kind === 'smart';
@@ -35,16 +36,18 @@ export async function membersSection(ctx, content) {
   const next = h('button', { type: 'button', class: 'btn btn-sm', id: 'members-next' }, 'Next ›');
   const pageLabel = h('span', { class: 'page-label' });
   const cols = 4 + (canManage ? 1 : 0) + (smart ? 1 : 0);
+  const overridesSlot = smart ? h('div', { id: 'overrides' }) : null;
 
   fill(content, 
     smart ? h('div', { class: 'notice info' }, icon('info'), h('span', null,
       'Members of a smart group follow its rule: they can’t be added or removed by hand. ',
-      h('a', { href: `#/groups/${encodeURIComponent(ctx.id)}/rule` }, 'Edit the rule'), ' to change who is in it, or use “Why?” to see why someone is a member.')) : null,
+      h('a', { href: `#/groups/${encodeURIComponent(ctx.id)}/rule` }, 'Edit the rule'), ' to change who is in it, add an exception below to keep one person in or out, or use “Why?” to see why someone is a member.')) : null,
     !smart && !can('groups:members') ? h('p', { class: 'muted small' }, `Your role (${roleName()}) can view members but not change them.`) : null,
     h('section', { class: 'card', 'aria-labelledby': 'members-h' },
       h('div', { class: 'card-head' }, h('h2', { id: 'members-h' }, 'Members'), h('span', { class: 'spacer' }), selInfo, removeBtn, addBtn),
       h('div', { class: 'table-wrap' }, table),
-      h('div', { class: 'pager' }, pageLabel, prev, next)));
+      h('div', { class: 'pager' }, pageLabel, prev, next)),
+    overridesSlot);
 
   function updateSelection() {
     const n = state.selected.size;
@@ -65,6 +68,10 @@ export async function membersSection(ctx, content) {
     });
     const why = smart ? h('button', { type: 'button', class: 'btn btn-sm', 'aria-label': `Why is ${name} a member?` }, 'Why?') : null;
     if (why) why.addEventListener('click', () => explainDialog(ctx, m.userId, name));
+    // What a manual removal would be on a static group: an exception that keeps them out.
+    const keepOut = smart && can('groups:members')
+      ? h('button', { type: 'button', class: 'btn btn-sm', 'aria-label': `Keep ${name} out` }, 'Keep out') : null;
+    if (keepOut) keepOut.addEventListener('click', () => overrideDialog(ctx, { userId: m.userId, effect: 'exclude' }));
     return h('tr', { 'data-user': m.userId },
       canManage ? h('td', { class: 'col-check' }, box) : null,
       h('th', { scope: 'row' }, h('div', { class: 'person' },
@@ -73,9 +80,10 @@ export async function membersSection(ctx, content) {
           u ? h('div', { class: 'person-mail' }, u.email)
             : m.outOfScope ? h('div', { class: 'person-mail' }, 'Outside your departments') : null))),
       h('td', { class: 'col-dept' }, u && u.departmentId ? deptName(u.departmentId) : '—'),
-      h('td', { class: 'col-source' }, m.source === 'rule' ? h('span', { class: 'badge badge-smart' }, 'Rule') : h('span', { class: 'badge' }, 'Manual')),
+      h('td', { class: 'col-source' }, m.source === 'rule' ? h('span', { class: 'badge badge-smart' }, 'Rule')
+        : m.source === 'override' ? h('span', { class: 'badge badge-ok' }, 'Exception') : h('span', { class: 'badge' }, 'Manual')),
       h('td', { class: 'col-added' }, fmtDate(m.addedAt, false)),
-      smart ? h('td', { class: 'col-actions' }, why) : null);
+      smart ? h('td', { class: 'col-actions' }, why, keepOut ? ' ' : null, keepOut) : null);
   }
   async function load() {
     table.setAttribute('aria-busy', 'true');
@@ -140,6 +148,7 @@ export async function membersSection(ctx, content) {
     });
   }
   await load();
+  if (overridesSlot) await overridesSection(ctx, overridesSlot);
 }
 
 async function explainDialog(ctx, userId, name) {
@@ -155,7 +164,10 @@ async function explainDialog(ctx, userId, name) {
       ensureRuleLanguage().catch(() => {}),
     ]);
     const paused = data.mode === 'paused';
-    const summary = data.matches
+    const o = data.override;
+    const summary = o
+      ? `${name} is ${o.effect === 'include' ? 'always in' : 'always out'} by an exception, whatever the rule says${data.member === (o.effect === 'include') ? '' : '; the group applies it when it next processes changes'}.`
+      : data.matches
       ? (data.member ? `${name} matches the rule and is a member.`
         : paused ? `${name} matches the rule but is not a member: the group is paused, so they join when it resumes.`
           : `${name} matches the rule but is not a member yet: the next evaluation adds them.`)
@@ -166,6 +178,7 @@ async function explainDialog(ctx, userId, name) {
         : `${name} does not match the rule.`);
     fill(body, 
       h('div', { class: `notice ${data.matches ? 'ok' : 'warn'}` }, icon(data.matches ? 'check' : 'warn'), h('span', { id: 'explain-summary' }, summary)),
+      o ? h('p', { id: 'explain-override' }, effectBadge(o.effect), ' ', overrideLine(o)) : null,
       data.inGroupScope === false ? h('p', { class: 'notice warn' }, icon('warn'), h('span', null, `${name} is outside the group's department, so the rule does not apply to them.`)) : null,
       h('h3', null, 'How each condition evaluated'),
       h('ul', { class: 'rule-tree', 'aria-label': 'Rule evaluation' }, explainNode(data.rule)));

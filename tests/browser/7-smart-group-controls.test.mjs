@@ -173,3 +173,53 @@ it('previews the ripple of a rule edit into the groups that follow it', async (p
     for (const g of [second, first, club]) await api('owner', 'DELETE', `/groups/${g.id}`);
   }
 });
+
+it('keeps one person out and another in by exceptions, explains them, and hands them back to the rule', async (page) => {
+  const jobTitle = unique('Excepted');
+  const group = await createGroup({ title: unique('Exceptions'), kind: 'smart', rule: { attr: 'jobTitle', op: 'eq', value: jobTitle } });
+  const stamp = `${process.pid.toString(36)}${Date.now().toString(36)}`;
+  const [fits, guest] = [`exc-a-${stamp}`, `exc-b-${stamp}`];
+  try {
+    await putUser(fits, jobTitle);
+    await putUser(guest, 'Someone else');
+    await eventually(async () => assert.deepEqual(await memberIds(group.id), [fits]));
+    await signIn(page, 'owner');
+    await page.goto(`${BASE_URL}/#/groups/${group.id}`);
+    await page.locator('#overrides-table[aria-busy="false"]').waitFor();
+
+    // "Keep out" on a member: an exclusion with a reason; they leave at once.
+    await page.locator(`#members-table tr[data-user="${fits}"]`).getByRole('button', { name: 'Keep Moe Mode out' }).click();
+    await page.getByLabel('Reason').fill('On sabbatical');
+    await page.getByRole('button', { name: 'Save exception' }).click();
+    await eventually(async () => assert.deepEqual(await memberIds(group.id), []));
+    await page.locator(`#overrides-table tr[data-user="${fits}"] [data-effect="exclude"]`).waitFor();
+
+    // "Add exception": find a person who doesn't match and keep them in.
+    await page.getByRole('button', { name: 'Add exception' }).click();
+    await page.getByLabel('Find a person').fill(guest);
+    await page.locator(`#override-people input[value="${guest}"]`).check();
+    await page.getByLabel('Always in').check();
+    await page.getByLabel('Reason').fill('Mentors the team');
+    await page.getByRole('button', { name: 'Save exception' }).click();
+    await eventually(async () => assert.deepEqual(await memberIds(group.id), [guest]));
+    await eventually(async () => assert.equal(await page.locator('#member-count').textContent(), '1'));
+    const member = page.locator(`#members-table tr[data-user="${guest}"]`);
+    assert.equal(await member.locator('.col-source').textContent(), 'Exception');
+    await screenshot(page, 'smart-group-exceptions');
+
+    // "Why?" names the exception and its reason.
+    await member.getByRole('button', { name: 'Why is Moe Mode a member?' }).click();
+    await eventually(async () => assert.match(await page.locator('#explain-override').textContent(), /Always in.*Mentors the team/));
+    assert.match(await page.locator('#explain-summary').textContent(), /always in by an exception/);
+    await page.getByRole('button', { name: 'Close', exact: true }).first().click();
+
+    // Removing the exclusion hands the first person back to the rule, which keeps them.
+    await page.locator(`#overrides-table tr[data-user="${fits}"]`).getByRole('button', { name: /Remove the exception/ }).click();
+    await page.getByRole('button', { name: 'Remove exception' }).click();
+    await eventually(async () => assert.deepEqual(await memberIds(group.id), [fits, guest].sort()));
+    await eventually(async () => assert.equal(await page.locator('#overrides-table tbody tr[data-user]').count(), 1));
+  } finally {
+    for (const u of [fits, guest]) await api('owner', 'DELETE', `/users/${u}`);
+    await api('owner', 'DELETE', `/groups/${group.id}`);
+  }
+});
