@@ -38,6 +38,7 @@ async fn smart_group(store: &MemoryStore) {
         evaluation: None,
         mode: GroupMode::Active,
         overrides: Vec::new(),
+        scheduled: None,
     };
     store
         .create_group(&account(), &group)

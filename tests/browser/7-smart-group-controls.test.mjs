@@ -223,3 +223,37 @@ it('keeps one person out and another in by exceptions, explains them, and hands 
     await api('owner', 'DELETE', `/groups/${group.id}`);
   }
 });
+
+it('schedules a rule change for later, shows it in the history, and cancels it', async (page) => {
+  const rule = { attr: 'jobTitle', op: 'eq', value: unique('Now') };
+  const group = await createGroup({ title: unique('Scheduled'), kind: 'smart', rule });
+  try {
+    await signIn(page, 'owner');
+    await page.goto(`${BASE_URL}/#/groups/${group.id}/rule`);
+    await page.getByRole('heading', { name: 'Membership rule' }).waitFor();
+    const later = unique('Later');
+    await firstConditionIs(page, later);
+    await page.getByLabel('Takes effect').selectOption('later');
+    const when = new Date(Date.now() + 3 * 86_400_000);
+    const local = new Date(when.getTime() - when.getTimezoneOffset() * 60_000).toISOString().slice(0, 16);
+    await page.locator('#rule-effective-at').fill(local);
+    await page.getByRole('button', { name: 'Save rule' }).click();
+    await eventually(async () => {
+      const g = (await api('owner', 'GET', `/groups/${group.id}`)).body;
+      assert.equal(g.scheduled && g.scheduled.rule.all[0].value, later);
+      assert.equal(g.rule.value, rule.value, 'the rule in force is unchanged');
+    });
+
+    await page.goto(`${BASE_URL}/#/groups/${group.id}/history`);
+    const item = page.locator('#rule-scheduled');
+    await item.waitFor();
+    assert.match(await item.textContent(), /Takes effect/);
+    assert.match(await item.textContent(), new RegExp(later));
+    await screenshot(page, 'rule-scheduled');
+    await page.getByRole('button', { name: 'Cancel this change' }).click();
+    await eventually(async () => assert.equal((await api('owner', 'GET', `/groups/${group.id}`)).body.scheduled, undefined));
+    assert.equal(await page.locator('#rule-scheduled').count(), 0);
+  } finally {
+    await api('owner', 'DELETE', `/groups/${group.id}`);
+  }
+});

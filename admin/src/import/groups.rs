@@ -56,6 +56,7 @@ impl Groups {
                 evaluation: None,
                 mode: GroupMode::Active,
                 overrides: Vec::new(),
+                scheduled: None,
             };
             ctx.store.create_group(ctx.account, &group).await?;
             return Ok(Outcome::Created);

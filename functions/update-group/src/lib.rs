@@ -57,6 +57,18 @@ pub async fn handle<S: Store>(ctx: &Deps<S>, req: Request) -> Response<Body> {
             description: input.description,
             rule: input.rule,
             mode: input.mode,
+            effective_at: input.effective_at,
+            cancel_scheduled: match input.scheduled {
+                None => false,
+                Some(None) => true,
+                Some(Some(_)) => {
+                    return Err(Error::validation(
+                        "scheduled",
+                        "send null to cancel; schedule a rule with rule and effectiveAt",
+                    )
+                    .into());
+                }
+            },
         };
         let group =
             service::update_group(&ctx.store, &caller, &id, version, patch, ctx.now()).await?;

@@ -137,6 +137,21 @@ pub struct Group {
     /// A smart group's overrides, by user id (DESIGN §11); stored only when there are some.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub overrides: Vec<crate::overrides::Override>,
+    /// A smart group's rule change that takes effect later, applied by the schedule.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub scheduled: Option<ScheduledRule>,
+}
+
+/// A rule saved to take effect at a future instant (DESIGN §11, scheduled rule versions).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ScheduledRule {
+    pub rule: serde_json::Value,
+    #[serde(with = "time::serde::rfc3339")]
+    pub effective_at: OffsetDateTime,
+    pub saved_by: UserId,
+    #[serde(with = "time::serde::rfc3339")]
+    pub saved_at: OffsetDateTime,
 }
 
 /// How a smart group's rule applies (DESIGN §11).

@@ -34,7 +34,14 @@ pub struct GroupPatch {
     pub description: Option<String>,
     pub rule: Option<serde_json::Value>,
     pub mode: Option<crate::group::GroupMode>,
+    /// With `rule`: schedules it to take effect at this future instant instead of now.
+    pub effective_at: Option<OffsetDateTime>,
+    /// Cancels the scheduled rule change.
+    pub cancel_scheduled: bool,
 }
+
+/// How far ahead a rule change may be scheduled.
+pub const MAX_SCHEDULE_AHEAD: time::Duration = time::Duration::days(731);
 
 /// A group the caller may see, or `NotFound` (never `Forbidden`: no existence leak).
 pub async fn get_group<S: Store>(store: &S, caller: &Caller, id: &GroupId) -> Result<Group> {
@@ -161,6 +168,7 @@ async fn create_checked<S: Store>(
         evaluation,
         mode: crate::group::GroupMode::Active,
         overrides: Vec::new(),
+        scheduled: None,
     };
     store.create_group(&caller.account_id, &group).await?;
     Ok(group)
@@ -190,7 +198,47 @@ pub async fn update_group<S: Store>(
     if let Some(description) = patch.description {
         next.description = check_description(&description)?;
     }
-    if let Some(rule) = patch.rule {
+    let mut rule_now = patch.rule;
+    if let Some(at) = patch.effective_at {
+        let Some(rule) = rule_now.take() else {
+            return Err(Error::validation(
+                "effectiveAt",
+                "schedules a rule change: send it with the rule",
+            ));
+        };
+        if current.kind != GroupKind::Smart {
+            return Err(Error::validation("rule", "only smart groups have a rule"));
+        }
+        if patch.cancel_scheduled {
+            return Err(Error::validation(
+                "scheduled",
+                "either schedule a rule or cancel the scheduled one",
+            ));
+        }
+        if at <= now || at > now + MAX_SCHEDULE_AHEAD {
+            return Err(Error::validation(
+                "effectiveAt",
+                "must be in the future, within two years",
+            ));
+        }
+        crate::service_rules::validate_rule(store, caller, id, &rule).await?;
+        next.scheduled = Some(crate::group::ScheduledRule {
+            rule,
+            effective_at: at,
+            saved_by: caller.user_id.clone(),
+            saved_at: now,
+        });
+    }
+    if patch.cancel_scheduled {
+        if current.kind != GroupKind::Smart {
+            return Err(Error::validation(
+                "scheduled",
+                "only smart groups schedule rules",
+            ));
+        }
+        next.scheduled = None;
+    }
+    if let Some(rule) = rule_now {
         if current.kind != GroupKind::Smart {
             return Err(Error::validation("rule", "only smart groups have a rule"));
         }

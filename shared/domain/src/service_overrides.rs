@@ -300,34 +300,3 @@ async fn decide<S: Store>(
         (false, true) => (Some(MemberChange::Leave(user.id.clone())), false, true),
     })
 }
-
-/// Drops the overrides that have lapsed by `now` from the account's smart groups (the
-/// schedule's tidy-up; evaluations already ignore them). A group edited meanwhile keeps its
-/// lapsed overrides until the next run. Answers how many groups were tidied.
-pub async fn drop_lapsed_overrides<S: Store>(
-    store: &S,
-    account: &crate::ids::AccountId,
-    groups: &[Group],
-    now: OffsetDateTime,
-) -> Result<usize> {
-    let mut tidied = 0;
-    for group in groups.iter().filter(|g| g.has_lapsed_overrides(now)) {
-        let next = Group {
-            overrides: group
-                .overrides
-                .iter()
-                .filter(|o| o.in_force(now))
-                .cloned()
-                .collect(),
-            version: group.version + 1,
-            updated_at: now,
-            ..group.clone()
-        };
-        match store.save_overrides(account, group, &next, None).await {
-            Ok(_) => tidied += 1,
-            Err(Error::VersionMismatch { .. } | Error::NotFound { .. }) => {}
-            Err(e) => return Err(e),
-        }
-    }
-    Ok(tidied)
-}

@@ -32,6 +32,9 @@ pub struct GroupDto {
     /// A smart group's mode (`active`, `paused`, `addOnly`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub mode: Option<groups_domain::GroupMode>,
+    /// A rule change waiting for its instant (applied by the schedule).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub scheduled: Option<groups_domain::group::ScheduledRule>,
 }
 
 impl From<Group> for GroupDto {
@@ -54,6 +57,7 @@ impl From<Group> for GroupDto {
             updated_by: g.updated_by.into(),
             evaluation: g.evaluation,
             mode: (g.kind == GroupKind::Smart).then_some(g.mode),
+            scheduled: g.scheduled,
         }
     }
 }
@@ -206,6 +210,19 @@ pub struct UpdateGroupBody {
     pub rule: Option<serde_json::Value>,
     #[serde(default)]
     pub mode: Option<groups_domain::GroupMode>,
+    /// With `rule`: the future instant it takes effect.
+    #[serde(default, with = "time::serde::rfc3339::option")]
+    pub effective_at: Option<OffsetDateTime>,
+    /// `null` cancels the scheduled rule change (nothing else is taken).
+    #[serde(default, deserialize_with = "present")]
+    pub scheduled: Option<Option<serde_json::Value>>,
+}
+
+/// Tells a field sent as `null` (`Some(None)`) from one left out (`None`, by `default`).
+fn present<'de, D: serde::Deserializer<'de>, T: Deserialize<'de>>(
+    d: D,
+) -> std::result::Result<Option<Option<T>>, D::Error> {
+    Option::<T>::deserialize(d).map(Some)
 }
 
 #[derive(Debug, Deserialize)]

@@ -17,6 +17,7 @@ use crate::{Error, Result};
 use std::collections::HashSet;
 use time::OffsetDateTime;
 
+mod due;
 mod group;
 mod layers;
 mod pass;

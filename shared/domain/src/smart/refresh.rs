@@ -54,11 +54,12 @@ pub async fn refresh_account<S: Store>(
     resume: Option<RefreshCheckpoint>,
     out_of_time: &(dyn Fn() -> bool + Sync),
 ) -> Result<Option<RefreshCheckpoint>> {
-    let groups = ev.store.account_smart_groups(ev.account).await?;
+    let mut groups = ev.store.account_smart_groups(ev.account).await?;
     if resume.is_none() {
-        // Lapsed overrides no longer count (evaluations ignore them); the schedule drops them.
-        crate::service_overrides::drop_lapsed_overrides(ev.store, ev.account, &groups, ev.now)
-            .await?;
+        // Rule changes that are due take effect (their groups evaluate on their own request),
+        // and lapsed overrides are dropped.
+        let applied = super::due::apply_due(ev.store, ev.account, &mut groups, ev.now).await?;
+        groups.retain(|g| !applied.contains(&g.id));
     }
     let smart: Vec<Smart> = groups
         .into_iter()

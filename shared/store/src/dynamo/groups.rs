@@ -165,17 +165,34 @@ impl GroupStore for DynamoStore {
     async fn update_group(&self, account: &AccountId, current: &Group, next: &Group) -> Result<()> {
         let new_key = next.title_key();
         let (old_claim, new_claim) = (current.title_claim_key(), next.title_claim_key());
+        // As on create: an active group's item holds no mode, and one without a scheduled rule
+        // no `scheduled`.
+        let mut set = String::from(
+            "#title = :title, #description = :description, #rule = :rule, #updatedBy = :updatedBy, \
+             #updatedAt = :updatedAt, #version = :next, #titleKey = :titleKey, #gsi2sk = :gsi2sk, \
+             #evaluation = :evaluation",
+        );
+        let mut remove = Vec::new();
+        if next.mode.is_active() {
+            remove.push("#mode");
+        } else {
+            set.push_str(", #mode = :mode");
+        }
+        if next.scheduled.is_none() {
+            remove.push("#scheduled");
+        } else {
+            set.push_str(", #scheduled = :scheduled");
+        }
+        let mut expression = format!("SET {set}");
+        if !remove.is_empty() {
+            expression.push_str(&format!(" REMOVE {}", remove.join(", ")));
+        }
         let mut update = Update::builder()
             .table_name(&self.table)
             .set_key(Some(key(keys::account(account), keys::group(&current.id))))
-            .update_expression(format!(
-                "SET #title = :title, #description = :description, #rule = :rule, #updatedBy = :updatedBy, \
-                 #updatedAt = :updatedAt, #version = :next, #titleKey = :titleKey, #gsi2sk = :gsi2sk, \
-                 #evaluation = :evaluation{mode}",
-                // As on create: an active group's item holds no mode.
-                mode = if next.mode.is_active() { " REMOVE #mode" } else { ", #mode = :mode" }
-            ))
+            .update_expression(expression)
             .expression_attribute_names("#mode", "mode")
+            .expression_attribute_names("#scheduled", "scheduled")
             .condition_expression("#version = :expected")
             .expression_attribute_names("#title", "title")
             .expression_attribute_names("#description", "description")
@@ -195,10 +212,16 @@ impl GroupStore for DynamoStore {
             .expression_attribute_values(":next", number(next.version))
             .expression_attribute_values(":expected", number(current.version))
             .expression_attribute_values(":titleKey", string(&new_key))
-            .expression_attribute_values(":gsi2sk", string(sort_keys::group_by_title(&new_key, &current.id)))
+            .expression_attribute_values(
+                ":gsi2sk",
+                string(sort_keys::group_by_title(&new_key, &current.id)),
+            )
             .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::AllOld);
         if !next.mode.is_active() {
             update = update.expression_attribute_values(":mode", to_value(&next.mode)?);
+        }
+        if let Some(scheduled) = &next.scheduled {
+            update = update.expression_attribute_values(":scheduled", to_value(scheduled)?);
         }
         let update = built(update.build())?;
         let mut actions = vec![TransactWriteItem::builder().update(update).build()];
