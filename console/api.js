@@ -27,15 +27,18 @@ export function configureTransport({ token, unauthorized } = {}) {
  * Calls the API; resolves {data, etag}; rejects with ApiError (problem+json, or a network failure).
  * `keepSession` keeps a 401 from reaching the unauthorized hook (signing in checks a new token).
  */
-export async function api(method, path, { body, ifMatch, signal, keepSession = false } = {}) {
-  const headers = { Accept: 'application/json, application/problem+json' };
+export async function api(method, path, { body, csv, accept, ifMatch, signal, keepSession = false } = {}) {
+  const headers = { Accept: accept ? `${accept}, application/problem+json` : 'application/json, application/problem+json' };
   const token = hooks.token();
   if (token) headers.Authorization = `Bearer ${token}`;
   if (body !== undefined) headers['Content-Type'] = 'application/json';
+  // A CSV file goes as it is (`csv` is its text).
+  if (csv !== undefined) headers['Content-Type'] = 'text/csv; charset=utf-8';
   if (ifMatch) headers['If-Match'] = ifMatch;
   let res;
   try {
-    res = await fetch(path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body), signal, cache: 'no-store' });
+    const payload = csv !== undefined ? csv : body === undefined ? undefined : JSON.stringify(body);
+    res = await fetch(path, { method, headers, body: payload, signal, cache: 'no-store' });
   } catch (e) {
     if (e && e.name === 'AbortError') throw e;
     throw new ApiError(0, {
@@ -45,7 +48,7 @@ export async function api(method, path, { body, ifMatch, signal, keepSession = f
   }
   const text = await res.text();
   let data = null;
-  if (text) { try { data = JSON.parse(text); } catch { data = null; } }
+  if (text) { try { data = JSON.parse(text); } catch { data = res.ok && accept ? text : null; } }
   if (!res.ok) {
     const problem = data && typeof data === 'object' && !Array.isArray(data)
       ? data : { title: `${res.status} ${res.statusText || 'Error'}`, detail: text.slice(0, 300) || 'The server answered with an error.' };

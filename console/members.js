@@ -9,6 +9,7 @@ import { showError } from './problems.js';
 import { deptName, ensureProfileFields, loadGroupIndex, remember, userName } from './directory.js';
 import { confirmDialog, openDialog } from './dialogs.js';
 import { addUsersDialog } from './add-users-dialog.js';
+import { exportMembers, importMembers } from './members-csv.js';
 import { ensureRuleLanguage } from './rule-catalog.js';
 import { explainNode } from './rule-language.js';
 import { effectBadge, overrideDialog, overrideLine, overridesSection } from './overrides.js';
@@ -21,6 +22,10 @@ export async function membersSection(ctx, content) {
   const addBtn = canManage ? h('button', { type: 'button', class: 'btn btn-primary btn-sm', id: 'add-users' }, icon('plus'), 'Add users') : null;
   const removeBtn = canManage ? h('button', { type: 'button', class: 'btn btn-sm', id: 'remove-users', disabled: true }, 'Remove selected') : null;
   const selInfo = h('span', { class: 'selection-info', 'aria-live': 'polite' });
+  const exportBtn = h('button', { type: 'button', class: 'btn btn-sm', id: 'export-members' }, 'Export CSV');
+  const importBtn = canManage ? h('button', { type: 'button', class: 'btn btn-sm', id: 'import-members' }, 'Import CSV') : null;
+  exportBtn.addEventListener('click', () => exportMembers(ctx));
+  if (importBtn) importBtn.addEventListener('click', () => importMembers(ctx));
   const selectAll = h('input', { type: 'checkbox', id: 'select-all-members', 'aria-label': 'Select all members on this page' });
   const tbody = h('tbody');
   const table = h('table', { id: 'members-table', 'aria-label': 'Members', 'aria-busy': 'true' },
@@ -44,7 +49,7 @@ export async function membersSection(ctx, content) {
       h('a', { href: `#/groups/${encodeURIComponent(ctx.id)}/rule` }, 'Edit the rule'), ' to change who is in it, add an exception below to keep one person in or out, or use “Why?” to see why someone is a member.')) : null,
     !smart && !can('groups:members') ? h('p', { class: 'muted small' }, `Your role (${roleName()}) can view members but not change them.`) : null,
     h('section', { class: 'card', 'aria-labelledby': 'members-h' },
-      h('div', { class: 'card-head' }, h('h2', { id: 'members-h' }, 'Members'), h('span', { class: 'spacer' }), selInfo, removeBtn, addBtn),
+      h('div', { class: 'card-head' }, h('h2', { id: 'members-h' }, 'Members'), h('span', { class: 'spacer' }), selInfo, exportBtn, importBtn, removeBtn, addBtn),
       h('div', { class: 'table-wrap' }, table),
       h('div', { class: 'pager' }, pageLabel, prev, next)),
     overridesSlot);

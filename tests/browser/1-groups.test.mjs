@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { readdirSync } from 'node:fs';
 import {
   allGroups, api, BASE_URL, browserSuite, createGroup, eventually, groupsReady, row, screenshot,
-  searchGroups, signIn, unique, visibleTitles,
+  searchGroups, seedUsers, signIn, unique, visibleTitles,
 } from './harness.mjs';
 
 const it = browserSuite();
@@ -284,4 +284,37 @@ it('shows problem+json details of a server error', async (page) => {
   await page.getByRole('searchbox', { name: 'Search groups' }).fill('SMM');
   await eventually(async () => assert.match(await page.locator('#alert').textContent(), /Service unavailable.*storage is busy, retry/s));
   assert.ok(await page.getByRole('heading', { name: 'Groups' }).isVisible(), 'the page stays');
+});
+
+it('imports members from a CSV file with an outcome per row, and exports them all', async (page) => {
+  const users = seedUsers();
+  const [a, b] = [users[0], users[1]];
+  const group = await createGroup({ title: unique('CSV import') });
+  try {
+    await signIn(page, 'owner');
+    await page.goto(`${BASE_URL}/#/groups/${group.id}`);
+    await page.getByRole('button', { name: 'Import CSV' }).click();
+    const file = `email,note\n${a.email},one\n${b.email.toUpperCase()},two\nnobody@nowhere.example,three\n${a.email},again\n`;
+    await page.locator('#import-file').setInputFiles({ name: 'people.csv', mimeType: 'text/csv', buffer: Buffer.from(file) });
+    await page.getByRole('button', { name: 'Import', exact: true }).click();
+    await eventually(async () => assert.match(await page.locator('#import-summary').textContent(), /2 members added, 1 not found, 1 repeated/));
+    assert.deepEqual(await page.locator('#import-rows tbody tr').evaluateAll((rows) => rows.map((r) => r.dataset.outcome)),
+      ['added', 'added', 'notFound', 'duplicate']);
+    await screenshot(page, 'csv-import');
+    await page.getByRole('button', { name: 'Close', exact: true }).first().click();
+    await eventually(async () => assert.equal(await page.locator('#member-count').textContent(), '2'));
+
+    const [download] = await Promise.all([
+      page.waitForEvent('download'),
+      page.getByRole('button', { name: 'Export CSV' }).click(),
+    ]);
+    const { readFile } = await import('node:fs/promises');
+    const text = await readFile(await download.path(), 'utf8');
+    const lines = text.trim().split(/\r?\n/);
+    assert.equal(lines[0].split(',')[0], 'userId');
+    assert.deepEqual(lines.slice(1).map((l) => l.split(',')[0]).sort(), [a.id, b.id].sort());
+    assert.ok(text.includes(a.email), 'the owner sees emails');
+  } finally {
+    await api('owner', 'DELETE', `/groups/${group.id}`);
+  }
 });

@@ -1,9 +1,14 @@
 //! `POST /groups/{groupId}/members {userIds}`: add up to 1,000 users at once. Answers which
 //! were added, already members, not found and out of the caller's scope; repeating a call
-//! changes nothing.
+//! changes nothing. A `text/csv` body imports a file naming users by `userId` or `email` (up
+//! to 1,000 rows) and answers each row's outcome.
 
-use groups_domain::Permission;
-use groups_http::{Access, FunctionDescriptor, Route, Trigger};
+use groups_domain::{GroupId, Permission, Store, service_csv};
+use groups_http::csv_members;
+use groups_http::{
+    Access, Body, Deps, FunctionDescriptor, Request, Response, Route, StatusCode, Trigger, caller,
+    json, query, respond,
+};
 
 pub const DESCRIPTOR: FunctionDescriptor = FunctionDescriptor {
     name: "add-members",
@@ -18,7 +23,28 @@ pub const DESCRIPTOR: FunctionDescriptor = FunctionDescriptor {
         "UpdateItem",
         "PutItem",
         "ConditionCheckItem",
+        // A CSV import by email reads the caller's users.
+        "Query",
+        "Query GSI1",
     ],
 };
 
-groups_http::member_edit_handler!(groups_domain::service::add_members, now);
+mod by_ids {
+    groups_http::member_edit_handler!(groups_domain::service::add_members, now);
+}
+
+pub async fn handle<S: Store>(ctx: &Deps<S>, req: Request) -> Response<Body> {
+    if !csv_members::sends_csv(&req) {
+        return by_ids::handle(ctx, req).await;
+    }
+    respond(async {
+        let caller = caller(&req)?;
+        let group = query::path_id(&req, "groupId", "group", GroupId::parse)?;
+        query::allow_only(&req, &[])?;
+        let rows = csv_members::import_rows(&req)?;
+        let outcome =
+            service_csv::import_members(&ctx.store, &caller, &group, rows, ctx.now()).await?;
+        json(StatusCode::OK, &outcome)
+    })
+    .await
+}

@@ -34,9 +34,8 @@ pub const DESCRIPTOR: FunctionDescriptor = FunctionDescriptor {
     access: Access::All(&[Permission::GroupsView]),
     publishes: false,
     table: &[
-        "GetItem",
         "BatchGetItem",
-        "Query",
+        "Query GSI1",
         "UpdateItem",
         "PutItem",
         "DeleteItem",

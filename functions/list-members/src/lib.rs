@@ -1,6 +1,8 @@
-//! `GET /groups/{groupId}/members`: a page of members with their directory entries.
+//! `GET /groups/{groupId}/members`: a page of members with their directory entries, or, with
+//! `Accept: text/csv`, every member as one CSV file (up to 40,000).
 
-use groups_domain::{GroupId, Permission, Store, service};
+use groups_domain::{GroupId, Permission, Store, service, service_csv};
+use groups_http::csv_members;
 use groups_http::wire::{ListDto, MemberDto};
 use groups_http::{
     Access, Body, Deps, FunctionDescriptor, Request, Response, Route, Trigger, caller, json, query,
@@ -25,6 +27,17 @@ pub async fn handle<S: Store>(ctx: &Deps<S>, req: Request) -> Response<Body> {
     respond(async {
         let caller = caller(&req)?;
         let id = query::path_id(&req, "groupId", "group", GroupId::parse)?;
+        if csv_members::accepts_csv(&req) {
+            query::allow_only(&req, &[])?;
+            let members = service_csv::export_members(&ctx.store, &caller, &id).await?;
+            let file = format!("attachment; filename=\"members-{id}.csv\"");
+            return Response::builder()
+                .status(StatusCode::OK)
+                .header(http::header::CONTENT_TYPE, "text/csv; charset=utf-8")
+                .header(http::header::CONTENT_DISPOSITION, file)
+                .body(Body::Text(csv_members::members_csv(&members)?))
+                .map_err(|e| groups_domain::Error::Internal(e.to_string()).into());
+        }
         query::allow_only(&req, &["limit", "cursor"])?;
         let page = query::page(&req, LISTING)?;
         let members = service::list_members(&ctx.store, &caller, &id, &page).await?;

@@ -16,6 +16,7 @@ pub mod role;
 pub mod rule;
 pub mod rule_health;
 pub mod service;
+pub mod service_csv;
 pub mod service_departments;
 pub mod service_members;
 pub mod service_overrides;

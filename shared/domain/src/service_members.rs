@@ -182,6 +182,15 @@ pub async fn list_members<S: Store>(
     let members = store
         .list_members(&caller.account_id, group_id, page)
         .await?;
+    member_views(store, caller, members).await
+}
+
+/// Members with the directory entries the caller may see (one read of their users).
+pub(crate) async fn member_views<S: Store>(
+    store: &S,
+    caller: &Caller,
+    members: Page<Membership>,
+) -> Result<Page<MemberView>> {
     let ids: Vec<UserId> = members.items.iter().map(|m| m.user_id.clone()).collect();
     let users = store.get_users(&caller.account_id, &ids).await?;
     let may_view = caller.permissions.contains(Permission::UsersView);

@@ -4,6 +4,7 @@
 
 pub mod body;
 pub mod context;
+pub mod csv_members;
 pub mod cursor;
 pub mod deps;
 pub mod descriptor;
