@@ -42,6 +42,8 @@ pub struct Api<S> {
     /// Days added to the real clock (for relative-date rules).
     days_ahead: Arc<AtomicI64>,
     pub events: Arc<RecordedEvents>,
+    /// On DynamoDB: what each call's handler ran, held to its descriptor's grants.
+    grants: Option<groups_store::CallCounter>,
 }
 
 impl<S: Store + 'static> Api<S> {
@@ -62,7 +64,44 @@ impl<S: Store + 'static> Api<S> {
             account,
             days_ahead,
             events,
+            grants: None,
         }
+    }
+
+    /// [`Api::seeded`] on a store counted by `counter`: every call then fails the test when its
+    /// handler runs a DynamoDB action its descriptor (and so the SAM template) does not grant.
+    pub async fn seeded_checked(store: S, counter: groups_store::CallCounter) -> Self {
+        let api = Self::seeded(store).await;
+        Self {
+            grants: Some(counter),
+            ..api
+        }
+    }
+
+    /// Panics when the handler serving `call` ran an action its descriptor does not declare.
+    fn check_grants(&self, call: &HttpCall) {
+        let Some(counter) = &self.grants else { return };
+        let ran = counter.take_actions();
+        let Some(function) = self.functions.iter().find(|f| {
+            f.descriptor
+                .routes()
+                .iter()
+                .any(|r| r.method == call.method && r.matches(&call.path).is_some())
+        }) else {
+            return;
+        };
+        let declared = function.descriptor.table;
+        let missing: Vec<&String> = ran
+            .iter()
+            .filter(|a| !declared.contains(&a.as_str()))
+            .collect();
+        assert!(
+            missing.is_empty(),
+            "{} {} ran {missing:?}, which the descriptor of {} (and so its IAM policy) does not grant",
+            call.method,
+            call.path,
+            function.descriptor.name
+        );
     }
 
     /// Moves the clock the functions see `days` ahead of the real one.
@@ -88,7 +127,15 @@ impl<S: Store + 'static> Api<S> {
         // As the local server answers an authorizer that could not decide: a 503 problem.
         let response =
             match authorizer::context(self.store(), &self.auth, authorization.as_deref()).await {
-                Ok(context) => dispatch(&self.functions, &self.ctx, &call, context).await,
+                Ok(context) => {
+                    // The authorizer's own reads are its function's, not the handler's.
+                    if let Some(counter) = &self.grants {
+                        counter.take_actions();
+                    }
+                    let response = dispatch(&self.functions, &self.ctx, &call, context).await;
+                    self.check_grants(&call);
+                    response
+                }
                 Err(_) => groups_http::HttpError::from(groups_domain::Error::Unavailable(
                     "authorizer".into(),
                 ))
@@ -252,8 +299,8 @@ pub async fn in_memory() -> Api<groups_store::MemoryStore> {
 
 /// The demo account on a fresh table of DynamoDB Local.
 pub async fn on_dynamodb_local() -> Api<groups_store::DynamoStore> {
-    let (store, _) = groups_testkit::fresh_dynamo_store().await;
-    Api::seeded(store).await
+    let (store, counter) = groups_testkit::fresh_dynamo_store().await;
+    Api::seeded_checked(store, counter).await
 }
 
 /// Runs each named black-box test, `async fn name<S: Store + 'static>(api: Api<S>)`, on both

@@ -120,8 +120,8 @@ async fn a_refresh_cut_at_every_page_boundary_continues_at_once_and_ends_right_i
 
 #[tokio::test]
 async fn a_refresh_cut_continues_through_the_real_stream_on_dynamodb_local() {
-    let (store, _) = fresh_dynamo_store().await;
-    let api = Api::seeded(store).await;
+    let (store, counter) = fresh_dynamo_store().await;
+    let api = Api::seeded_checked(store, counter).await;
     let mut feed = StreamFeed::new(&api).await;
     let groups = world(&api, &mut feed).await;
     assert!(refresh_cut_at(&api, 2).await, "the refresh stopped");

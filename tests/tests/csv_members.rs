@@ -240,6 +240,6 @@ async fn csv_import_and_export_in_memory() {
 
 #[tokio::test]
 async fn csv_import_and_export_on_dynamodb_local() {
-    let (store, _) = fresh_dynamo_store().await;
-    csv_members(&Api::seeded(store).await).await;
+    let (store, counter) = fresh_dynamo_store().await;
+    csv_members(&Api::seeded_checked(store, counter).await).await;
 }

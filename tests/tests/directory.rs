@@ -488,8 +488,8 @@ async fn a_move_keeps_every_smart_group_right_in_memory() {
 
 #[tokio::test]
 async fn a_move_keeps_every_smart_group_right_on_dynamodb_local_through_the_stream() {
-    let (store, _) = fresh_dynamo_store().await;
-    let api = Api::seeded(store).await;
+    let (store, counter) = fresh_dynamo_store().await;
+    let api = Api::seeded_checked(store, counter).await;
     let mut feed = StreamFeed::new(&api).await;
     a_move(&api, &mut feed).await;
 }

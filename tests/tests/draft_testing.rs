@@ -157,7 +157,7 @@ async fn a_draft_rule_is_explained_for_chosen_users_in_memory() {
 #[tokio::test]
 async fn a_draft_rule_is_explained_for_chosen_users_on_dynamodb_local() {
     let (store, counter) = fresh_dynamo_store().await;
-    let api = Api::seeded(store).await;
+    let api = Api::seeded_checked(store, counter.clone()).await;
     draft_testing(&api).await;
     // The cost: the users in one BatchGetItem, each user's groups in one Query
     let ids: Vec<String> = visible_users(&api, ADMIN)

@@ -102,8 +102,8 @@ async fn joins_while_queued_make_one_pass_in_memory() {
 
 #[tokio::test]
 async fn joins_while_queued_make_one_pass_on_dynamodb_local() {
-    let (store, _) = groups_testkit::fresh_dynamo_store().await;
-    let api = Api::seeded(store).await;
+    let (store, grants) = groups_testkit::fresh_dynamo_store().await;
+    let api = Api::seeded_checked(store, grants).await;
     let mut feed = StreamFeed::new(&api).await;
     joins_while_queued(api, &mut feed).await;
     let group_records = feed
@@ -196,8 +196,8 @@ async fn a_late_pass_keeps_a_newer_request_in_memory() {
 
 #[tokio::test]
 async fn a_late_pass_keeps_a_newer_request_on_dynamodb_local() {
-    let (store, _) = groups_testkit::fresh_dynamo_store().await;
-    let api = Api::seeded(store).await;
+    let (store, grants) = groups_testkit::fresh_dynamo_store().await;
+    let api = Api::seeded_checked(store, grants).await;
     let mut feed = StreamFeed::new(&api).await;
     a_late_pass_keeps_a_newer_request(api, &mut feed).await;
 }

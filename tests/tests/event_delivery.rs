@@ -207,8 +207,8 @@ async fn every_membership_change_yields_exactly_one_event_id_in_memory() {
 
 #[tokio::test]
 async fn every_membership_change_yields_exactly_one_event_id_on_dynamodb_local() {
-    let (store, _) = fresh_dynamo_store().await;
-    let api = Api::seeded(store).await;
+    let (store, counter) = fresh_dynamo_store().await;
+    let api = Api::seeded_checked(store, counter).await;
     let mut feed = StreamFeed::new(&api).await;
     let happened = write_memberships(&api).await;
     // The publisher reads the stream afterwards; Lambda redelivers the records it reports.

@@ -9,7 +9,7 @@ use std::collections::BTreeMap;
 #[tokio::test]
 async fn each_request_costs_the_authorizers_lookup_plus_its_own_minimum() {
     let (store, counter) = fresh_dynamo_store().await;
-    let api = Api::seeded(store).await;
+    let api = Api::seeded_checked(store, counter.clone()).await;
     let group = api.group_id("Interns").await;
     let expect = |label: &str, calls: &[(&str, usize)], counter: &groups_store::CallCounter| {
         let expected: BTreeMap<String, usize> =

@@ -187,8 +187,8 @@ async fn a_preview_reports_the_ripple_into_followers_in_memory() {
 
 #[tokio::test]
 async fn a_preview_reports_the_ripple_into_followers_on_dynamodb_local() {
-    let (store, _) = fresh_dynamo_store().await;
-    let api = Api::seeded(store).await;
+    let (store, counter) = fresh_dynamo_store().await;
+    let api = Api::seeded_checked(store, counter).await;
     let mut feed = StreamFeed::new(&api).await;
     impact(&api, &mut feed).await;
 }

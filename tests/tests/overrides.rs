@@ -295,8 +295,8 @@ async fn overrides_in_memory() {
 
 #[tokio::test]
 async fn overrides_on_dynamodb_local() {
-    let (store, _) = fresh_dynamo_store().await;
-    let api = Api::seeded(store).await;
+    let (store, counter) = fresh_dynamo_store().await;
+    let api = Api::seeded_checked(store, counter).await;
     let mut feed = StreamFeed::new(&api).await;
     overrides(&api, &mut feed).await;
 }
@@ -306,7 +306,7 @@ async fn overrides_on_dynamodb_local() {
 #[tokio::test]
 async fn an_override_costs_one_transaction_on_dynamodb_local() {
     let (store, counter) = fresh_dynamo_store().await;
-    let api = Api::seeded(store).await;
+    let api = Api::seeded_checked(store, counter.clone()).await;
     let rule = json!({"attr": "jobTitle", "op": "eq", "value": "Specialist"});
     let id = api.create_smart("Counted", &rule).await;
     let everyone = expected(

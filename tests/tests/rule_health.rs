@@ -182,6 +182,6 @@ async fn rule_health_reports_counts_duplicates_and_rewrites_in_memory() {
 
 #[tokio::test]
 async fn rule_health_reports_counts_duplicates_and_rewrites_on_dynamodb_local() {
-    let (store, _) = fresh_dynamo_store().await;
-    rule_health(&Api::seeded(store).await).await;
+    let (store, grants) = fresh_dynamo_store().await;
+    rule_health(&Api::seeded_checked(store, grants).await).await;
 }

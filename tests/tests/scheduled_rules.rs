@@ -161,8 +161,8 @@ async fn scheduled_rule_versions_in_memory() {
 
 #[tokio::test]
 async fn scheduled_rule_versions_on_dynamodb_local() {
-    let (store, _) = fresh_dynamo_store().await;
-    let api = Api::seeded(store).await;
+    let (store, counter) = fresh_dynamo_store().await;
+    let api = Api::seeded_checked(store, counter).await;
     let mut feed = StreamFeed::new(&api).await;
     scheduled(&api, &mut feed).await;
 }

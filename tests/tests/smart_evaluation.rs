@@ -157,8 +157,8 @@ async fn killed_and_rerun_an_evaluation_converges_in_memory() {
 
 #[tokio::test]
 async fn killed_and_rerun_an_evaluation_converges_on_dynamodb_local() {
-    let (store, _) = fresh_dynamo_store().await;
-    converges(Api::seeded(store).await).await;
+    let (store, grants) = fresh_dynamo_store().await;
+    converges(Api::seeded_checked(store, grants).await).await;
 }
 
 /// Users `numbers` (written again if they exist) with emails `<prefix><n>@<domain>`.
@@ -194,7 +194,7 @@ async fn refresh_counted<S: Store>(
 #[tokio::test]
 async fn evaluation_reads_rules_once_per_user_change_and_users_once_per_refresh() {
     let (store, counter) = fresh_dynamo_store().await;
-    let api = Api::seeded(store).await;
+    let api = Api::seeded_checked(store, counter.clone()).await;
     // 400 more users, in no group's reach: 445 users are three pages of 200.
     put_users_at(&api, 100..500, "extra", "elsewhere.example").await;
     let ev = Evaluator::new(api.store(), &api.account, api.ctx.now(), Guard::default());

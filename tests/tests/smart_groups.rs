@@ -326,8 +326,8 @@ async fn smart_groups_follow_the_directory_in_memory() {
 
 #[tokio::test]
 async fn smart_groups_follow_the_directory_on_dynamodb_local_through_the_stream() {
-    let (store, _) = fresh_dynamo_store().await;
-    let api = Api::seeded(store).await;
+    let (store, counter) = fresh_dynamo_store().await;
+    let api = Api::seeded_checked(store, counter).await;
     let mut feed = StreamFeed::new(&api).await;
     scenario(&api, &mut feed).await;
 }
@@ -459,8 +459,8 @@ async fn a_held_group_is_frozen_until_confirmed_in_memory() {
 
 #[tokio::test]
 async fn a_held_group_is_frozen_until_confirmed_on_dynamodb_local() {
-    let (store, _) = fresh_dynamo_store().await;
-    let api = Api::seeded(store).await;
+    let (store, counter) = fresh_dynamo_store().await;
+    let api = Api::seeded_checked(store, counter).await;
     let mut feed = StreamFeed::new(&api).await;
     held(&api, &mut feed).await;
 }
@@ -513,8 +513,8 @@ async fn deleting_a_referenced_group_empties_its_followers_in_memory() {
 
 #[tokio::test]
 async fn deleting_a_referenced_group_empties_its_followers_on_dynamodb_local() {
-    let (store, _) = fresh_dynamo_store().await;
-    let api = Api::seeded(store).await;
+    let (store, counter) = fresh_dynamo_store().await;
+    let api = Api::seeded_checked(store, counter).await;
     let mut feed = StreamFeed::new(&api).await;
     deleted_reference(&api, &mut feed).await;
 }

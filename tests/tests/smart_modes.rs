@@ -203,8 +203,8 @@ async fn modes_pause_and_add_only_in_memory() {
 
 #[tokio::test]
 async fn modes_pause_and_add_only_on_dynamodb_local() {
-    let (store, _) = fresh_dynamo_store().await;
-    let api = Api::seeded(store).await;
+    let (store, counter) = fresh_dynamo_store().await;
+    let api = Api::seeded_checked(store, counter).await;
     let mut feed = StreamFeed::new(&api).await;
     modes(&api, &mut feed).await;
 }

@@ -13,7 +13,7 @@ use serde_json::json;
 #[tokio::test]
 async fn a_batch_reads_the_rules_once_and_each_user_once() {
     let (store, counter) = fresh_dynamo_store().await;
-    let api = Api::seeded(store).await;
+    let api = Api::seeded_checked(store, counter.clone()).await;
     let mut feed = StreamFeed::new(&api).await;
     for i in 0..5 {
         let rule = json!({"attr": "jobTitle", "op": "eq", "value": format!("Role {i}")});

@@ -31,6 +31,7 @@ pub const DESCRIPTOR: FunctionDescriptor = FunctionDescriptor {
         "Query",
         "BatchWriteItem",
         "ConditionCheckItem",
+        "BatchGetItem",
     ],
 };
 

@@ -17,7 +17,7 @@ pub const DESCRIPTOR: FunctionDescriptor = FunctionDescriptor {
     }]),
     access: Access::All(&[Permission::GroupsView]),
     publishes: false,
-    table: &["GetItem"],
+    table: &["GetItem", "BatchGetItem"],
 };
 
 pub async fn handle<S: Store>(ctx: &Deps<S>, req: Request) -> Response<Body> {

@@ -31,7 +31,13 @@ pub const DESCRIPTOR: FunctionDescriptor = FunctionDescriptor {
         Permission::DepartmentsManage,
     ]),
     publishes: false,
-    table: &["Query", "Query GSI1", "Query GSI2", "Query GSI3"],
+    table: &[
+        "Query",
+        "Query GSI1",
+        "Query GSI2",
+        "Query GSI3",
+        "BatchGetItem",
+    ],
 };
 
 fn shape(req: &Request) -> Result<Shape, Error> {

@@ -17,7 +17,7 @@ pub const DESCRIPTOR: FunctionDescriptor = FunctionDescriptor {
     }]),
     access: Access::All(&[Permission::GroupsView]),
     publishes: false,
-    table: &["Query GSI2"],
+    table: &["Query GSI2", "BatchGetItem"],
 };
 
 /// Longest title search accepted (a title is at most 200 characters).

@@ -37,6 +37,7 @@ pub const DESCRIPTOR: FunctionDescriptor = FunctionDescriptor {
         "Query GSI1",
         "Query GSI2",
         "Query GSI3",
+        "BatchGetItem",
     ],
 };
 

@@ -17,7 +17,7 @@ pub const DESCRIPTOR: FunctionDescriptor = FunctionDescriptor {
     }]),
     access: Access::All(&[Permission::GroupsView]),
     publishes: false,
-    table: &["GetItem", "Query"],
+    table: &["GetItem", "Query", "BatchGetItem"],
 };
 
 const LISTING: &str = "rule-versions";

@@ -27,6 +27,7 @@ pub const DESCRIPTOR: FunctionDescriptor = FunctionDescriptor {
         "BatchGetItem",
         "ConditionCheckItem",
         "Query GSI3",
+        "Query",
     ],
 };
 

@@ -48,6 +48,8 @@ impl Capacity {
 #[derive(Debug, Clone, Default)]
 pub struct CallCounter {
     calls: Arc<Mutex<Vec<String>>>,
+    /// The IAM actions the calls since the last [`CallCounter::take_actions`] needed.
+    actions: Arc<Mutex<std::collections::BTreeSet<String>>>,
     capacity: Option<Arc<Mutex<Capacity>>>,
 }
 
@@ -60,6 +62,7 @@ impl CallCounter {
     pub fn with_capacity() -> Self {
         Self {
             calls: Arc::default(),
+            actions: Arc::default(),
             capacity: Some(Arc::default()),
         }
     }
@@ -108,6 +111,11 @@ impl CallCounter {
         self.calls().len()
     }
 
+    /// The IAM actions the calls needed since the last take (descriptor names: `Query GSI1`).
+    pub fn take_actions(&self) -> std::collections::BTreeSet<String> {
+        std::mem::take(&mut *self.actions.lock().unwrap_or_else(|e| e.into_inner()))
+    }
+
     pub fn by_operation(&self) -> BTreeMap<String, usize> {
         let mut counts = BTreeMap::new();
         for op in self.calls().iter() {
@@ -128,6 +136,10 @@ impl Intercept for CallCounter {
         _components: &RuntimeComponents,
         _cfg: &mut ConfigBag,
     ) -> Result<(), aws_sdk_dynamodb::error::BoxError> {
+        self.actions
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .extend(super::actions::needed(context));
         if self.capacity.is_none() {
             return Ok(());
         }

@@ -2,6 +2,7 @@
 //! transaction (chunked only where DynamoDB's per-call limits force it), retried on
 //! transient failures.
 
+mod actions;
 mod counter;
 mod counts;
 mod directory;
