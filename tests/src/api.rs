@@ -78,6 +78,28 @@ impl<S: Store + 'static> Api<S> {
         }
     }
 
+    /// Starts recording what a handler runs outside HTTP (the stream, the schedule).
+    pub fn watch_grants(&self) {
+        if let Some(counter) = &self.grants {
+            counter.take_actions();
+        }
+    }
+
+    /// Panics when what ran since [`Api::watch_grants`] is not granted to `descriptor`.
+    pub fn check_handler_grants(&self, descriptor: &groups_http::FunctionDescriptor, what: &str) {
+        let Some(counter) = &self.grants else { return };
+        let ran = counter.take_actions();
+        let missing: Vec<&String> = ran
+            .iter()
+            .filter(|a| !descriptor.table.contains(&a.as_str()))
+            .collect();
+        assert!(
+            missing.is_empty(),
+            "{what} ran {missing:?}, which the descriptor of {} (and so its IAM policy) does not grant",
+            descriptor.name
+        );
+    }
+
     /// Panics when the handler serving `call` ran an action its descriptor does not declare.
     fn check_grants(&self, call: &HttpCall) {
         let Some(counter) = &self.grants else { return };

@@ -155,7 +155,9 @@ impl Feeder<DynamoStore> for StreamFeed {
                 published.batch_item_failures.is_empty(),
                 "every event is published"
             );
+            api.watch_grants();
             let response = handle_stream(&api.ctx, guard, event).await;
+            api.check_handler_grants(&evaluate_smart_group::DESCRIPTOR, "the stream handler");
             assert!(
                 response.batch_item_failures.is_empty(),
                 "no stream record fails"

@@ -170,9 +170,11 @@ async fn overrides<S: Store + 'static, F: Feeder<S>>(api: &Api<S>, feed: &mut F)
     feed.settle(api, guard).await;
     set_job(api, &expert, "Specialist").await;
     feed.settle(api, guard).await;
+    api.watch_grants();
     handle_schedule(&api.ctx, guard, &|| false)
         .await
         .expect("refresh");
+    api.check_handler_grants(&evaluate_smart_group::DESCRIPTOR, "the schedule");
     feed.settle(api, guard).await;
     assert_eq!(exact(api, &id).await, want, "overrides hold on every path");
 
@@ -242,9 +244,11 @@ async fn overrides<S: Store + 'static, F: Feeder<S>>(api: &Api<S>, feed: &mut F)
 
     // Two days on, the inclusion lapses on the schedule and is dropped from the group.
     api.travel(3);
+    api.watch_grants();
     handle_schedule(&api.ctx, guard, &|| false)
         .await
         .expect("refresh");
+    api.check_handler_grants(&evaluate_smart_group::DESCRIPTOR, "the schedule");
     feed.settle(api, guard).await;
     want.remove(&guest);
     assert_eq!(exact(api, &id).await, want, "the lapsed inclusion ends");

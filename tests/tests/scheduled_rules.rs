@@ -43,9 +43,11 @@ fn in_days(days: i64) -> String {
 
 async fn schedule<S: Store + 'static, F: Feeder<S>>(api: &Api<S>, feed: &mut F) {
     let guard = Guard::default();
+    api.watch_grants();
     handle_schedule(&api.ctx, guard, &|| false)
         .await
         .expect("refresh");
+    api.check_handler_grants(&evaluate_smart_group::DESCRIPTOR, "the schedule");
     feed.settle(api, guard).await;
 }
 
