@@ -52,6 +52,14 @@ fn smart_in_scope(caller: &Caller, group: Option<Group>, id: &GroupId) -> Result
         .ok_or_else(|| Error::not_found("smart group", id.as_str()))
 }
 
+async fn load_smart<S: Store>(store: &S, caller: &Caller, id: &GroupId) -> Result<Group> {
+    smart_in_scope(caller, store.get_group(&caller.account_id, id).await?, id)
+}
+
+fn kept_changing() -> Error {
+    Error::Conflict("the group kept changing while the override was written; retry".into())
+}
+
 /// A group's overrides in force, by user id, as the caller may see them: a scoped caller sees
 /// only those of users within their scope.
 pub async fn list_overrides<S: Store>(
@@ -62,11 +70,7 @@ pub async fn list_overrides<S: Store>(
     now: OffsetDateTime,
 ) -> Result<Page<Override>> {
     caller.require(Permission::GroupsView)?;
-    let group = smart_in_scope(
-        caller,
-        store.get_group(&caller.account_id, group_id).await?,
-        group_id,
-    )?;
+    let group = load_smart(store, caller, group_id).await?;
     let mut overrides: Vec<Override> = group
         .overrides
         .into_iter()
@@ -159,16 +163,12 @@ pub async fn put_override<S: Store>(
                 });
             }
             Err(Error::VersionMismatch { .. }) if attempt < ATTEMPTS => {
-                group = smart_in_scope(
-                    caller,
-                    store.get_group(&caller.account_id, group_id).await?,
-                    group_id,
-                )?;
+                group = load_smart(store, caller, group_id).await?;
             }
             Err(e) => return Err(e),
         }
     }
-    Err(Error::Conflict("the group kept changing; retry".into()))
+    Err(kept_changing())
 }
 
 /// Takes away a person's override; the rule decides for them again.
@@ -212,16 +212,12 @@ pub async fn delete_override<S: Store>(
                 });
             }
             Err(Error::VersionMismatch { .. }) if attempt < ATTEMPTS => {
-                group = smart_in_scope(
-                    caller,
-                    store.get_group(&caller.account_id, group_id).await?,
-                    group_id,
-                )?;
+                group = load_smart(store, caller, group_id).await?;
             }
             Err(e) => return Err(e),
         }
     }
-    Err(Error::Conflict("the group kept changing; retry".into()))
+    Err(kept_changing())
 }
 
 /// Saves `overrides` on `group` with the membership change they decide for `user` (`None`: a
