@@ -177,8 +177,12 @@ pub struct RoleChangeBody {
     pub scope: Option<RoleScope>,
 }
 
+/// Most permission names one role body lists (repeats included), as the OpenAPI document says.
+pub const MAX_PERMISSION_NAMES: usize = 20;
+
 /// Parses permission names, naming the offending item (`permissions/2`); duplicates collapse.
 pub fn permissions(names: &[String]) -> groups_domain::Result<PermissionSet> {
+    groups_domain::text::check_list_len("permissions", names, 0, MAX_PERMISSION_NAMES)?;
     let mut list = Vec::with_capacity(names.len());
     for (i, name) in names.iter().enumerate() {
         list.push(groups_domain::Permission::parse(
