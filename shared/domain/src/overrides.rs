@@ -24,15 +24,6 @@ pub enum OverrideEffect {
     Exclude,
 }
 
-impl OverrideEffect {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            OverrideEffect::Include => "include",
-            OverrideEffect::Exclude => "exclude",
-        }
-    }
-}
-
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Override {
