@@ -47,6 +47,8 @@ pub fn functions<S: Store + 'static>() -> Vec<Function<S>> {
         function!(preview_rule),
         function!(explain_membership),
         function!(rule_versions),
+        function!(group_history),
+        function!(user_history),
         function!(group_overrides),
         function!(put_user),
         function!(delete_user),

@@ -71,7 +71,9 @@ pub fn spawn_stream<S: Store + 'static>(
                     // Both consumers of the stream: the events, then the evaluation.
                     let events = app.ctx.events.as_ref();
                     let change = std::slice::from_ref(&change);
-                    if let Err(error) = publish_events::publish_changes(events, change).await {
+                    if let Err(error) =
+                        publish_events::publish_changes(&app.ctx.store, events, change).await
+                    {
                         tracing::error!(%error, ?change, "publishing a change failed");
                     }
                     if let Err(error) =
@@ -81,8 +83,12 @@ pub fn spawn_stream<S: Store + 'static>(
                     }
                 }
                 Feed::Batch(event) => {
-                    let published =
-                        publish_events::handle_stream(app.ctx.events.as_ref(), event.clone()).await;
+                    let published = publish_events::handle_stream(
+                        &app.ctx.store,
+                        app.ctx.events.as_ref(),
+                        event.clone(),
+                    )
+                    .await;
                     if !published.batch_item_failures.is_empty() {
                         tracing::error!(
                             failures = published.batch_item_failures.len(),

@@ -116,6 +116,7 @@ fn bench(c: &mut Criterion) {
             &target.id,
             GroupKind::Static,
             &ids,
+            &groups_tests::fixtures::stamp(),
         ))
         .expect("empty the group");
         // The recorded events would otherwise pile up over the iterations.
@@ -163,6 +164,7 @@ fn bench(c: &mut Criterion) {
                             &target.id,
                             GroupKind::Static,
                             &memberships,
+                            &groups_tests::fixtures::stamp(),
                         )
                         .await;
                     (ids_found, added)

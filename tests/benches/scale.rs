@@ -321,7 +321,13 @@ async fn list(accounts: usize) {
                     source: MembershipSource::Manual,
                 };
                 store
-                    .insert_memberships(&account, &group.id, GroupKind::Static, &[m])
+                    .insert_memberships(
+                        &account,
+                        &group.id,
+                        GroupKind::Static,
+                        &[m],
+                        &groups_tests::fixtures::stamp(),
+                    )
                     .await
                     .expect("member");
             }
@@ -390,7 +396,13 @@ async fn units() {
     };
     limits.reset();
     store
-        .insert_memberships(&account, &id, GroupKind::Smart, &[membership(1)])
+        .insert_memberships(
+            &account,
+            &id,
+            GroupKind::Smart,
+            &[membership(1)],
+            &groups_tests::fixtures::stamp(),
+        )
         .await
         .expect("join");
     let now_units = limits.report(0).write_units;

@@ -236,7 +236,7 @@ pub async fn delete_removes_the_group_and_its_memberships<S: Store>(store: Arc<S
     service::add_members(&*store, &admin, &kept.id, &ids[..3], now())
         .await
         .expect("add");
-    service::delete_group(&*store, &admin, &doomed.id)
+    service::delete_group(&*store, &admin, &doomed.id, time::OffsetDateTime::now_utc())
         .await
         .expect("delete");
     assert_eq!(store.get_group(&acc, &doomed.id).await.expect("get"), None);
@@ -258,7 +258,8 @@ pub async fn delete_removes_the_group_and_its_memberships<S: Store>(store: Arc<S
         vec![&kept.id]
     );
     // Deleted: 404 to the service, and the title is free again.
-    let err = service::delete_group(&*store, &admin, &doomed.id).await;
+    let err =
+        service::delete_group(&*store, &admin, &doomed.id, time::OffsetDateTime::now_utc()).await;
     assert!(matches!(err, Err(Error::NotFound { .. })));
     create(&*store, &admin, "doomed").await;
     let err = service::add_members(&*store, &admin, &doomed.id, &ids[..1], now()).await;
@@ -284,9 +285,15 @@ pub async fn a_users_groups_follow_adds_and_removes<S: Store>(store: Arc<S>) {
             .await
             .expect("add");
     }
-    let out = service::remove_members(&*store, &admin, &groups[1].id, &[user_id(1), user_id(0)])
-        .await
-        .expect("remove");
+    let out = service::remove_members(
+        &*store,
+        &admin,
+        &groups[1].id,
+        &[user_id(1), user_id(0)],
+        time::OffsetDateTime::now_utc(),
+    )
+    .await
+    .expect("remove");
     assert_eq!(out.removed, vec![user_id(1)]);
     assert_eq!(out.not_members, vec![user_id(0)]);
     let mut seen = Vec::new();
@@ -371,9 +378,15 @@ pub async fn bulk_adds_answer_added_already_not_found_and_out_of_scope<S: Store>
         .expect("exists");
     assert_eq!(stored.member_count, 250);
     // Removing a mix: exact again.
-    let out = service::remove_members(&*store, &dept_admin, &group.id, &ids[100..])
-        .await
-        .expect("remove");
+    let out = service::remove_members(
+        &*store,
+        &dept_admin,
+        &group.id,
+        &ids[100..],
+        time::OffsetDateTime::now_utc(),
+    )
+    .await
+    .expect("remove");
     assert_eq!(
         out.removed.len(),
         151,
@@ -421,7 +434,14 @@ pub async fn smart_groups_refuse_manual_members<S: Store>(store: Arc<S>) {
         matches!(err, Err(Error::SmartGroupMembership { .. })),
         "{err:?}"
     );
-    let err = service::remove_members(&*store, &admin, &g.id, &[user_id(0)]).await;
+    let err = service::remove_members(
+        &*store,
+        &admin,
+        &g.id,
+        &[user_id(0)],
+        time::OffsetDateTime::now_utc(),
+    )
+    .await;
     assert!(matches!(err, Err(Error::SmartGroupMembership { .. })));
     // The store's own condition holds too, for writers that skip the service.
     let m = groups_domain::Membership {
@@ -432,7 +452,13 @@ pub async fn smart_groups_refuse_manual_members<S: Store>(store: Arc<S>) {
         source: groups_domain::MembershipSource::Manual,
     };
     let err = store
-        .insert_memberships(&acc, &g.id, GroupKind::Static, std::slice::from_ref(&m))
+        .insert_memberships(
+            &acc,
+            &g.id,
+            GroupKind::Static,
+            std::slice::from_ref(&m),
+            &stamp(),
+        )
         .await;
     assert!(
         matches!(err, Err(Error::SmartGroupMembership { .. })),
@@ -440,12 +466,18 @@ pub async fn smart_groups_refuse_manual_members<S: Store>(store: Arc<S>) {
     );
     // A rule writer may insert, exactly once.
     let inserted = store
-        .insert_memberships(&acc, &g.id, GroupKind::Smart, std::slice::from_ref(&m))
+        .insert_memberships(
+            &acc,
+            &g.id,
+            GroupKind::Smart,
+            std::slice::from_ref(&m),
+            &stamp(),
+        )
         .await
         .expect("insert");
     assert_eq!(inserted, vec![user_id(0)]);
     let again = store
-        .insert_memberships(&acc, &g.id, GroupKind::Smart, &[m])
+        .insert_memberships(&acc, &g.id, GroupKind::Smart, &[m], &stamp())
         .await
         .expect("insert");
     assert!(again.is_empty());

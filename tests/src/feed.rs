@@ -33,9 +33,13 @@ impl Feeder<MemoryStore> for MemoryFeed {
                 Ok(change) => {
                     // Both consumers of the stream: the events, then the evaluation.
                     let events = api.ctx.events.as_ref();
-                    publish_events::publish_changes(events, std::slice::from_ref(&change))
-                        .await
-                        .expect("publish change");
+                    publish_events::publish_changes(
+                        api.store(),
+                        events,
+                        std::slice::from_ref(&change),
+                    )
+                    .await
+                    .expect("publish change");
                     process(&api.ctx, guard, &change)
                         .await
                         .expect("process change");
@@ -149,12 +153,15 @@ impl Feeder<DynamoStore> for StreamFeed {
                     .cloned()
             }));
             let event = lambda_event(records);
+            api.watch_grants();
             let published =
-                publish_events::handle_stream(api.ctx.events.as_ref(), event.clone()).await;
+                publish_events::handle_stream(api.store(), api.ctx.events.as_ref(), event.clone())
+                    .await;
             assert!(
                 published.batch_item_failures.is_empty(),
-                "every event is published"
+                "every event is published and its history recorded"
             );
+            api.check_handler_grants(&publish_events::DESCRIPTOR, "the event publisher");
             api.watch_grants();
             let response = handle_stream(&api.ctx, guard, event).await;
             api.check_handler_grants(&evaluate_smart_group::DESCRIPTOR, "the stream handler");

@@ -142,3 +142,8 @@ pub async fn all_members<S: Store>(
         }
     }
 }
+
+/// A cause for writes a test makes straight through the store (a manual change via the API).
+pub fn stamp() -> groups_domain::history::Stamp {
+    groups_domain::Cause::manual(&user_id(0), groups_domain::Trigger::Api).at(now())
+}

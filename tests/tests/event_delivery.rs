@@ -90,13 +90,24 @@ async fn write_memberships<S: Store + 'static>(
             .expect("add");
         note(group, &out.added, "joined");
     }
-    let out = service::remove_members(api.store(), &caller, &kept.id, &users[..10])
-        .await
-        .expect("remove");
+    let out = service::remove_members(
+        api.store(),
+        &caller,
+        &kept.id,
+        &users[..10],
+        time::OffsetDateTime::now_utc(),
+    )
+    .await
+    .expect("remove");
     note(&kept.id, &out.removed, "left");
-    service::delete_group(api.store(), &caller, &gone.id)
-        .await
-        .expect("delete");
+    service::delete_group(
+        api.store(),
+        &caller,
+        &gone.id,
+        time::OffsetDateTime::now_utc(),
+    )
+    .await
+    .expect("delete");
     note(&gone.id, &users[..12], "left");
     // A smart group's evaluation joins every active user.
     let smart = service::create_group(
@@ -197,7 +208,10 @@ async fn every_membership_change_yields_exactly_one_event_id_in_memory() {
     let bus = FlakyBus::new(0xE7E7_0001);
     for chunk in changes.chunks(4) {
         let mut attempts = 0;
-        while publish_events::publish_changes(&bus, chunk).await.is_err() {
+        while publish_events::publish_changes(api.store(), &bus, chunk)
+            .await
+            .is_err()
+        {
             attempts += 1;
             assert!(attempts < 50, "a chunk keeps failing");
         }
@@ -219,7 +233,8 @@ async fn every_membership_change_yields_exactly_one_event_id_on_dynamodb_local()
     while !pending.is_empty() {
         rounds += 1;
         assert!(rounds < 100, "records keep failing");
-        let response = publish_events::handle_stream(&bus, lambda_event(pending.clone())).await;
+        let response =
+            publish_events::handle_stream(api.store(), &bus, lambda_event(pending.clone())).await;
         let failed: BTreeSet<String> = response
             .batch_item_failures
             .iter()

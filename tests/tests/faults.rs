@@ -80,7 +80,14 @@ async fn under_injected_faults_counts_stay_exact_and_titles_unique() {
                 );
                 let remove: Vec<UserId> = (0..5).map(|k| user_id((start + 2 * k) % 40)).collect();
                 tolerate(
-                    service::remove_members(&*store, &admin, group, &remove).await,
+                    service::remove_members(
+                        &*store,
+                        &admin,
+                        group,
+                        &remove,
+                        time::OffsetDateTime::now_utc(),
+                    )
+                    .await,
                     &unavailable,
                 );
             }

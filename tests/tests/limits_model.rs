@@ -232,7 +232,13 @@ async fn overlapping_transactions_are_cancelled_and_retried_to_an_exact_count() 
                 source: MembershipSource::Manual,
             };
             store
-                .insert_memberships(&account, &id, GroupKind::Static, &[membership])
+                .insert_memberships(
+                    &account,
+                    &id,
+                    GroupKind::Static,
+                    &[membership],
+                    &groups_tests::fixtures::stamp(),
+                )
                 .await
                 .expect("insert")
         }));

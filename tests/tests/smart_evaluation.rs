@@ -128,7 +128,13 @@ async fn converges<S: Store + 'static>(api: Api<S>) {
         })
         .collect();
     api.store()
-        .insert_memberships(&api.account, &id, GroupKind::Smart, &half)
+        .insert_memberships(
+            &api.account,
+            &id,
+            GroupKind::Smart,
+            &half,
+            &groups_tests::fixtures::stamp(),
+        )
         .await
         .expect("insert");
     let result = smart::evaluate_group(&ev, &id).await.expect("evaluate");

@@ -9,8 +9,8 @@ use crate::rows::{GroupRow, MembershipRow, Row};
 use crate::{ACTOR, Failure, UserBatches};
 use groups_domain::group::{check_description, check_title};
 use groups_domain::{
-    AccountId, DepartmentId, DepartmentTree, Error, Group, GroupId, GroupKind, GroupMode,
-    Membership, MembershipSource, MembershipStore, Store, UserId,
+    AccountId, Cause, DepartmentId, DepartmentTree, Error, Group, GroupId, GroupKind, GroupMode,
+    Membership, MembershipSource, MembershipStore, Store, Trigger, UserId,
 };
 use std::collections::{BTreeMap, HashMap};
 
@@ -212,7 +212,13 @@ impl<S: Store + UserBatches> Phase<S> for Memberships {
                     .collect();
                 let written = ctx
                     .store
-                    .insert_memberships(ctx.account, &group, GroupKind::Static, &memberships)
+                    .insert_memberships(
+                        ctx.account,
+                        &group,
+                        GroupKind::Static,
+                        &memberships,
+                        &Cause::manual(&actor, Trigger::Provisioning).at(ctx.now),
+                    )
                     .await;
                 match written {
                     Ok(inserted) => {

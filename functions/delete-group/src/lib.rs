@@ -32,6 +32,7 @@ pub const DESCRIPTOR: FunctionDescriptor = FunctionDescriptor {
         "BatchWriteItem",
         "ConditionCheckItem",
         "BatchGetItem",
+        "PutItem",
     ],
 };
 
@@ -44,12 +45,12 @@ pub async fn handle<S: Store>(ctx: &Deps<S>, req: Request) -> Response<Body> {
             .is_some_and(|p| p.first("groupId").is_some());
         if single {
             let id = query::path_id(&req, "groupId", "group", GroupId::parse)?;
-            service::delete_group(&ctx.store, &caller, &id).await?;
+            service::delete_group(&ctx.store, &caller, &id, ctx.now()).await?;
             return no_content();
         }
         let input: GroupIdsBody = body::json_body(&req)?;
         let ids = parse_ids("groupIds", input.group_ids, MAX_BULK_DELETE, GroupId::parse)?;
-        let outcome = service::delete_groups(&ctx.store, &caller, &ids).await?;
+        let outcome = service::delete_groups(&ctx.store, &caller, &ids, ctx.now()).await?;
         json(StatusCode::OK, &outcome)
     })
     .await

@@ -12,6 +12,7 @@ use aws_lambda_events::dynamodb::Event as StreamEvent;
 use aws_lambda_events::streams::{DynamoDbBatchItemFailure, DynamoDbEventResponse};
 use futures_util::stream::{self, StreamExt};
 use groups_domain::UserId;
+use groups_domain::history::Trigger as Why;
 use groups_domain::ports::Change;
 use groups_domain::smart::AccountRules;
 use groups_domain::smart::{self, Evaluator, Guard, RefreshCheckpoint};
@@ -101,8 +102,11 @@ fn evaluator<'a, S: Store>(
 pub async fn process<S: Store>(ctx: &Deps<S>, guard: Guard, change: &Change) -> Result<()> {
     match change {
         Change::User { account, user } => {
-            smart::evaluate_user(&evaluator(ctx, account, guard), user).await?;
+            let ev = evaluator(ctx, account, guard).triggered_by(Why::UserChange);
+            smart::evaluate_user(&ev, user).await?;
         }
+        // The history's source; the event publisher records it.
+        Change::MembersWritten { .. } => {}
         Change::Membership {
             account,
             membership,
@@ -111,7 +115,7 @@ pub async fn process<S: Store>(ctx: &Deps<S>, guard: Guard, change: &Change) -> 
             // Only rules that reference the group can change.
             let rules = AccountRules::load(&ctx.store, account).await?;
             if rules.references(&membership.group_id) {
-                let ev = evaluator(ctx, account, guard);
+                let ev = evaluator(ctx, account, guard).triggered_by(Why::ReferencedGroup);
                 smart::evaluate_user_with(&ev, &rules, &membership.user_id).await?;
             }
         }
@@ -254,6 +258,14 @@ pub async fn handle_stream<S: Store>(
             rules.insert(account.clone(), loaded);
         }
     }
+    // Users changed themselves (not only a group their rules reference): the history's trigger.
+    let changed_users: HashSet<(AccountId, UserId)> = records
+        .iter()
+        .filter_map(|(_, c)| match c {
+            Change::User { account, user } => Some((account.clone(), user.clone())),
+            _ => None,
+        })
+        .collect();
     // Each record's work, or none.
     let work: Vec<(String, Option<Work>)> = records
         .into_iter()
@@ -268,6 +280,7 @@ pub async fn handle_stream<S: Store>(
                     Some(Ok(r)) if !r.references(&membership.group_id) => None,
                     _ => Some(Work::User(account, membership.user_id)),
                 },
+                Change::MembersWritten { .. } => None,
                 other => Some(Work::Other(other)),
             };
             (sequence, work)
@@ -285,6 +298,7 @@ pub async fn handle_stream<S: Store>(
             Work::Other(c) => others.push(c.clone()),
         }
     }
+    let changed_users = &changed_users;
     let mut failed: HashSet<Work> = HashSet::new();
     let evaluated: Vec<(Work, Result<()>)> = stream::iter(users)
         .map(|(account, user)| {
@@ -292,7 +306,13 @@ pub async fn handle_stream<S: Store>(
             async move {
                 let result = match rules.get(&account) {
                     Some(Ok(r)) => {
-                        let ev = evaluator(ctx, &account, guard);
+                        // A user change of its own, or only a group the rules reference.
+                        let trigger = if changed_users.contains(&(account.clone(), user.clone())) {
+                            Why::UserChange
+                        } else {
+                            Why::ReferencedGroup
+                        };
+                        let ev = evaluator(ctx, &account, guard).triggered_by(trigger);
                         smart::evaluate_user_with(&ev, r, &user).await.map(drop)
                     }
                     Some(Err(e)) => Err(Error::Unavailable(format!("rules of {account}: {e}"))),
@@ -378,7 +398,9 @@ pub async fn handle_schedule<S: Store>(
             let report = |e: &Evaluation| {
                 ctx.metrics.emit(metrics::evaluation("schedule", Some(e)));
             };
-            let ev = evaluator(ctx, account, guard).observed(&report);
+            let ev = evaluator(ctx, account, guard)
+                .observed(&report)
+                .triggered_by(Why::Schedule);
             if let Some(state) = Box::pin(smart::refresh_account(&ev, state, out_of_time)).await? {
                 let checkpoint = RefreshState {
                     account: account.clone(),

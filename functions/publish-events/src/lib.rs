@@ -1,14 +1,16 @@
-//! Membership events from the table's own change records: each membership item inserted is a
-//! `joined` event and each one removed a `left` event, published to EventBridge with an id
-//! that is the same on every delivery (consumers de-duplicate on it). A write whose request
-//! died before anything was published still has its record here, and a batch whose
-//! publication fails is reported back, so Lambda retries it and finally sends it to the
-//! failure queue: no event is silently lost.
+//! The table's change records in, two never-lost outputs: membership events and membership
+//! history. Each membership item inserted is a `joined` event and each one removed a `left`
+//! event, published to EventBridge with an id that is the same on every delivery (consumers
+//! de-duplicate on it). Each membership write recorded on a count item becomes history entries
+//! with its cause (rewritten, not doubled, on a second delivery). A batch whose publication or
+//! history fails is reported back from the first failed record, so Lambda retries it and finally
+//! sends it to the failure queue.
 
 use aws_lambda_events::dynamodb::Event as StreamEvent;
 use aws_lambda_events::streams::{DynamoDbBatchItemFailure, DynamoDbEventResponse};
 use groups_domain::Result;
 use groups_domain::events::{EventSink, MembershipEvent};
+use groups_domain::history::{HistoryStore, record_history};
 use groups_domain::ports::Change;
 use groups_http::{Access, EventSource, FunctionDescriptor, Trigger};
 
@@ -17,12 +19,15 @@ pub const DESCRIPTOR: FunctionDescriptor = FunctionDescriptor {
     trigger: Trigger::HttpAndEvents(&[], &[EventSource::TableStream]),
     access: Access::Identity,
     publishes: true,
-    table: &[],
+    table: &["BatchWriteItem"],
 };
 
-/// Publishes the events of these changes (those that are membership changes); answers how
-/// many.
-pub async fn publish_changes(sink: &dyn EventSink, changes: &[Change]) -> Result<usize> {
+/// Publishes the events of these changes and records their history; answers how many events.
+pub async fn publish_changes<S: HistoryStore>(
+    store: &S,
+    sink: &dyn EventSink,
+    changes: &[Change],
+) -> Result<usize> {
     let events: Vec<MembershipEvent> = changes
         .iter()
         .filter_map(MembershipEvent::of_change)
@@ -30,6 +35,7 @@ pub async fn publish_changes(sink: &dyn EventSink, changes: &[Change]) -> Result
     if !events.is_empty() {
         sink.publish(&events).await?;
     }
+    record_history(store, changes).await?;
     Ok(events.len())
 }
 
@@ -37,30 +43,46 @@ pub async fn publish_changes(sink: &dyn EventSink, changes: &[Change]) -> Result
 /// reported alone.
 const CHUNK: usize = 10;
 
-/// A batch of stream records: their events are published in order, a chunk at a time; the
-/// records of a chunk that failed (and every later one, so that order holds) are reported
-/// for Lambda to retry.
-pub async fn handle_stream(sink: &dyn EventSink, event: StreamEvent) -> DynamoDbEventResponse {
-    let mut response = DynamoDbEventResponse::default();
-    let records: Vec<(String, MembershipEvent)> = event
+/// A batch of stream records: their events are published in order, a chunk at a time, then
+/// their history is recorded; the records from the first that failed on are reported for
+/// Lambda to retry (every later one too, so that order holds).
+pub async fn handle_stream<S: HistoryStore>(
+    store: &S,
+    sink: &dyn EventSink,
+    event: StreamEvent,
+) -> DynamoDbEventResponse {
+    let records: Vec<(String, Change)> = event
         .records
         .iter()
         .filter_map(|record| {
             let change = groups_store::dynamo::stream::change_of_record(record)?;
-            let event = MembershipEvent::of_change(&change)?;
             let sequence = record.change.sequence_number.clone().unwrap_or_default();
-            Some((sequence, event))
+            Some((sequence, change))
         })
         .collect();
-    let mut failed_from = None;
-    for (i, chunk) in records.chunks(CHUNK).enumerate() {
-        let events: Vec<MembershipEvent> = chunk.iter().map(|(_, e)| e.clone()).collect();
-        if let Err(error) = sink.publish(&events).await {
-            tracing::error!(%error, events = events.len(), "publishing membership events failed");
-            failed_from = Some(i * CHUNK);
+    let events: Vec<(usize, MembershipEvent)> = records
+        .iter()
+        .enumerate()
+        .filter_map(|(i, (_, c))| Some((i, MembershipEvent::of_change(c)?)))
+        .collect();
+    let mut failed_from: Option<usize> = None;
+    for chunk in events.chunks(CHUNK) {
+        let batch: Vec<MembershipEvent> = chunk.iter().map(|(_, e)| e.clone()).collect();
+        if let Err(error) = sink.publish(&batch).await {
+            tracing::error!(%error, events = batch.len(), "publishing membership events failed");
+            failed_from = chunk.first().map(|(i, _)| *i);
             break;
         }
     }
+    let recorded_until = failed_from.unwrap_or(records.len());
+    for (i, (_, change)) in records[..recorded_until].iter().enumerate() {
+        if let Err(error) = record_history(store, std::slice::from_ref(change)).await {
+            tracing::error!(%error, "recording membership history failed");
+            failed_from = Some(i);
+            break;
+        }
+    }
+    let mut response = DynamoDbEventResponse::default();
     if let Some(from) = failed_from {
         for (sequence, _) in &records[from..] {
             let mut failure = DynamoDbBatchItemFailure::default();

@@ -20,4 +20,4 @@ pub const DESCRIPTOR: FunctionDescriptor = FunctionDescriptor {
     ],
 };
 
-groups_http::member_edit_handler!(groups_domain::service::remove_members);
+groups_http::member_edit_handler!(groups_domain::service::remove_members, now);

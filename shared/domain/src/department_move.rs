@@ -282,7 +282,7 @@ async fn request_evaluations<S: Store>(
             .record_evaluation(
                 progress.account,
                 &group.id,
-                &Evaluation::queued(now(), false),
+                &Evaluation::queued(now(), false).because(crate::history::Trigger::DepartmentMove),
                 RecordIf::Always,
             )
             .await

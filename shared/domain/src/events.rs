@@ -7,13 +7,13 @@
 use crate::error::Result;
 use crate::group::{Membership, MembershipSource};
 use crate::ids::{AccountId, GroupId, UserId};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::Mutex;
 use time::OffsetDateTime;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub enum MembershipChange {
     Joined,

@@ -208,6 +208,10 @@ pub struct Evaluation {
     /// Removals held back by the guard.
     #[serde(default)]
     pub held: u64,
+    /// What asked for the evaluation (the history's trigger); a request through the API when
+    /// absent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub trigger: Option<crate::history::Trigger>,
 }
 
 impl Evaluation {
@@ -222,6 +226,15 @@ impl Evaluation {
             joined: 0,
             left: 0,
             held: 0,
+            trigger: None,
+        }
+    }
+
+    /// The same request, asked for by `trigger`.
+    pub fn because(self, trigger: crate::history::Trigger) -> Self {
+        Self {
+            trigger: Some(trigger),
+            ..self
         }
     }
 }

@@ -7,6 +7,7 @@ pub mod department_move;
 pub mod error;
 pub mod events;
 pub mod group;
+pub mod history;
 pub mod ids;
 pub mod impact;
 pub mod overrides;
@@ -18,6 +19,7 @@ pub mod rule_health;
 pub mod service;
 pub mod service_csv;
 pub mod service_departments;
+pub mod service_history;
 pub mod service_members;
 pub mod service_overrides;
 pub mod service_roles;
@@ -34,6 +36,7 @@ pub use group::{
     Evaluation, EvaluationStatus, Group, GroupKind, GroupMode, Membership, MembershipSource,
     RuleVersion,
 };
+pub use history::{Cause, CauseKind, HistoryEntry, HistoryStore, Trigger};
 pub use ids::{AccountId, DepartmentId, GroupId, RoleId, UserId};
 pub use overrides::{Override, OverrideEffect};
 pub use page::{Page, PageRequest, SortOrder};

@@ -5,6 +5,7 @@ use crate::caller::Scope;
 use crate::department::{Department, DepartmentPath, DepartmentTree};
 use crate::error::{Error, Result};
 use crate::group::{Evaluation, Group, GroupKind, Membership, RuleVersion};
+use crate::history::{HistoryStore, Stamp};
 use crate::ids::{AccountId, DepartmentId, GroupId, RoleId, UserId};
 use crate::page::{Page, PageRequest, SortOrder};
 use crate::role::CustomRole;
@@ -275,11 +276,12 @@ pub trait GroupStore: Send + Sync {
         next: &Group,
     ) -> impl Future<Output = Result<()>> + Send;
     /// Deletes the group (if still at `group.version`), its title claim and its memberships,
-    /// answering the users whose membership it deleted.
+    /// answering the users whose membership it deleted; their history says `cause`.
     fn delete_group(
         &self,
         account: &AccountId,
         group: &Group,
+        stamp: &Stamp,
     ) -> impl Future<Output = Result<Vec<UserId>>> + Send;
     /// Points a group owned in a moved subtree at its new path, if it still has `from`
     /// (answers whether it was written; the title listing and counts are untouched).
@@ -330,6 +332,7 @@ pub trait GroupStore: Send + Sync {
         current: &Group,
         next: &Group,
         change: Option<&MemberChange>,
+        stamp: &Stamp,
     ) -> impl Future<Output = Result<bool>> + Send;
     /// A smart group's saved rules, newest first.
     fn list_rule_versions(
@@ -360,7 +363,8 @@ pub trait MembershipStore: Send + Sync {
         users: &[UserId],
     ) -> impl Future<Output = Result<(Option<Group>, Vec<User>)>> + Send;
     /// Inserts memberships of `group` (which must still exist and be of `kind`) and raises its
-    /// count by exactly the number inserted. Answers the users inserted; the others were
+    /// count by exactly the number inserted, recording each write with `cause` for the history
+    /// ([`crate::history::MemberWrite`], reported as [`Change::MembersWritten`]). Answers the users inserted; the others were
     /// members already.
     fn insert_memberships(
         &self,
@@ -368,6 +372,7 @@ pub trait MembershipStore: Send + Sync {
         group: &GroupId,
         kind: GroupKind,
         members: &[Membership],
+        stamp: &Stamp,
     ) -> impl Future<Output = Result<Vec<UserId>>> + Send;
     /// Deletes memberships and lowers the count by exactly the number deleted. Answers the users
     /// removed; the others were not members.
@@ -377,6 +382,7 @@ pub trait MembershipStore: Send + Sync {
         group: &GroupId,
         kind: GroupKind,
         users: &[UserId],
+        stamp: &Stamp,
     ) -> impl Future<Output = Result<Vec<UserId>>> + Send;
     /// Which of the (group, user) pairs are memberships (one read per 100 pairs).
     fn memberships_among(
@@ -471,6 +477,12 @@ pub enum Change {
     /// Long-running work stopped at its time budget and left a checkpoint (`name`): it
     /// continues at once in a new invocation.
     WorkContinues { name: String },
+    /// Memberships of a group were written (one write, with its cause): the history's source.
+    MembersWritten {
+        account: AccountId,
+        group: GroupId,
+        write: crate::history::MemberWrite,
+    },
     /// A department move asks for its next slice of work ([`crate::department::move_slice_started`]).
     DepartmentMove {
         account: AccountId,
@@ -480,11 +492,17 @@ pub enum Change {
 
 /// Everything the service needs.
 pub trait Store:
-    DirectoryStore + GroupStore + MembershipStore + EvaluationStore + CheckpointStore
+    DirectoryStore + GroupStore + MembershipStore + EvaluationStore + CheckpointStore + HistoryStore
 {
 }
-impl<T: DirectoryStore + GroupStore + MembershipStore + EvaluationStore + CheckpointStore> Store
-    for T
+impl<
+    T: DirectoryStore
+        + GroupStore
+        + MembershipStore
+        + EvaluationStore
+        + CheckpointStore
+        + HistoryStore,
+> Store for T
 {
 }
 

@@ -271,10 +271,21 @@ pub async fn update_group<S: Store>(
 
 /// Deletes a group and its memberships; every member leaves (each deleted membership is a
 /// change record, and so an event).
-pub async fn delete_group<S: Store>(store: &S, caller: &Caller, id: &GroupId) -> Result<()> {
+pub async fn delete_group<S: Store>(
+    store: &S,
+    caller: &Caller,
+    id: &GroupId,
+    now: time::OffsetDateTime,
+) -> Result<()> {
     caller.require(Permission::GroupsDelete)?;
     let group = visible(caller, store.get_group(&caller.account_id, id).await?, id)?;
-    store.delete_group(&caller.account_id, &group).await?;
+    store
+        .delete_group(
+            &caller.account_id,
+            &group,
+            &crate::history::Cause::group_deleted(&caller.user_id).at(now),
+        )
+        .await?;
     Ok(())
 }
 
@@ -293,13 +304,14 @@ pub async fn delete_groups<S: Store>(
     store: &S,
     caller: &Caller,
     ids: &[GroupId],
+    now: time::OffsetDateTime,
 ) -> Result<BulkDeleteOutcome> {
     caller.require(Permission::GroupsDelete)?;
     check_list_len("groupIds", ids, 1, MAX_BULK_DELETE)?;
     let mut seen = HashSet::new();
     let mut outcome = BulkDeleteOutcome::default();
     for id in ids.iter().filter(|id| seen.insert(*id)) {
-        match delete_group(store, caller, id).await {
+        match delete_group(store, caller, id, now).await {
             Ok(()) => outcome.deleted.push(id.clone()),
             Err(Error::NotFound { .. }) => outcome.not_found.push(id.clone()),
             Err(e) => return Err(e),

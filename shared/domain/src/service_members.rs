@@ -4,6 +4,7 @@
 use crate::caller::{Caller, Scope};
 use crate::error::{Error, Result};
 use crate::group::{Group, GroupKind, Membership, MembershipSource};
+use crate::history::{Cause, Trigger};
 use crate::ids::{GroupId, UserId};
 use crate::page::{Page, PageRequest};
 use crate::ports::Store;
@@ -99,6 +100,7 @@ pub async fn add_members<S: Store>(
             &group.id,
             GroupKind::Static,
             &candidates,
+            &Cause::manual(&caller.user_id, Trigger::Api).at(now),
         )
         .await?
         .into_iter()
@@ -118,6 +120,7 @@ pub async fn remove_members<S: Store>(
     caller: &Caller,
     group_id: &GroupId,
     user_ids: &[UserId],
+    now: OffsetDateTime,
 ) -> Result<RemoveMembersOutcome> {
     caller.require(Permission::GroupsMembers)?;
     let ids = distinct_ids(user_ids)?;
@@ -146,6 +149,7 @@ pub async fn remove_members<S: Store>(
             &group.id,
             GroupKind::Static,
             &candidates,
+            &Cause::manual(&caller.user_id, Trigger::Api).at(now),
         )
         .await?
         .into_iter()
@@ -192,22 +196,13 @@ pub(crate) async fn member_views<S: Store>(
     members: Page<Membership>,
 ) -> Result<Page<MemberView>> {
     let ids: Vec<UserId> = members.items.iter().map(|m| m.user_id.clone()).collect();
-    let users = store.get_users(&caller.account_id, &ids).await?;
-    let may_view = caller.permissions.contains(Permission::UsersView);
-    Ok(Page {
-        items: members
-            .items
-            .into_iter()
-            .map(|m| {
-                let user = users.iter().find(|u| u.id == m.user_id);
-                let in_scope = user.is_some_and(|u| caller.scope.covers(u.department.as_ref()));
-                MemberView {
-                    user: user.filter(|_| in_scope && may_view).cloned(),
-                    out_of_scope: !in_scope,
-                    membership: m,
-                }
-            })
-            .collect(),
-        next_cursor: members.next_cursor,
-    })
+    let seen = crate::service_history::directory_entries(store, caller, ids).await?;
+    Ok(members.map(|m| {
+        let (user, out_of_scope) = seen(&m.user_id);
+        MemberView {
+            user,
+            out_of_scope,
+            membership: m,
+        }
+    }))
 }

@@ -7,6 +7,7 @@
 use crate::caller::{Caller, Scope};
 use crate::error::{Error, Result};
 use crate::group::{EvaluationStatus, Group, GroupKind, GroupMode, Membership, MembershipSource};
+use crate::history::Cause;
 use crate::ids::{GroupId, UserId};
 use crate::overrides::{MAX_OVERRIDES, MAX_REASON_CHARS, Override, OverrideEffect};
 use crate::page::{Page, PageRequest};
@@ -242,7 +243,13 @@ async fn write<S: Store>(
         None => (None, false, true),
     };
     store
-        .save_overrides(&caller.account_id, group, &next, change.as_ref())
+        .save_overrides(
+            &caller.account_id,
+            group,
+            &next,
+            change.as_ref(),
+            &Cause::of_override(&caller.user_id).at(now),
+        )
         .await?;
     Ok((member, applied))
 }

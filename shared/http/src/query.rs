@@ -46,6 +46,16 @@ pub fn param(req: &Request, name: &str) -> Option<String> {
         .map(str::to_owned)
 }
 
+/// An instant parameter in RFC 3339 (`2026-03-01T00:00:00Z`), if given.
+pub fn instant(req: &Request, name: &str) -> Result<Option<time::OffsetDateTime>> {
+    param(req, name)
+        .map(|text| {
+            time::OffsetDateTime::parse(&text, &time::format_description::well_known::Rfc3339)
+                .map_err(|_| Error::validation(name, "must be an RFC 3339 date-time"))
+        })
+        .transpose()
+}
+
 /// `limit` (1–200, default 50) and `cursor` (decoded for `listing`).
 pub fn page(req: &Request, listing: &str) -> Result<PageRequest> {
     let limit = match param(req, "limit") {

@@ -154,6 +154,95 @@ impl From<groups_domain::service::MemberView> for MemberDto {
     }
 }
 
+/// A member as of a past instant; `addedAt` and `source` are absent for someone who has left
+/// since (their joining lies before the history read).
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct AsOfMemberDto {
+    pub user_id: String,
+    #[serde(
+        skip_serializing_if = "Option::is_none",
+        with = "time::serde::rfc3339::option"
+    )]
+    pub added_at: Option<OffsetDateTime>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub added_by: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub source: Option<MembershipSource>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub user: Option<UserDto>,
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub out_of_scope: bool,
+}
+
+impl From<groups_domain::service_history::AsOfMember> for AsOfMemberDto {
+    fn from(v: groups_domain::service_history::AsOfMember) -> Self {
+        let m = v.membership;
+        Self {
+            user_id: v.user_id.into(),
+            added_at: m.as_ref().map(|m| m.added_at),
+            added_by: m.as_ref().and_then(|m| m.added_by.clone()).map(Into::into),
+            source: m.map(|m| m.source),
+            user: v.user.map(UserDto::from),
+            out_of_scope: v.out_of_scope,
+        }
+    }
+}
+
+/// One join or leave of a group's or a user's history.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct HistoryDto {
+    pub group_id: String,
+    pub user_id: String,
+    pub change: groups_domain::events::MembershipChange,
+    #[serde(with = "time::serde::rfc3339")]
+    pub at: OffsetDateTime,
+    pub cause: groups_domain::history::Cause,
+    /// The member's directory entry (a group's history), as the member list shows it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub user: Option<UserDto>,
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub out_of_scope: bool,
+    /// The group's title (a user's history); absent when the group is gone.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub group_title: Option<String>,
+}
+
+impl HistoryDto {
+    fn of(entry: groups_domain::HistoryEntry) -> Self {
+        Self {
+            group_id: entry.group_id.into(),
+            user_id: entry.user_id.into(),
+            change: entry.change,
+            at: entry.at,
+            cause: entry.cause,
+            user: None,
+            out_of_scope: false,
+            group_title: None,
+        }
+    }
+}
+
+impl From<groups_domain::service_history::GroupHistoryView> for HistoryDto {
+    fn from(v: groups_domain::service_history::GroupHistoryView) -> Self {
+        Self {
+            user: v.user.map(UserDto::from),
+            out_of_scope: v.out_of_scope,
+            ..Self::of(v.entry)
+        }
+    }
+}
+
+impl From<groups_domain::service_history::UserHistoryView> for HistoryDto {
+    fn from(v: groups_domain::service_history::UserHistoryView) -> Self {
+        Self {
+            group_title: v.group_title,
+            ..Self::of(v.entry)
+        }
+    }
+}
+
 #[derive(Debug, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct UserGroupDto {

@@ -3,6 +3,7 @@
 
 use crate::error::{Error, Result};
 use crate::group::{Evaluation, Group};
+use crate::history::{Cause, Trigger};
 use crate::ids::{AccountId, GroupId};
 use crate::ports::Store;
 use std::collections::HashSet;
@@ -27,7 +28,7 @@ pub(crate) async fn apply_due<S: Store>(
             next.updated_at = now;
             if group.rule.as_ref() != Some(&due.rule) {
                 next.rule = Some(due.rule);
-                next.evaluation = Some(Evaluation::queued(now, false));
+                next.evaluation = Some(Evaluation::queued(now, false).because(Trigger::Schedule));
                 applied.insert(group.id.clone());
             }
             if !written(store.update_group(account, group, &next).await)? {
@@ -43,7 +44,13 @@ pub(crate) async fn apply_due<S: Store>(
             next.updated_at = now;
             if written(
                 store
-                    .save_overrides(account, group, &next, None)
+                    .save_overrides(
+                        account,
+                        group,
+                        &next,
+                        None,
+                        &Cause::rule(Some(next.version), Trigger::Schedule).at(now),
+                    )
                     .await
                     .map(|_| ()),
             )? {

@@ -159,6 +159,7 @@ async fn evaluate<S: Store>(
             Members::starting_after(after.as_ref()),
             tally,
             Mode::Count,
+            running.trigger.unwrap_or(ev.trigger),
         )];
         if let Some(user) = ev.pass(&mut runs, after.clone(), out_of_time).await? {
             return Ok(stopped(true, user, runs[0].tally));
@@ -182,6 +183,7 @@ async fn evaluate<S: Store>(
         Members::starting_after(after.as_ref()),
         tally,
         Mode::Apply,
+        running.trigger.unwrap_or(ev.trigger),
     );
     run.progress = Some(running.clone());
     let mut runs = vec![run];

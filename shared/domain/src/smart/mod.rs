@@ -77,6 +77,8 @@ pub struct Evaluator<'a, S> {
     started: std::time::Instant,
     /// Told of each evaluation the run finishes (done or held), for metrics.
     observer: Option<&'a (dyn Fn(&Evaluation) + Sync)>,
+    /// What the history names as having set this run in motion (unless a request says).
+    pub trigger: crate::history::Trigger,
 }
 
 impl<'a, S> Evaluator<'a, S> {
@@ -88,7 +90,19 @@ impl<'a, S> Evaluator<'a, S> {
             guard,
             started: std::time::Instant::now(),
             observer: None,
+            trigger: crate::history::Trigger::Api,
         }
+    }
+
+    /// The same evaluator, naming `trigger` in the history of what it changes.
+    pub fn triggered_by(mut self, trigger: crate::history::Trigger) -> Self {
+        self.trigger = trigger;
+        self
+    }
+
+    /// Why a change by `smart`'s rule happens, in a run set in motion by `trigger`.
+    fn rule_cause(smart: &Smart, trigger: crate::history::Trigger) -> crate::history::Cause {
+        crate::history::Cause::rule(Some(smart.group.version), trigger)
     }
 
     /// The same evaluator, telling `observer` of each evaluation it finishes.

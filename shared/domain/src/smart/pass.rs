@@ -92,14 +92,24 @@ pub(super) struct Run {
     /// A requested evaluation's running state: the group shows its counts so far, recorded
     /// every [`PROGRESS_PAGES`] pages while it serves that request.
     pub(super) progress: Option<crate::group::Evaluation>,
+    /// Why this run's changes happen (the history's cause).
+    pub(super) cause: crate::history::Cause,
 }
 
 /// Pages between two progress records of a running evaluation (1,000 users at 200 a page).
 pub const PROGRESS_PAGES: usize = 5;
 
 impl Run {
-    pub(super) fn new(smart: Smart, members: Members, tally: Tally, mode: Mode) -> Self {
+    pub(super) fn new(
+        smart: Smart,
+        members: Members,
+        tally: Tally,
+        mode: Mode,
+        trigger: crate::history::Trigger,
+    ) -> Self {
+        let cause = crate::history::Cause::rule(Some(smart.group.version), trigger);
         Self {
+            cause,
             smart,
             members,
             tally,
@@ -125,6 +135,7 @@ impl<S: Store> Evaluator<'_, S> {
         joins: Vec<UserId>,
         leaves: Vec<UserId>,
         tally: &mut Tally,
+        cause: &crate::history::Cause,
     ) -> Result<()> {
         if !joins.is_empty() {
             let memberships: Vec<Membership> = joins
@@ -139,14 +150,26 @@ impl<S: Store> Evaluator<'_, S> {
                 .collect();
             let joined = self
                 .store
-                .insert_memberships(self.account, group, GroupKind::Smart, &memberships)
+                .insert_memberships(
+                    self.account,
+                    group,
+                    GroupKind::Smart,
+                    &memberships,
+                    &cause.at(self.now),
+                )
                 .await?;
             tally.joined += joined.len() as u64;
         }
         if !leaves.is_empty() {
             let left = self
                 .store
-                .delete_memberships(self.account, group, GroupKind::Smart, &leaves)
+                .delete_memberships(
+                    self.account,
+                    group,
+                    GroupKind::Smart,
+                    &leaves,
+                    &cause.at(self.now),
+                )
                 .await?;
             tally.left += left.len() as u64;
         }
@@ -157,13 +180,25 @@ impl<S: Store> Evaluator<'_, S> {
     pub(super) async fn write_full_batches(&self, run: &mut Run) -> Result<()> {
         while run.joins.len() >= S::WRITE_BATCH {
             let joins: Vec<UserId> = run.joins.drain(..S::WRITE_BATCH).collect();
-            self.apply(&run.smart.group.id, joins, vec![], &mut run.tally)
-                .await?;
+            self.apply(
+                &run.smart.group.id,
+                joins,
+                vec![],
+                &mut run.tally,
+                &run.cause,
+            )
+            .await?;
         }
         while run.leaves.len() >= S::WRITE_BATCH {
             let leaves: Vec<UserId> = run.leaves.drain(..S::WRITE_BATCH).collect();
-            self.apply(&run.smart.group.id, vec![], leaves, &mut run.tally)
-                .await?;
+            self.apply(
+                &run.smart.group.id,
+                vec![],
+                leaves,
+                &mut run.tally,
+                &run.cause,
+            )
+            .await?;
         }
         Ok(())
     }
@@ -174,8 +209,14 @@ impl<S: Store> Evaluator<'_, S> {
             std::mem::take(&mut run.joins),
             std::mem::take(&mut run.leaves),
         );
-        self.apply(&run.smart.group.id, joins, leaves, &mut run.tally)
-            .await
+        self.apply(
+            &run.smart.group.id,
+            joins,
+            leaves,
+            &mut run.tally,
+            &run.cause,
+        )
+        .await
     }
 
     /// One pass over the account's users (from `after`) for every run. Returns the user to

@@ -2,6 +2,7 @@
 //! dependencies, resumable from a checkpoint.
 
 use crate::group::{Evaluation, EvaluationStatus};
+use crate::history::Trigger;
 use crate::ids::{GroupId, UserId};
 use crate::ports::Store;
 
@@ -110,7 +111,7 @@ pub async fn refresh_account<S: Store>(
                     } else {
                         Mode::Apply
                     };
-                    run(s, &state, mode)
+                    run(s, &state, mode, ev.trigger)
                 })
                 .collect();
             if let Some(stop) = ev
@@ -175,7 +176,7 @@ async fn second_pass<S: Store>(
     }
     let mut runs: Vec<Run> = layer
         .into_iter()
-        .map(|s| run(s, state, Mode::Apply))
+        .map(|s| run(s, state, Mode::Apply, ev.trigger))
         .collect();
     if let Some(stop) = ev
         .pass(&mut runs, state.after_user.clone(), out_of_time)
@@ -190,7 +191,7 @@ async fn second_pass<S: Store>(
 }
 
 /// A run resuming from a checkpoint: its members are read after the resume point.
-fn run(smart: Smart, state: &RefreshCheckpoint, mode: Mode) -> Run {
+fn run(smart: Smart, state: &RefreshCheckpoint, mode: Mode, trigger: Trigger) -> Run {
     let tally = state
         .tallies
         .get(&smart.group.id)
@@ -201,5 +202,6 @@ fn run(smart: Smart, state: &RefreshCheckpoint, mode: Mode) -> Run {
         Members::starting_after(state.after_user.as_ref()),
         tally,
         mode,
+        trigger,
     )
 }

@@ -3,6 +3,7 @@
 
 use crate::Result;
 use crate::group::GroupKind;
+use crate::history::Cause;
 use crate::ids::{AccountId, GroupId, UserId};
 use crate::page::PageRequest;
 use crate::ports::Store;
@@ -148,16 +149,33 @@ pub async fn evaluate_user_with<S: Store>(
             let mut tally = Tally::default();
             match (should, is_member) {
                 (true, false) => {
-                    ev.apply(&s.group.id, vec![user_id.clone()], vec![], &mut tally)
-                        .await?;
+                    let cause = Evaluator::<S>::rule_cause(s, ev.trigger);
+                    ev.apply(
+                        &s.group.id,
+                        vec![user_id.clone()],
+                        vec![],
+                        &mut tally,
+                        &cause,
+                    )
+                    .await?;
                     groups.insert(s.group.id.clone());
                     outcome.joined.push(s.group.id.clone());
                 }
                 // Add only: leaves, a deleted user's too, wait for the return to active.
                 (false, true) if s.adds_only() => {}
                 (false, true) => {
-                    ev.apply(&s.group.id, vec![], vec![user_id.clone()], &mut tally)
-                        .await?;
+                    let cause = match user {
+                        None => Cause::user_deleted(ev.trigger),
+                        Some(_) => Evaluator::<S>::rule_cause(s, ev.trigger),
+                    };
+                    ev.apply(
+                        &s.group.id,
+                        vec![],
+                        vec![user_id.clone()],
+                        &mut tally,
+                        &cause,
+                    )
+                    .await?;
                     groups.remove(&s.group.id);
                     outcome.left.push(s.group.id.clone());
                 }
@@ -175,6 +193,7 @@ pub async fn evaluate_user_with<S: Store>(
                     group,
                     GroupKind::Static,
                     std::slice::from_ref(user_id),
+                    &Cause::user_deleted(ev.trigger).at(ev.now),
                 )
                 .await?;
             if !left.is_empty() {

@@ -6,11 +6,12 @@
 //! Reads sum the shards, so the count stays exact.
 
 use super::groups::built;
-use super::items::{RawItem, get_str, number, string};
+use super::items::{RawItem, get_str, number, string, to_value};
 use super::{DynamoStore, Read, key, keys, table};
 use aws_sdk_dynamodb::types::{
     Delete, ReturnValuesOnConditionCheckFailure, TransactWriteItem, Update,
 };
+use groups_domain::history::MemberWrite;
 use groups_domain::{AccountId, Error, Group, GroupId, GroupKind, Result};
 use std::collections::HashMap;
 
@@ -22,6 +23,31 @@ fn shard_key(account: &AccountId, group: &GroupId, shard: u64) -> RawItem {
 }
 
 impl DynamoStore {
+    /// Records the leaves of a deleted group's members in its history, a page at a time, on
+    /// an item of the shard's own that the group's cleanup deletes last.
+    pub(super) async fn record_deleted_page(
+        &self,
+        account: &AccountId,
+        group: &GroupId,
+        shard: u64,
+        write: &MemberWrite,
+    ) -> Result<()> {
+        let mut item = key(
+            keys::member_shard(account, group, shard),
+            keys::DELETED.to_owned(),
+        );
+        item.insert("entity".into(), string("deletedMembers"));
+        item.insert(keys::LAST_WRITE.into(), to_value(write)?);
+        self.client
+            .put_item()
+            .table_name(&self.table)
+            .set_item(Some(item))
+            .send()
+            .await
+            .map_err(|e| super::errors::sdk("PutItem", e))?;
+        Ok(())
+    }
+
     /// Puts of a new group's shards, each at zero (for the group's create transaction).
     pub(super) fn count_shards_created(
         &self,
@@ -68,12 +94,17 @@ impl DynamoStore {
         kind: GroupKind,
         shard: u64,
         delta: i64,
+        write: &MemberWrite,
     ) -> Result<TransactWriteItem> {
+        // The write and its cause ride on the count item it updates anyway: its stream record
+        // is the history's source (no extra item per membership change).
         let update = built(
             Update::builder()
                 .table_name(&self.table)
                 .set_key(Some(shard_key(account, group, shard)))
-                .update_expression("ADD #count :delta")
+                .update_expression("ADD #count :delta SET #lastWrite = :write")
+                .expression_attribute_names("#lastWrite", keys::LAST_WRITE)
+                .expression_attribute_values(":write", to_value(write)?)
                 .condition_expression("attribute_exists(PK) AND kind = :kind")
                 .expression_attribute_names("#count", "count")
                 .expression_attribute_values(":delta", number(delta))

@@ -7,6 +7,7 @@ use aws_sdk_dynamodb::types::{
 };
 use futures_util::future::try_join_all;
 use groups_domain::RuleVersion;
+use groups_domain::history::Stamp;
 use groups_domain::ports::{GroupQuery, sort_keys};
 use groups_domain::{
     AccountId, DepartmentPath, Error, Group, GroupId, GroupKind, GroupStore, MemberChange, Page,
@@ -264,7 +265,12 @@ impl GroupStore for DynamoStore {
         }
     }
 
-    async fn delete_group(&self, account: &AccountId, group: &Group) -> Result<Vec<UserId>> {
+    async fn delete_group(
+        &self,
+        account: &AccountId,
+        group: &Group,
+        stamp: &Stamp,
+    ) -> Result<Vec<UserId>> {
         let remove = built(
             Delete::builder()
                 .table_name(&self.table)
@@ -305,7 +311,7 @@ impl GroupStore for DynamoStore {
         }
         // The group and its count shards are gone, so no membership can be added any more
         // (inserts are conditioned on a shard); now clear the ones it had.
-        self.delete_all_members(account, &group.id).await
+        self.delete_all_members(account, &group.id, stamp).await
     }
 
     async fn list_groups(
@@ -445,8 +451,10 @@ impl GroupStore for DynamoStore {
         current: &Group,
         next: &Group,
         change: Option<&MemberChange>,
+        stamp: &Stamp,
     ) -> Result<bool> {
-        self.write_overrides(account, current, next, change).await
+        self.write_overrides(account, current, next, change, stamp)
+            .await
     }
 
     async fn list_rule_versions(

@@ -58,6 +58,25 @@ pub fn member(user: &UserId) -> String {
 /// A member shard's count item (one per member shard).
 pub const COUNT: &str = "C#count";
 
+/// A deleted group's shard item that records its members' leaves for the history.
+pub const DELETED: &str = "C#deleted";
+
+/// The attribute of a shard's count (or deletion) item that records the last membership write
+/// and its cause ([`groups_domain::history::MemberWrite`]).
+pub const LAST_WRITE: &str = "lastWrite";
+
+/// A group's membership history, newest last in key order.
+pub fn group_history(account: &AccountId, group: &GroupId) -> String {
+    format!("A#{account}#GH#{group}")
+}
+
+/// A user's membership history (GSI1).
+pub fn user_history(account: &AccountId, user: &UserId) -> String {
+    format!("A#{account}#UH#{user}")
+}
+
+pub const HISTORY_PREFIX: &str = "H#";
+
 /// How many GSI1 partitions hold one account's users by department path: user writes of a
 /// large account spread over them instead of meeting on one index key.
 pub const USER_SHARDS: u64 = 4;

@@ -6,7 +6,9 @@ use super::items::{Item, from_raw, get_str, string};
 use super::{DynamoStore, Read, key, keys, table};
 use aws_sdk_dynamodb::types::{Delete, TransactWriteItem};
 use futures_util::future::try_join_all;
+use groups_domain::events::MembershipChange;
 use groups_domain::group::kind_mismatch;
+use groups_domain::history::{MemberWrite, Stamp};
 use groups_domain::{
     AccountId, Error, Group, GroupId, GroupKind, Membership, MembershipStore, Page, PageRequest,
     Result, User, UserId,
@@ -18,23 +20,19 @@ const MEMBERS_PER_TRANSACTION: usize = 99;
 /// Most keys one BatchGetItem reads.
 const KEYS_PER_BATCH_GET: usize = 100;
 
-#[derive(Clone, Copy)]
-enum Change {
-    Add,
-    Remove,
-}
-
 impl DynamoStore {
     /// Writes `users`' memberships, each shard's in transactions of its own partition (with
     /// that shard's count), the shards in parallel. Answers the users whose membership changed,
     /// in the order given.
+    #[allow(clippy::too_many_arguments)]
     async fn change_memberships(
         &self,
-        change: Change,
+        change: MembershipChange,
         account: &AccountId,
         group: &GroupId,
         kind: GroupKind,
         users: Vec<UserId>,
+        stamp: &Stamp,
         write: impl Fn(&UserId) -> Result<TransactWriteItem> + Sync,
     ) -> Result<Vec<UserId>> {
         let mut shards: Vec<Vec<UserId>> = vec![Vec::new(); keys::MEMBER_SHARDS as usize];
@@ -43,7 +41,16 @@ impl DynamoStore {
         }
         let write = &write;
         let applied = try_join_all(shards.into_iter().enumerate().map(|(shard, users)| {
-            self.change_shard(change, account, group, kind, shard as u64, users, write)
+            self.change_shard(
+                change,
+                account,
+                group,
+                kind,
+                shard as u64,
+                users,
+                stamp,
+                write,
+            )
         }))
         .await?;
         let applied: HashSet<UserId> = applied.into_iter().flatten().collect();
@@ -53,24 +60,32 @@ impl DynamoStore {
     #[allow(clippy::too_many_arguments)]
     async fn change_shard(
         &self,
-        change: Change,
+        change: MembershipChange,
         account: &AccountId,
         group: &GroupId,
         kind: GroupKind,
         shard: u64,
         users: Vec<UserId>,
+        stamp: &Stamp,
         write: &(impl Fn(&UserId) -> Result<TransactWriteItem> + Sync),
     ) -> Result<Vec<UserId>> {
         let (op, sign) = match change {
-            Change::Add => ("AddMembers", 1),
-            Change::Remove => ("RemoveMembers", -1),
+            MembershipChange::Joined => ("AddMembers", 1),
+            MembershipChange::Left => ("RemoveMembers", -1),
         };
         let mut applied = Vec::new();
         for chunk in users.chunks(MEMBERS_PER_TRANSACTION) {
             let mut pending = chunk.to_vec();
             while !pending.is_empty() {
                 let delta = sign * pending.len() as i64;
-                let mut actions = vec![self.count_update(account, group, kind, shard, delta)?];
+                let written = MemberWrite {
+                    change,
+                    at: stamp.at,
+                    cause: stamp.cause.clone(),
+                    users: pending.clone(),
+                };
+                let mut actions =
+                    vec![self.count_update(account, group, kind, shard, delta, &written)?];
                 for user in &pending {
                     actions.push(write(user)?);
                 }
@@ -143,24 +158,45 @@ impl DynamoStore {
         Ok(TransactWriteItem::builder().delete(delete).build())
     }
 
-    /// Deletes every item of a deleted group: its rule versions, then each member shard.
-    /// Answers the members it had.
+    /// Deletes every item of a deleted group: its rule versions, then each member shard, each
+    /// page of members recorded first for the history (with `stamp`). Answers the members it had.
     pub(super) async fn delete_all_members(
         &self,
         account: &AccountId,
         group: &GroupId,
+        stamp: &Stamp,
     ) -> Result<Vec<UserId>> {
         let mut members = Vec::new();
-        let partitions = std::iter::once(keys::group_members(account, group))
-            .chain((0..keys::MEMBER_SHARDS).map(|shard| keys::member_shard(account, group, shard)));
-        for pk in partitions {
-            members.extend(self.clear_partition(&pk).await?);
+        self.clear_partition(&keys::group_members(account, group), |_| async { Ok(()) })
+            .await?;
+        for shard in 0..keys::MEMBER_SHARDS {
+            let pk = keys::member_shard(account, group, shard);
+            let record = |users: Vec<UserId>| async move {
+                let users: Vec<UserId> = users;
+                if users.is_empty() {
+                    return Ok(());
+                }
+                let write = MemberWrite {
+                    change: MembershipChange::Left,
+                    at: stamp.at,
+                    cause: stamp.cause.clone(),
+                    users,
+                };
+                self.record_deleted_page(account, group, shard, &write)
+                    .await
+            };
+            members.extend(self.clear_partition(&pk, record).await?);
         }
         Ok(members)
     }
 
-    /// Deletes every item of partition `pk`; answers the members among them.
-    async fn clear_partition(&self, pk: &str) -> Result<Vec<UserId>> {
+    /// Deletes every item of partition `pk`, telling `record` each page's members before it
+    /// deletes them; the deletion record ([`keys::DELETED`]) goes last. Answers the members.
+    async fn clear_partition<F: std::future::Future<Output = Result<()>>>(
+        &self,
+        pk: &str,
+        record: impl Fn(Vec<UserId>) -> F,
+    ) -> Result<Vec<UserId>> {
         let mut members = Vec::new();
         loop {
             let page = self
@@ -176,14 +212,27 @@ impl DynamoStore {
                         .set_exclusive_start_key(start)
                 })
                 .await?;
+            // The deletion record stays until it is the last item left.
+            let page: Vec<_> = match page.as_slice() {
+                [only] if get_str(only, table::SK) == Some(keys::DELETED) => page,
+                _ => page
+                    .into_iter()
+                    .filter(|item| get_str(item, table::SK) != Some(keys::DELETED))
+                    .collect(),
+            };
             if page.is_empty() {
                 return Ok(members);
             }
-            members.extend(page.iter().filter_map(|item| {
-                get_str(item, table::SK)
-                    .and_then(|sk| sk.strip_prefix(keys::MEMBER_PREFIX))
-                    .and_then(|id| UserId::parse("SK", id).ok())
-            }));
+            let users: Vec<UserId> = page
+                .iter()
+                .filter_map(|item| {
+                    get_str(item, table::SK)
+                        .and_then(|sk| sk.strip_prefix(keys::MEMBER_PREFIX))
+                        .and_then(|id| UserId::parse("SK", id).ok())
+                })
+                .collect();
+            record(users.clone()).await?;
+            members.extend(users);
             for chunk in page.chunks(25) {
                 self.batch_delete(chunk.to_vec()).await?;
             }
@@ -236,15 +285,24 @@ impl MembershipStore for DynamoStore {
         group: &GroupId,
         kind: GroupKind,
         members: &[Membership],
+        stamp: &Stamp,
     ) -> Result<Vec<UserId>> {
         let users = members.iter().map(|m| m.user_id.clone()).collect();
-        self.change_memberships(Change::Add, account, group, kind, users, |user| {
-            let m = members
-                .iter()
-                .find(|m| &m.user_id == user)
-                .ok_or_else(|| Error::Internal("membership vanished".into()))?;
-            self.membership_put(account, group, m)
-        })
+        self.change_memberships(
+            MembershipChange::Joined,
+            account,
+            group,
+            kind,
+            users,
+            stamp,
+            |user| {
+                let m = members
+                    .iter()
+                    .find(|m| &m.user_id == user)
+                    .ok_or_else(|| Error::Internal("membership vanished".into()))?;
+                self.membership_put(account, group, m)
+            },
+        )
         .await
     }
 
@@ -254,13 +312,15 @@ impl MembershipStore for DynamoStore {
         group: &GroupId,
         kind: GroupKind,
         users: &[UserId],
+        stamp: &Stamp,
     ) -> Result<Vec<UserId>> {
         self.change_memberships(
-            Change::Remove,
+            MembershipChange::Left,
             account,
             group,
             kind,
             users.to_vec(),
+            stamp,
             |user| self.membership_delete(account, group, user),
         )
         .await

@@ -9,6 +9,7 @@ mod directory;
 mod errors;
 mod evaluations;
 mod groups;
+mod history;
 pub mod items;
 pub mod keys;
 mod memberships;

@@ -5,6 +5,8 @@ use super::groups::{TimeValue, built};
 use super::items::{number, string, to_value};
 use super::{DynamoStore, key, keys};
 use aws_sdk_dynamodb::types::{ReturnValuesOnConditionCheckFailure, TransactWriteItem, Update};
+use groups_domain::events::MembershipChange;
+use groups_domain::history::{MemberWrite, Stamp};
 use groups_domain::{AccountId, Error, Group, GroupKind, MemberChange, Result};
 
 impl DynamoStore {
@@ -14,18 +16,31 @@ impl DynamoStore {
         current: &Group,
         next: &Group,
         change: Option<&MemberChange>,
+        stamp: &Stamp,
     ) -> Result<bool> {
         let mut change = change;
         loop {
             let mut actions = vec![self.overrides_update(account, current, next)?];
             if let Some(change) = change {
-                let (user, delta, write) = match change {
-                    MemberChange::Join(m) => {
-                        (&m.user_id, 1, self.membership_put(account, &current.id, m)?)
-                    }
-                    MemberChange::Leave(u) => {
-                        (u, -1, self.membership_delete(account, &current.id, u)?)
-                    }
+                let (user, delta, write, kind) = match change {
+                    MemberChange::Join(m) => (
+                        &m.user_id,
+                        1,
+                        self.membership_put(account, &current.id, m)?,
+                        MembershipChange::Joined,
+                    ),
+                    MemberChange::Leave(u) => (
+                        u,
+                        -1,
+                        self.membership_delete(account, &current.id, u)?,
+                        MembershipChange::Left,
+                    ),
+                };
+                let written = MemberWrite {
+                    change: kind,
+                    at: stamp.at,
+                    cause: stamp.cause.clone(),
+                    users: vec![user.clone()],
                 };
                 let shard = keys::member_shard_of(user);
                 actions.push(self.count_update(
@@ -34,6 +49,7 @@ impl DynamoStore {
                     GroupKind::Smart,
                     shard,
                     delta,
+                    &written,
                 )?);
                 actions.push(write);
             }

@@ -1,6 +1,7 @@
 //! Reading the table's stream records as domain changes.
 
 use groups_domain::events::MembershipChange;
+use groups_domain::history::MemberWrite;
 use groups_domain::ports::Change;
 use groups_domain::{AccountId, Evaluation, GroupId, Membership, UserId};
 use serde::Deserialize;
@@ -24,6 +25,11 @@ fn evaluation_of(image: &serde_dynamo::Item) -> Option<Evaluation> {
     serde_dynamo::from_item::<_, GroupImage>(image.clone())
         .ok()
         .and_then(|g| g.evaluation)
+}
+
+fn last_write(image: &serde_dynamo::Item) -> Option<MemberWrite> {
+    let value = image.get(super::keys::LAST_WRITE)?.clone();
+    serde_dynamo::from_attribute_value(value).ok()
 }
 
 /// The change a Lambda stream record reports (see [`change_of`]); its time is the record's
@@ -76,6 +82,18 @@ pub fn change_of(
                 membership,
                 change,
                 at,
+            })
+        }
+        (["A", account, "G", group, _], "C") => {
+            // A count (or deletion) item whose last write changed: that write's history.
+            let (before, after) = (last_write(old_image), last_write(new_image)?);
+            if before.as_ref() == Some(&after) {
+                return None;
+            }
+            Some(Change::MembersWritten {
+                account: AccountId::parse("PK", *account).ok()?,
+                group: GroupId::parse("PK", *group).ok()?,
+                write: after,
             })
         }
         (["A", account], "D") => {

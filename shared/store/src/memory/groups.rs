@@ -1,6 +1,7 @@
 //! Groups, titles and saved rules in memory.
 
 use super::{MemoryStore, finish, page_after};
+use groups_domain::history::Stamp;
 use groups_domain::ports::{GroupQuery, group_matches, sort_keys};
 use groups_domain::{
     AccountId, DepartmentPath, Error, Group, GroupId, GroupKind, GroupStore, MemberChange, Page,
@@ -113,7 +114,12 @@ impl GroupStore for MemoryStore {
         Ok(())
     }
 
-    async fn delete_group(&self, account: &AccountId, group: &Group) -> Result<Vec<UserId>> {
+    async fn delete_group(
+        &self,
+        account: &AccountId,
+        group: &Group,
+        stamp: &Stamp,
+    ) -> Result<Vec<UserId>> {
         let removed = self.with(account, |a| {
             let stored = a
                 .groups
@@ -139,8 +145,10 @@ impl GroupStore for MemoryStore {
         // Each membership deleted is a change, as each deleted item is on DynamoDB's stream.
         self.emit_memberships(
             account,
+            &group.id,
             &removed,
             groups_domain::events::MembershipChange::Left,
+            stamp,
         );
         Ok(removed.into_iter().map(|m| m.user_id).collect())
     }
@@ -224,8 +232,9 @@ impl GroupStore for MemoryStore {
         current: &Group,
         next: &Group,
         change: Option<&MemberChange>,
+        stamp: &Stamp,
     ) -> Result<bool> {
-        self.write_overrides(account, current, next, change)
+        self.write_overrides(account, current, next, change, stamp)
     }
 
     async fn list_rule_versions(

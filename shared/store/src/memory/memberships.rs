@@ -2,6 +2,7 @@
 
 use super::{MemoryStore, check_group, finish, page_after};
 use groups_domain::events::MembershipChange;
+use groups_domain::history::Stamp;
 use groups_domain::{
     AccountId, Group, GroupId, GroupKind, Membership, MembershipStore, Page, PageRequest, Result,
     User, UserId,
@@ -32,6 +33,7 @@ impl MembershipStore for MemoryStore {
         group: &GroupId,
         kind: GroupKind,
         members: &[Membership],
+        stamp: &Stamp,
     ) -> Result<Vec<UserId>> {
         self.with(account, |a| {
             check_group(a, group, kind)?;
@@ -52,7 +54,9 @@ impl MembershipStore for MemoryStore {
             }
             Ok(inserted)
         })
-        .inspect(|changed| self.emit_memberships(account, changed, MembershipChange::Joined))
+        .inspect(|changed| {
+            self.emit_memberships(account, group, changed, MembershipChange::Joined, stamp)
+        })
         .map(|changed| changed.into_iter().map(|m| m.user_id).collect())
     }
 
@@ -62,6 +66,7 @@ impl MembershipStore for MemoryStore {
         group: &GroupId,
         kind: GroupKind,
         users: &[UserId],
+        stamp: &Stamp,
     ) -> Result<Vec<UserId>> {
         self.with(account, |a| {
             check_group(a, group, kind)?;
@@ -81,7 +86,9 @@ impl MembershipStore for MemoryStore {
             }
             Ok(removed)
         })
-        .inspect(|changed| self.emit_memberships(account, changed, MembershipChange::Left))
+        .inspect(|changed| {
+            self.emit_memberships(account, group, changed, MembershipChange::Left, stamp)
+        })
         .map(|changed| changed.into_iter().map(|m| m.user_id).collect())
     }
 

@@ -4,6 +4,7 @@
 
 use groups_domain::events::MembershipChange;
 use groups_domain::group::kind_mismatch;
+use groups_domain::history::{HistoryEntry, MemberWrite, Stamp};
 use groups_domain::ports::{Change, UserGuard, is_active_owner};
 use groups_domain::{
     AccountId, CustomRole, Department, Error, Group, GroupId, GroupKind, Membership, Page,
@@ -18,6 +19,7 @@ use tokio::sync::mpsc;
 mod directory;
 mod evaluations;
 mod groups;
+mod history;
 mod memberships;
 mod overrides;
 
@@ -35,6 +37,10 @@ struct Account {
     user_groups: HashMap<String, BTreeMap<String, Membership>>,
     /// group id → saved rules, oldest first.
     rule_versions: HashMap<String, Vec<RuleVersion>>,
+    /// group id → history sort key → entry.
+    group_history: HashMap<String, BTreeMap<String, HistoryEntry>>,
+    /// user id → history sort key → entry.
+    user_history: HashMap<String, BTreeMap<String, HistoryEntry>>,
 }
 
 pub struct MemoryStore {
@@ -127,14 +133,29 @@ fn finish<T>(rows: Vec<(String, T)>, limit: u32) -> Page<T> {
 
 impl MemoryStore {
     /// One change per membership that appeared or disappeared, as DynamoDB's stream reports
-    /// each membership item inserted or removed.
+    /// each membership item inserted or removed, then the write with its cause (the count
+    /// item's record there).
     fn emit_memberships(
         &self,
         account: &AccountId,
+        group: &GroupId,
         changed: &[Membership],
         change: MembershipChange,
+        stamp: &Stamp,
     ) {
         let at = time::OffsetDateTime::now_utc();
+        if !changed.is_empty() {
+            self.emit(Change::MembersWritten {
+                account: account.clone(),
+                group: group.clone(),
+                write: MemberWrite {
+                    change,
+                    at: stamp.at,
+                    cause: stamp.cause.clone(),
+                    users: changed.iter().map(|m| m.user_id.clone()).collect(),
+                },
+            });
+        }
         for membership in changed {
             self.emit(Change::Membership {
                 account: account.clone(),

@@ -2,6 +2,7 @@
 
 use super::MemoryStore;
 use groups_domain::events::MembershipChange;
+use groups_domain::history::Stamp;
 use groups_domain::{AccountId, Error, Group, MemberChange, Membership, Result};
 
 impl MemoryStore {
@@ -11,6 +12,7 @@ impl MemoryStore {
         current: &Group,
         next: &Group,
         change: Option<&MemberChange>,
+        stamp: &Stamp,
     ) -> Result<bool> {
         let changed: Option<(Membership, MembershipChange)> = self.with(account, |a| {
             let stored = a
@@ -55,7 +57,13 @@ impl MemoryStore {
         })?;
         Ok(match changed {
             Some((membership, kind)) => {
-                self.emit_memberships(account, std::slice::from_ref(&membership), kind);
+                self.emit_memberships(
+                    account,
+                    &current.id,
+                    std::slice::from_ref(&membership),
+                    kind,
+                    stamp,
+                );
                 true
             }
             None => false,
