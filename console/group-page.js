@@ -1,4 +1,5 @@
-// A group's page: its header (details, count, edit, delete) and tabs (members, rule, history).
+// A group's page: its header (details, count, edit, delete) and tabs (members, membership
+// history, and a smart group's rule and rule history).
 
 import { fill, focusHeading, h, icon, render, setTitle, toast } from './dom.js';
 import { modeBadge } from './groups-page.js';
@@ -12,6 +13,7 @@ import { confirmDialog, openDialog, setFieldError } from './dialogs.js';
 import { renderEvaluation } from './evaluation.js';
 import { membersSection } from './members.js';
 import { historySection, ruleSection } from './rule-tabs.js';
+import { membershipHistorySection } from './membership-history.js';
 
 export async function groupPage({ seq, rerender }, id, tab) {
   setTitle('Group');
@@ -39,7 +41,7 @@ export async function groupPage({ seq, rerender }, id, tab) {
   rememberGroup(group);
   setTitle(group.title);
   const smart = group.kind === 'smart';
-  if (!smart && tab !== 'members') { location.replace(`#/groups/${encodeURIComponent(id)}`); return; }
+  if (!smart && tab !== 'members' && tab !== 'activity') { location.replace(`#/groups/${encodeURIComponent(id)}`); return; }
 
   const countEl = h('span', { class: 'stat-value', id: 'member-count' }, String(group.memberCount));
   const titleEl = h('h1', { id: 'group-title' }, group.title);
@@ -73,9 +75,12 @@ export async function groupPage({ seq, rerender }, id, tab) {
     can('groups:edit') ? h('button', { type: 'button', class: 'btn', onclick: () => editDetailsDialog(ctx) }, 'Edit details') : null,
     can('groups:delete') ? h('button', { type: 'button', class: 'btn', onclick: () => deleteGroup(ctx) }, icon('trash'), 'Delete group') : null);
 
-  const tabs = smart ? h('nav', { class: 'tabs', 'aria-label': 'Group sections' },
-    [['members', 'Members', ''], ['rule', 'Rule', '/rule'], ['history', 'Rule history', '/history']].map(([key, label, suffix]) =>
-      h('a', { href: `#/groups/${encodeURIComponent(id)}${suffix}`, 'aria-current': key === tab ? 'page' : null }, label))) : null;
+  const sections = smart
+    ? [['members', 'Members', ''], ['activity', 'History', '/activity'], ['rule', 'Rule', '/rule'], ['history', 'Rule history', '/history']]
+    : [['members', 'Members', ''], ['activity', 'History', '/activity']];
+  const tabs = h('nav', { class: 'tabs', 'aria-label': 'Group sections' },
+    sections.map(([key, label, suffix]) =>
+      h('a', { href: `#/groups/${encodeURIComponent(id)}${suffix}`, 'aria-current': key === tab ? 'page' : null }, label)));
 
   const evalBox = smart ? h('section', { class: 'card card-body evaluation', id: 'evaluation', 'aria-label': 'Evaluation' }) : null;
   const content = h('div', { class: 'view', id: 'group-content' });
@@ -103,6 +108,7 @@ export async function groupPage({ seq, rerender }, id, tab) {
 
   if (smart) renderEvaluation(ctx, evalBox);
   if (tab === 'members') await membersSection(ctx, content);
+  else if (tab === 'activity') await membershipHistorySection(ctx, content);
   else if (tab === 'rule') await ruleSection(ctx, content);
   else await historySection(ctx, content);
   if (alive(seq) && !document.activeElement.closest('#group-content')) focusHeading();

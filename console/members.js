@@ -18,7 +18,11 @@ export async function membersSection(ctx, content) {
   const smart = ctx.group.kind === 'smart';
   const canManage = !smart && can('groups:members');
   const limit = 20;
-  const state = { cursors: [null], page: 0, selected: new Set(), items: [] };
+  const state = { cursors: [null], page: 0, selected: new Set(), items: [], asOf: null };
+  // "As of": the members at a past instant (read-only), from the membership history.
+  const asOfInput = h('input', { type: 'datetime-local', id: 'members-as-of', 'aria-label': 'Members as of', step: 1 });
+  const asOfNow = h('button', { type: 'button', class: 'btn btn-sm', id: 'members-now', hidden: true }, 'Now');
+  const asOfNote = h('p', { class: 'notice info', id: 'members-as-of-note', hidden: true });
   const addBtn = canManage ? h('button', { type: 'button', class: 'btn btn-primary btn-sm', id: 'add-users' }, icon('plus'), 'Add users') : null;
   const removeBtn = canManage ? h('button', { type: 'button', class: 'btn btn-sm', id: 'remove-users', disabled: true }, 'Remove selected') : null;
   const selInfo = h('span', { class: 'selection-info', 'aria-live': 'polite' });
@@ -49,7 +53,9 @@ export async function membersSection(ctx, content) {
       h('a', { href: `#/groups/${encodeURIComponent(ctx.id)}/rule` }, 'Edit the rule'), ' to change who is in it, add an exception below to keep one person in or out, or use “Why?” to see why someone is a member.')) : null,
     !smart && !can('groups:members') ? h('p', { class: 'muted small' }, `Your role (${roleName()}) can view members but not change them.`) : null,
     h('section', { class: 'card', 'aria-labelledby': 'members-h' },
-      h('div', { class: 'card-head' }, h('h2', { id: 'members-h' }, 'Members'), h('span', { class: 'spacer' }), selInfo, exportBtn, importBtn, removeBtn, addBtn),
+      h('div', { class: 'card-head' }, h('h2', { id: 'members-h' }, 'Members'), h('span', { class: 'spacer' }), selInfo,
+        h('label', { class: 'as-of', for: 'members-as-of' }, 'As of ', asOfInput), asOfNow, exportBtn, importBtn, removeBtn, addBtn),
+      asOfNote,
       h('div', { class: 'table-wrap' }, table),
       h('div', { class: 'pager' }, pageLabel, prev, next)),
     overridesSlot);
@@ -66,7 +72,7 @@ export async function membersSection(ctx, content) {
   function rowFor(m) {
     const u = m.user || S.users.get(m.userId);
     const name = u ? `${u.firstName} ${u.lastName}`.trim() : m.userId;
-    const box = h('input', { type: 'checkbox', 'aria-label': `Select ${name}`, checked: state.selected.has(m.userId) });
+    const box = h('input', { type: 'checkbox', 'aria-label': `Select ${name}`, checked: state.selected.has(m.userId), disabled: Boolean(state.asOf) });
     box.addEventListener('change', () => {
       if (box.checked) state.selected.add(m.userId); else state.selected.delete(m.userId);
       updateSelection();
@@ -85,15 +91,16 @@ export async function membersSection(ctx, content) {
           u ? h('div', { class: 'person-mail' }, u.email)
             : m.outOfScope ? h('div', { class: 'person-mail' }, 'Outside your departments') : null))),
       h('td', { class: 'col-dept' }, u && u.departmentId ? deptName(u.departmentId) : '—'),
-      h('td', { class: 'col-source' }, m.source === 'rule' ? h('span', { class: 'badge badge-smart' }, 'Rule')
+      h('td', { class: 'col-source' }, !m.source ? h('span', { class: 'badge' }, 'Left since')
+        : m.source === 'rule' ? h('span', { class: 'badge badge-smart' }, 'Rule')
         : m.source === 'override' ? h('span', { class: 'badge badge-ok' }, 'Exception') : h('span', { class: 'badge' }, 'Manual')),
-      h('td', { class: 'col-added' }, fmtDate(m.addedAt, false)),
-      smart ? h('td', { class: 'col-actions' }, why, keepOut ? ' ' : null, keepOut) : null);
+      h('td', { class: 'col-added' }, m.addedAt ? fmtDate(m.addedAt, false) : '—'),
+      smart ? h('td', { class: 'col-actions' }, state.asOf ? null : why, keepOut && !state.asOf ? ' ' : null, state.asOf ? null : keepOut) : null);
   }
   async function load() {
     table.setAttribute('aria-busy', 'true');
     try {
-      const { data } = await api('GET', `/groups/${encodeURIComponent(ctx.id)}/members${qs({ limit, cursor: state.cursors[state.page] })}`);
+      const { data } = await api('GET', `/groups/${encodeURIComponent(ctx.id)}/members${qs({ limit, cursor: state.cursors[state.page], asOf: state.asOf })}`);
       if (!alive(ctx.seq)) return;
       state.items = data.items;
       data.items.forEach((m) => remember(m.user));
@@ -113,6 +120,22 @@ export async function membersSection(ctx, content) {
     }
   }
   ctx.reloadMembers = () => { state.selected.clear(); return load(); };
+  function setAsOf(iso) {
+    state.asOf = iso;
+    state.cursors = [null];
+    state.page = 0;
+    state.selected.clear();
+    asOfNow.hidden = !iso;
+    asOfNote.hidden = !iso;
+    asOfNote.textContent = iso ? `Members on ${fmtDate(iso)}, from the membership history (read-only). “Left since” marks someone who has left since then.` : '';
+    for (const b of [removeBtn, addBtn, importBtn]) if (b) b.hidden = Boolean(iso);
+    load();
+  }
+  asOfInput.addEventListener('change', () => {
+    const when = asOfInput.value ? new Date(asOfInput.value) : null;
+    setAsOf(when && !Number.isNaN(when.getTime()) ? when.toISOString() : null);
+  });
+  asOfNow.addEventListener('click', () => { asOfInput.value = ''; setAsOf(null); });
   ctx.onEvaluated = () => { state.cursors = [null]; state.page = 0; load(); };
   prev.addEventListener('click', () => { if (state.page > 0) { state.page--; state.selected.clear(); load(); } });
   next.addEventListener('click', () => {

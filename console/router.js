@@ -1,4 +1,4 @@
-// Hash routing (#/signin, #/groups, #/groups/new-smart, #/groups/<id>[/rule|/history],
+// Hash routing (#/signin, #/groups, #/groups/new-smart, #/groups/<id>[/activity|/rule|/history],
 // #/departments, #/roles), the main navigation's tabs (offered as GET /me allows), and the pages
 // that say no: not allowed, permissions not loaded, not found. Each page gets its view:
 // {seq, rerender}; rerender() shows the current address again (Retry), so no page imports the
@@ -45,7 +45,7 @@ export async function route() {
       return can('groups:create') ? smartCreatePage(view) : notAllowedPage('New smart group', 'create groups');
     }
     const tab = parts[2] || 'members';
-    if (['members', 'rule', 'history'].includes(tab) && parts.length <= 3) return groupPage(view, parts[1], tab);
+    if (['members', 'activity', 'rule', 'history'].includes(tab) && parts.length <= 3) return groupPage(view, parts[1], tab);
   }
   if (parts[0] === 'departments' && parts.length === 1) {
     return mayViewDepartments() ? departmentsPage(view) : notAllowedPage('Departments', 'view departments');

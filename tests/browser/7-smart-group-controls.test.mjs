@@ -257,3 +257,53 @@ it('schedules a rule change for later, shows it in the history, and cancels it',
     await api('owner', 'DELETE', `/groups/${group.id}`);
   }
 });
+
+it('shows who joined and left and why, and the members as of a past moment', async (page) => {
+  const group = await createGroup({ title: unique('Audited'), kind: 'static' });
+  const [first, second] = seedUsers().slice(0, 2);
+  try {
+    const add = await api('owner', 'POST', `/groups/${group.id}/members`, { userIds: [first.id, second.id] });
+    assert.equal(add.status, 200);
+    await new Promise((r) => setTimeout(r, 1100));
+    const bothIn = new Date();
+    await new Promise((r) => setTimeout(r, 1100));
+    const removed = await api('owner', 'DELETE', `/groups/${group.id}/members`, { userIds: [first.id] });
+    assert.equal(removed.status, 200);
+    await eventually(async () => {
+      const res = await api('owner', 'GET', `/groups/${group.id}/history`);
+      assert.equal(res.body.items.length, 3);
+    });
+
+    await signIn(page, 'owner');
+    await page.goto(`${BASE_URL}/#/groups/${group.id}`);
+    await page.getByRole('link', { name: 'History', exact: true }).click();
+    const list = page.locator('#membership-history');
+    await list.locator('li').first().waitFor();
+    const newest = list.locator('li').first();
+    assert.equal(await newest.getAttribute('data-user'), first.id);
+    assert.equal(await newest.getAttribute('data-change'), 'left');
+    assert.match(await newest.textContent(), /Left/);
+    assert.match(await newest.textContent(), /Removed by owner/);
+    assert.equal(await list.locator('li[data-change="joined"]').count(), 2);
+    assert.equal(await list.locator(`li[data-user="${second.id}"][data-change="joined"]`).count(), 1);
+    await screenshot(page, 'membership-history');
+
+    // Members as of the moment both were in: the one who left since is shown, marked.
+    await page.getByRole('link', { name: 'Members', exact: true }).click();
+    await page.locator('#members-table tbody tr[data-user]').first().waitFor();
+    assert.equal(await page.locator('#members-table tbody tr[data-user]').count(), 1);
+    const local = new Date(bothIn.getTime() - bothIn.getTimezoneOffset() * 60_000).toISOString().slice(0, 19);
+    await page.getByLabel('Members as of').fill(local);
+    await page.getByLabel('Members as of').dispatchEvent('change');
+    await eventually(async () => assert.equal(await page.locator('#members-table tbody tr[data-user]').count(), 2));
+    const gone = page.locator(`#members-table tbody tr[data-user="${first.id}"]`);
+    assert.match(await gone.textContent(), /Left since/);
+    assert.equal(await page.locator('#members-as-of-note').isVisible(), true);
+    assert.equal(await page.getByRole('button', { name: 'Add users' }).isVisible(), false, 'read-only in the past');
+    await screenshot(page, 'members-as-of');
+    await page.getByRole('button', { name: 'Now', exact: true }).click();
+    await eventually(async () => assert.equal(await page.locator('#members-table tbody tr[data-user]').count(), 1));
+  } finally {
+    await api('owner', 'DELETE', `/groups/${group.id}`);
+  }
+});

@@ -75,7 +75,7 @@ fn the_matrix_covers_every_route_of_every_descriptor() {
     assert_eq!(matrix, served);
 }
 
-const ROUTES: [Route; 34] = [
+const ROUTES: [Route; 36] = [
     Route {
         name: "GET /groups",
         expected: [200, 200, 200, 200, 200, 403, 403],
@@ -119,6 +119,14 @@ const ROUTES: [Route; 34] = [
     },
     Route {
         name: "GET /users/{userId}/groups",
+        expected: [200, 200, 200, 404, 200, 403, 403],
+    },
+    Route {
+        name: "GET /users/{userId}/history",
+        expected: [200, 200, 200, 404, 200, 403, 403],
+    },
+    Route {
+        name: "GET /groups/{groupId}/history",
         expected: [200, 200, 200, 404, 200, 403, 403],
     },
     Route {
@@ -361,6 +369,12 @@ async fn every_route_answers_each_role_as_the_matrix_says<S: Store + 'static>(ap
                 "GET /users" => HttpCall::new("GET", &format!("/users?departmentId={department}")),
                 "GET /users/{userId}/groups" => {
                     HttpCall::new("GET", &format!("/users/{target_user}/groups"))
+                }
+                "GET /users/{userId}/history" => {
+                    HttpCall::new("GET", &format!("/users/{target_user}/history"))
+                }
+                "GET /groups/{groupId}/history" => {
+                    HttpCall::new("GET", &format!("/groups/{group}/history"))
                 }
                 "GET /departments" => HttpCall::new("GET", "/departments"),
                 "POST /groups/{groupId}/evaluate" => {

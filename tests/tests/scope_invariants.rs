@@ -620,8 +620,21 @@ fn request(rng: &mut Rng, who: &Who, view: &View, foreign_group: &GroupId, n: us
         }
         15 => {
             let group = g(rng, &mut probe_id);
-            match rng.below(4) {
+            match rng.below(7) {
                 0 => Request::new("GET", format!("/groups/{group}/rule-versions"), None),
+                4 => Request::new("GET", format!("/groups/{group}/history"), None),
+                5 => {
+                    let user = u(rng, &mut probe_id);
+                    Request::new("GET", format!("/users/{user}/history"), None)
+                }
+                6 => {
+                    let when = time::OffsetDateTime::now_utc()
+                        - time::Duration::seconds(rng.below(120) as i64);
+                    let when = when
+                        .format(&time::format_description::well_known::Rfc3339)
+                        .unwrap_or_default();
+                    Request::new("GET", format!("/groups/{group}/members?asOf={when}"), None)
+                }
                 1 => Request::new("GET", format!("/groups/{group}/overrides"), None),
                 2 => {
                     let effect = if rng.below(2) == 0 {
@@ -834,6 +847,31 @@ fn check_visibility(failure: &Failure<'_>, view: &View, body: &Value) {
                         if !view.user_visible(who, id) {
                             failure.fail(&format!("preview sample {id} outside the scope"));
                         }
+                    }
+                }
+                // History entries and past members: a member outside the scope is marked, and
+                // a user's history shows no group outside the scope.
+                let history = failure.request.path.ends_with("/history");
+                let as_of = failure.request.path.contains("asOf=");
+                if let Some(user) = map.get("userId").and_then(Value::as_str)
+                    && ((history && map.contains_key("change")) || as_of)
+                {
+                    let marked = map.get("outOfScope") == Some(&Value::Bool(true));
+                    let by_user = failure.request.path.starts_with("/users/");
+                    if !by_user && !marked && !view.user_visible(who, user) {
+                        failure.fail(&format!("history or past member {user} outside the scope"));
+                    }
+                    let group = map
+                        .get("groupId")
+                        .and_then(Value::as_str)
+                        .unwrap_or_default();
+                    if by_user
+                        && who.caller.scope != Scope::Account
+                        && !view.group_visible(who, group)
+                    {
+                        failure.fail(&format!(
+                            "a user's history shows group {group} outside the scope"
+                        ));
                     }
                 }
                 if let (Some(user), Some(_)) = (map.get("userId"), map.get("reason")) {
