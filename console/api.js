@@ -58,7 +58,7 @@ export async function api(method, path, { body, csv, accept, ifMatch, signal, ke
     }
     throw new ApiError(res.status, problem);
   }
-  return { data, etag: res.headers.get('ETag'), status: res.status };
+  return { data, etag: res.headers.get('ETag'), status: res.status, link: res.headers.get('Link') };
 }
 export const qs = (params) => {
   const u = new URLSearchParams();

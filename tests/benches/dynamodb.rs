@@ -3,7 +3,7 @@
 //!
 //! `cargo bench -p groups-tests --bench dynamodb` (DynamoDB Local is started when
 //! `DYNAMODB_ENDPOINT` is unset). `BENCH_SIZES=10000` runs the refresh at 10,000 users only;
-//! `BENCH_PARTS=scale` (or `ops`, `incremental`, comma-separated) runs only those parts.
+//! `BENCH_PARTS=scale` (or `ops`, `history`, `incremental`, comma-separated) runs only those parts.
 //! Each refresh runs in a child process of this binary, so its peak memory is its own.
 
 use groups_domain::ports::Change;
@@ -275,6 +275,101 @@ async fn api_operations() {
     .await;
 }
 
+/// Membership history at 10,000 members: a page of a group's history, and the members "as
+/// of" an instant before the last 1,000 leaves (today's 9,000 members, the 1,000 leaves undone).
+async fn history() {
+    use groups_domain::history::{Cause, HistoryEntry, HistoryStore, Trigger};
+    use groups_domain::{Membership, MembershipSource, MembershipStore, events::MembershipChange};
+    let counter = CallCounter::with_capacity();
+    let (store, _) = groups_testkit::fresh_dynamo_store_counted(counter.clone()).await;
+    let api = Api::seeded(store).await;
+    let admin = fixtures::admin(&api.account);
+    let group = fixtures::create(api.store(), &admin, "History bench")
+        .await
+        .id;
+    let joined_at = OffsetDateTime::now_utc() - time::Duration::hours(2);
+    let left_at = joined_at + time::Duration::hours(1);
+    let user = |n: usize| UserId::parse("id", format!("h{n:05}")).expect("id");
+    let cause = Cause::manual(&admin.user_id, Trigger::Api);
+    let memberships: Vec<Membership> = (0..10_000)
+        .map(|n| Membership {
+            group_id: group.clone(),
+            user_id: user(n),
+            added_at: joined_at,
+            added_by: Some(admin.user_id.clone()),
+            source: MembershipSource::Manual,
+        })
+        .collect();
+    let leaving: Vec<UserId> = (0..1_000).map(user).collect();
+    for chunk in memberships.chunks(396) {
+        api.store()
+            .insert_memberships(
+                &api.account,
+                &group,
+                GroupKind::Static,
+                chunk,
+                &cause.at(joined_at),
+            )
+            .await
+            .expect("members");
+    }
+    api.store()
+        .delete_memberships(
+            &api.account,
+            &group,
+            GroupKind::Static,
+            &leaving,
+            &cause.at(left_at),
+        )
+        .await
+        .expect("leaves");
+    // The history the stream consumer would write for those changes.
+    let entry = |n: usize, change, at| HistoryEntry {
+        group_id: group.clone(),
+        user_id: user(n),
+        change,
+        at,
+        cause: cause.clone(),
+    };
+    let entries: Vec<HistoryEntry> = (0..10_000)
+        .map(|n| entry(n, MembershipChange::Joined, joined_at))
+        .chain((0..1_000).map(|n| entry(n, MembershipChange::Left, left_at)))
+        .collect();
+    api.store()
+        .append_history(&api.account, &entries)
+        .await
+        .expect("history");
+    let registry = functions();
+    let bearer = format!("Bearer {}", api.token("admin"));
+    header("Membership history (10,000 members, 11,000 history entries)");
+    let before_leaves = (joined_at + time::Duration::minutes(30))
+        .format(&time::format_description::well_known::Rfc3339)
+        .expect("instant");
+    for (name, path) in [
+        (
+            "a group's history, a page of 50",
+            format!("/groups/{group}/history?limit=50"),
+        ),
+        (
+            "a user's history, a page of 50",
+            "/users/h00001/history?limit=50".to_owned(),
+        ),
+        (
+            "members as of an instant (10,000 then, 1,000 left since), a page of 50",
+            format!("/groups/{group}/members?limit=50&asOf={before_leaves}"),
+        ),
+    ] {
+        let context = authorizer::context(api.store(), &api.auth, Some(&bearer))
+            .await
+            .expect("authorized");
+        counter.reset();
+        let started = Instant::now();
+        let response = dispatch(&registry, &api.ctx, &HttpCall::new("GET", &path), context).await;
+        row(name, &counter, started.elapsed());
+        assert_eq!(response.status().as_u16(), 200, "{name}");
+    }
+}
+
 /// One user changes with `groups` smart groups in the account: what the stream handler pays.
 async fn incremental(groups: usize) {
     let counter = CallCounter::with_capacity();
@@ -526,10 +621,14 @@ async fn main() {
         return child(&task).await;
     }
     println!("DynamoDB Local at {}", groups_testkit::dynamodb_endpoint());
-    // BENCH_PARTS picks parts (ops, incremental, scale); all by default.
-    let parts = std::env::var("BENCH_PARTS").unwrap_or_else(|_| "ops,incremental,scale".into());
+    // BENCH_PARTS picks parts (ops, history, incremental, scale); all by default.
+    let parts =
+        std::env::var("BENCH_PARTS").unwrap_or_else(|_| "ops,history,incremental,scale".into());
     if parts.contains("ops") {
         api_operations().await;
+    }
+    if parts.contains("history") {
+        history().await;
     }
     if parts.contains("incremental") {
         header("Evaluation on a user's change (the stream handler; 2,000 users)");

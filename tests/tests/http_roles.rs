@@ -75,7 +75,7 @@ fn the_matrix_covers_every_route_of_every_descriptor() {
     assert_eq!(matrix, served);
 }
 
-const ROUTES: [Route; 36] = [
+const ROUTES: [Route; 37] = [
     Route {
         name: "GET /groups",
         expected: [200, 200, 200, 200, 200, 403, 403],
@@ -128,6 +128,11 @@ const ROUTES: [Route; 36] = [
     Route {
         name: "GET /groups/{groupId}/history",
         expected: [200, 200, 200, 404, 200, 403, 403],
+    },
+    // An import no one started: the permission gate answers first, then "unknown".
+    Route {
+        name: "GET /groups/{groupId}/imports/{importId}",
+        expected: [404, 404, 404, 404, 404, 403, 403],
     },
     Route {
         name: "GET /departments",
@@ -376,6 +381,10 @@ async fn every_route_answers_each_role_as_the_matrix_says<S: Store + 'static>(ap
                 "GET /groups/{groupId}/history" => {
                     HttpCall::new("GET", &format!("/groups/{group}/history"))
                 }
+                "GET /groups/{groupId}/imports/{importId}" => HttpCall::new(
+                    "GET",
+                    &format!("/groups/{group}/imports/imp-{n:032x}"),
+                ),
                 "GET /departments" => HttpCall::new("GET", "/departments"),
                 "POST /groups/{groupId}/evaluate" => {
                     let smart = if out { &out_of_scope_smart } else { &in_scope_smart };

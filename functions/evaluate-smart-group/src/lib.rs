@@ -13,6 +13,7 @@ use aws_lambda_events::streams::{DynamoDbBatchItemFailure, DynamoDbEventResponse
 use futures_util::stream::{self, StreamExt};
 use groups_domain::UserId;
 use groups_domain::history::Trigger as Why;
+use groups_domain::import_job;
 use groups_domain::ports::Change;
 use groups_domain::smart::AccountRules;
 use groups_domain::smart::{self, Evaluator, Guard, RefreshCheckpoint};
@@ -130,6 +131,10 @@ pub async fn process<S: Store>(ctx: &Deps<S>, guard: Guard, change: &Change) -> 
             // The refresh that stopped at its budget goes on now, within a budget of its own.
             let budget = within(CONTINUATION_BUDGET);
             Box::pin(handle_schedule(ctx, guard, &budget)).await?;
+        }
+        Change::WorkContinues { name } if import_job::parse_job_name(name).is_some() => {
+            // A CSV import job's next slice.
+            import_job::continue_import(&ctx.store, name, ctx.now()).await?;
         }
         Change::WorkContinues { name } => {
             let Some((account, group)) = smart::parse_checkpoint_name(name) else {

@@ -8,9 +8,10 @@
 
 use aws_lambda_events::dynamodb::Event as StreamEvent;
 use aws_lambda_events::streams::{DynamoDbBatchItemFailure, DynamoDbEventResponse};
+use groups_domain::AccountId;
 use groups_domain::Result;
 use groups_domain::events::{EventSink, MembershipEvent};
-use groups_domain::history::{HistoryStore, record_history};
+use groups_domain::history::{HISTORY_WRITE_CHUNK, HistoryEntry, HistoryStore, record_history};
 use groups_domain::ports::Change;
 use groups_http::{Access, EventSource, FunctionDescriptor, Trigger};
 
@@ -37,6 +38,45 @@ pub async fn publish_changes<S: HistoryStore>(
     }
     record_history(store, changes).await?;
     Ok(events.len())
+}
+
+/// Records the history of a batch's membership writes, 25 entries a call across records (an
+/// account's consecutive entries together); answers the first record of a chunk that failed.
+async fn record_batch<S: HistoryStore>(
+    store: &S,
+    records: &[(String, Change)],
+) -> std::result::Result<(), usize> {
+    let mut entries: Vec<(usize, &AccountId, HistoryEntry)> = Vec::new();
+    for (i, (_, change)) in records.iter().enumerate() {
+        if let Change::MembersWritten {
+            account,
+            group,
+            write,
+        } = change
+        {
+            entries.extend(
+                HistoryEntry::of_write(group, write)
+                    .into_iter()
+                    .map(|e| (i, account, e)),
+            );
+        }
+    }
+    let mut rest = entries.as_slice();
+    while let Some((_, account, _)) = rest.first() {
+        let same = rest
+            .iter()
+            .take(HISTORY_WRITE_CHUNK)
+            .take_while(|(_, a, _)| a == account)
+            .count();
+        let (chunk, next) = rest.split_at(same);
+        let batch: Vec<HistoryEntry> = chunk.iter().map(|(_, _, e)| e.clone()).collect();
+        if let Err(error) = store.append_history(account, &batch).await {
+            tracing::error!(%error, "recording membership history failed");
+            return Err(chunk[0].0);
+        }
+        rest = next;
+    }
+    Ok(())
 }
 
 /// Records per publication: EventBridge takes 10 entries a call, and a failing chunk is
@@ -75,12 +115,8 @@ pub async fn handle_stream<S: HistoryStore>(
         }
     }
     let recorded_until = failed_from.unwrap_or(records.len());
-    for (i, (_, change)) in records[..recorded_until].iter().enumerate() {
-        if let Err(error) = record_history(store, std::slice::from_ref(change)).await {
-            tracing::error!(%error, "recording membership history failed");
-            failed_from = Some(i);
-            break;
-        }
+    if let Err(from) = record_batch(store, &records[..recorded_until]).await {
+        failed_from = Some(from);
     }
     let mut response = DynamoDbEventResponse::default();
     if let Some(from) = failed_from {

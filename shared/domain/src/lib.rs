@@ -10,6 +10,7 @@ pub mod group;
 pub mod history;
 pub mod ids;
 pub mod impact;
+pub mod import_job;
 pub mod overrides;
 pub mod page;
 pub mod ports;

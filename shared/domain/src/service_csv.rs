@@ -11,13 +11,14 @@ use crate::ports::{Store, UserQuery};
 use crate::role::Permission;
 use crate::service::visible;
 use crate::service_members::{MemberView, add_members, member_views};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use std::collections::{HashMap, HashSet};
 use time::OffsetDateTime;
 
 /// Most rows one import takes (one add-members call's worth).
 pub const MAX_IMPORT_ROWS: usize = 1000;
-/// Most members one export answers: about 6 MB of CSV, the most a Lambda response carries.
+/// Most members one export response carries (about 6 MB of CSV, the most a Lambda response
+/// carries); a larger group's export continues at the response's `Link: rel="next"`.
 pub const MAX_EXPORT_MEMBERS: usize = 40_000;
 
 /// How a row names its user.
@@ -34,7 +35,7 @@ pub struct ImportRow {
     pub key: RowKey,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub enum RowOutcome {
     Added,
@@ -47,7 +48,7 @@ pub enum RowOutcome {
     Duplicate,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct RowResult {
     pub line: usize,
@@ -57,7 +58,7 @@ pub struct RowResult {
     pub user_id: Option<UserId>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct ImportOutcome {
     pub added: usize,
@@ -77,18 +78,55 @@ pub async fn import_members<S: Store>(
     now: OffsetDateTime,
 ) -> Result<ImportOutcome> {
     caller.require(Permission::GroupsMembers)?;
+    check_rows(&rows, MAX_IMPORT_ROWS, "split the file")?;
+    let resolved = prepare_import(store, caller, group_id, rows).await?;
+    let mut outcome = ImportOutcome::default();
+    for result in apply_rows(store, caller, group_id, resolved, now).await? {
+        outcome.count(&result);
+        outcome.rows.push(result);
+    }
+    Ok(outcome)
+}
+
+/// Refuses an empty file, or one over `max` rows.
+pub(crate) fn check_rows(rows: &[ImportRow], max: usize, advice: &str) -> Result<()> {
     if rows.is_empty() {
         return Err(Error::validation(
             "body",
             "the file has no rows below its header",
         ));
     }
-    if rows.len() > MAX_IMPORT_ROWS {
+    if rows.len() > max {
         return Err(Error::validation(
             "body",
-            format!("at most {MAX_IMPORT_ROWS} rows per import; split the file"),
+            format!("at most {max} rows per import; {advice}"),
         ));
     }
+    Ok(())
+}
+
+/// A row with its user found (or its outcome already known), before anything is written.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ResolvedRow {
+    pub line: usize,
+    pub value: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub user_id: Option<UserId>,
+    /// Known without writing: invalid, not found, or a repeat of an earlier row.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub early: Option<RowOutcome>,
+}
+
+/// Checks that the caller may add members to this static group, and finds each row's user
+/// (emails among the users the caller may see, read once); repeats of a user are marked.
+pub(crate) async fn prepare_import<S: Store>(
+    store: &S,
+    caller: &Caller,
+    group_id: &GroupId,
+    rows: Vec<ImportRow>,
+) -> Result<Vec<ResolvedRow>> {
+    caller.require(Permission::GroupsMembers)?;
     // The group first: an unknown, out-of-scope or smart group reads no directory.
     let group = visible(
         caller,
@@ -106,7 +144,7 @@ pub async fn import_members<S: Store>(
         HashMap::new()
     };
     let mut seen = HashSet::new();
-    let mut resolved: Vec<(ImportRow, String, Option<UserId>, Option<RowOutcome>)> = Vec::new();
+    let mut resolved = Vec::with_capacity(rows.len());
     for row in rows {
         let (value, found, early) = match &row.key {
             RowKey::Id(raw) => match UserId::parse("userId", raw.trim()) {
@@ -129,12 +167,29 @@ pub async fn import_members<S: Store>(
             (Some(id), None) if !seen.insert(id.clone()) => Some(RowOutcome::Duplicate),
             (_, early) => early,
         };
-        resolved.push((row, value, found, early));
+        resolved.push(ResolvedRow {
+            line: row.line,
+            value,
+            user_id: found,
+            early,
+        });
     }
-    let ids: Vec<UserId> = resolved
+    Ok(resolved)
+}
+
+/// Adds the users of resolved rows (the caller's scope judged again as they are written) and
+/// answers each row's outcome.
+pub(crate) async fn apply_rows<S: Store>(
+    store: &S,
+    caller: &Caller,
+    group_id: &GroupId,
+    rows: Vec<ResolvedRow>,
+    now: OffsetDateTime,
+) -> Result<Vec<RowResult>> {
+    let ids: Vec<UserId> = rows
         .iter()
-        .filter(|(.., early)| early.is_none())
-        .filter_map(|(_, _, id, _)| id.clone())
+        .filter(|r| r.early.is_none())
+        .filter_map(|r| r.user_id.clone())
         .collect();
     let added = if ids.is_empty() {
         Default::default()
@@ -145,34 +200,40 @@ pub async fn import_members<S: Store>(
         added.added.iter().collect(),
         added.already_members.iter().collect(),
     );
-    let mut outcome = ImportOutcome::default();
-    for (row, value, id, early) in resolved {
-        let result = early.unwrap_or(match &id {
-            Some(id) if joined.contains(id) => RowOutcome::Added,
-            Some(id) if already.contains(id) => RowOutcome::AlreadyMember,
-            _ => RowOutcome::NotFound,
-        });
-        match result {
-            RowOutcome::Added => outcome.added += 1,
-            RowOutcome::AlreadyMember => outcome.already_members += 1,
-            RowOutcome::NotFound => outcome.not_found += 1,
-            RowOutcome::Invalid => outcome.invalid += 1,
-            RowOutcome::Duplicate => outcome.duplicates += 1,
+    Ok(rows
+        .into_iter()
+        .map(|row| {
+            let result = row.early.unwrap_or(match &row.user_id {
+                Some(id) if joined.contains(id) => RowOutcome::Added,
+                Some(id) if already.contains(id) => RowOutcome::AlreadyMember,
+                _ => RowOutcome::NotFound,
+            });
+            RowResult {
+                line: row.line,
+                value: row.value,
+                // An id is echoed only once it proved to name a user the caller may see.
+                user_id: row.user_id.filter(|_| {
+                    matches!(
+                        result,
+                        RowOutcome::Added | RowOutcome::AlreadyMember | RowOutcome::Duplicate
+                    )
+                }),
+                outcome: result,
+            }
+        })
+        .collect())
+}
+
+impl ImportOutcome {
+    pub(crate) fn count(&mut self, row: &RowResult) {
+        match row.outcome {
+            RowOutcome::Added => self.added += 1,
+            RowOutcome::AlreadyMember => self.already_members += 1,
+            RowOutcome::NotFound => self.not_found += 1,
+            RowOutcome::Invalid => self.invalid += 1,
+            RowOutcome::Duplicate => self.duplicates += 1,
         }
-        outcome.rows.push(RowResult {
-            line: row.line,
-            value,
-            // An id is echoed only once it proved to name a user the caller may see.
-            user_id: id.filter(|_| {
-                matches!(
-                    result,
-                    RowOutcome::Added | RowOutcome::AlreadyMember | RowOutcome::Duplicate
-                )
-            }),
-            outcome: result,
-        });
     }
-    Ok(outcome)
 }
 
 /// Lower-cased email → user, over the users the caller may see (one paged pass).
@@ -197,28 +258,22 @@ async fn emails_in_scope<S: Store>(store: &S, caller: &Caller) -> Result<HashMap
     }
 }
 
-/// Every member of a group as the caller may see them, in user-id order.
+/// A group's members as the caller may see them, in user-id order, from `cursor`: up to
+/// [`MAX_EXPORT_MEMBERS`] (one response's worth), with the cursor of the rest.
 pub async fn export_members<S: Store>(
     store: &S,
     caller: &Caller,
     group_id: &GroupId,
-) -> Result<Vec<MemberView>> {
+    cursor: Option<String>,
+) -> Result<(Vec<MemberView>, Option<String>)> {
     caller.require(Permission::GroupsView)?;
     let group = visible(
         caller,
         store.get_group(&caller.account_id, group_id).await?,
         group_id,
     )?;
-    if group.member_count as usize > MAX_EXPORT_MEMBERS {
-        return Err(Error::validation(
-            "Accept",
-            format!(
-                "a CSV export holds at most {MAX_EXPORT_MEMBERS} members; page the JSON listing instead"
-            ),
-        ));
-    }
-    let mut out = Vec::with_capacity(group.member_count as usize);
-    let mut cursor = None;
+    let mut out = Vec::with_capacity((group.member_count as usize).min(MAX_EXPORT_MEMBERS));
+    let mut cursor = cursor;
     loop {
         let page = store
             .list_members(
@@ -231,7 +286,7 @@ pub async fn export_members<S: Store>(
         out.extend(member_views(store, caller, page).await?.items);
         match next {
             Some(c) if out.len() < MAX_EXPORT_MEMBERS => cursor = Some(c),
-            _ => return Ok(out),
+            next => return Ok((out, next)),
         }
     }
 }

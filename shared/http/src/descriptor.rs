@@ -10,7 +10,7 @@ use groups_domain::{Caller, Error, Permission, Result};
 /// test) and as the local server answers it.
 pub const CORS_ALLOW_METHODS: [&str; 6] = ["GET", "POST", "PATCH", "PUT", "DELETE", "OPTIONS"];
 pub const CORS_ALLOW_HEADERS: [&str; 3] = ["Authorization", "Content-Type", "If-Match"];
-pub const CORS_EXPOSE_HEADERS: [&str; 2] = ["ETag", "Location"];
+pub const CORS_EXPOSE_HEADERS: [&str; 3] = ["ETag", "Location", "Link"];
 pub const CORS_MAX_AGE_SECONDS: u32 = 600;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

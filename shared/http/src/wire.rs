@@ -189,6 +189,61 @@ impl From<groups_domain::service_history::AsOfMember> for AsOfMemberDto {
     }
 }
 
+/// An import job: its progress, and one slice of its rows' outcomes (`items`, paged).
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ImportJobDto {
+    pub id: String,
+    pub group_id: String,
+    pub status: groups_domain::import_job::JobStatus,
+    pub total: usize,
+    pub processed: usize,
+    pub added: usize,
+    pub already_members: usize,
+    pub not_found: usize,
+    pub invalid: usize,
+    pub duplicates: usize,
+    pub requested_by: String,
+    #[serde(with = "time::serde::rfc3339")]
+    pub created_at: OffsetDateTime,
+    #[serde(
+        skip_serializing_if = "Option::is_none",
+        with = "time::serde::rfc3339::option"
+    )]
+    pub finished_at: Option<OffsetDateTime>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+    pub items: Vec<groups_domain::service_csv::RowResult>,
+    pub next_cursor: Option<String>,
+}
+
+impl ImportJobDto {
+    pub fn new(
+        job: groups_domain::import_job::ImportJob,
+        items: Vec<groups_domain::service_csv::RowResult>,
+        next_cursor: Option<String>,
+    ) -> Self {
+        Self {
+            processed: job.processed(),
+            id: job.id,
+            group_id: job.group_id.into(),
+            status: job.status,
+            total: job.total,
+            added: job.outcome.added,
+            already_members: job.outcome.already_members,
+            not_found: job.outcome.not_found,
+            invalid: job.outcome.invalid,
+            duplicates: job.outcome.duplicates,
+            requested_by: job.requested_by.into(),
+            created_at: job.created_at,
+            finished_at: job.finished_at,
+            error: job.error,
+            items,
+            next_cursor,
+        }
+    }
+}
+
 /// One join or leave of a group's or a user's history.
 #[derive(Debug, Serialize)]
 #[serde(rename_all = "camelCase")]
