@@ -252,7 +252,7 @@ it('schedules a rule change for later, shows it in the history, and cancels it',
     await screenshot(page, 'rule-scheduled');
     await page.getByRole('button', { name: 'Cancel this change' }).click();
     await eventually(async () => assert.equal((await api('owner', 'GET', `/groups/${group.id}`)).body.scheduled, undefined));
-    assert.equal(await page.locator('#rule-scheduled').count(), 0);
+    await eventually(async () => assert.equal(await page.locator('#rule-scheduled').count(), 0));
   } finally {
     await api('owner', 'DELETE', `/groups/${group.id}`);
   }

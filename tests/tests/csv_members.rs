@@ -388,7 +388,7 @@ async fn an_export_above_one_response_continues_at_the_next_link_in_memory() {
     let memberships: Vec<Membership> = (0..40_050)
         .map(|n| Membership {
             group_id: id.clone(),
-            user_id: UserId::parse("id", &format!("bulk-{n:05}")).expect("user id"),
+            user_id: UserId::parse("id", format!("bulk-{n:05}")).expect("user id"),
             added_at: now,
             added_by: None,
             source: MembershipSource::Manual,
