@@ -318,3 +318,28 @@ it('imports members from a CSV file with an outcome per row, and exports them al
     await api('owner', 'DELETE', `/groups/${group.id}`);
   }
 });
+
+it('imports a CSV file of more than 1,000 rows in the background, with progress and each row', async (page) => {
+  const users = seedUsers().slice(0, 3);
+  const group = await createGroup({ title: unique('CSV job') });
+  try {
+    await signIn(page, 'owner');
+    await page.goto(`${BASE_URL}/#/groups/${group.id}`);
+    await page.getByRole('button', { name: 'Import CSV' }).click();
+    const ghosts = Array.from({ length: 1200 }, (_, n) => `ghost-${n}`);
+    const file = `userId\n${users.map((u) => u.id).join('\n')}\n${ghosts.join('\n')}\n`;
+    await page.locator('#import-file').setInputFiles({ name: 'many.csv', mimeType: 'text/csv', buffer: Buffer.from(file) });
+    await page.getByRole('button', { name: 'Import', exact: true }).click();
+    await page.locator('#import-progress').waitFor({ state: 'attached' });
+    await eventually(async () => assert.match(await page.locator('#import-summary').textContent(), /3 members added, 1200 not found/), { timeout: 30_000 });
+    // The table shows the first slice of rows, in file order.
+    const outcomes = await page.locator('#import-rows tbody tr').evaluateAll((rows) => rows.map((r) => r.dataset.outcome));
+    assert.equal(outcomes.length, 500);
+    assert.deepEqual(outcomes.slice(0, 4), ['added', 'added', 'added', 'notFound']);
+    await screenshot(page, 'csv-import-job');
+    await page.getByRole('button', { name: 'Close', exact: true }).first().click();
+    await eventually(async () => assert.equal(await page.locator('#member-count').textContent(), '3'));
+  } finally {
+    await api('owner', 'DELETE', `/groups/${group.id}`);
+  }
+});
