@@ -329,10 +329,11 @@ async fn import_job<S: Store + 'static, F: Feeder<S>>(api: &Api<S>, feed: &mut F
         "exact count"
     );
 
-    // Unknown, foreign or out-of-scope jobs read as not found.
+    // Unknown, foreign, out-of-scope or someone else's jobs read as not found.
     for (who, path) in [
         (ADMIN, format!("/groups/{group}/imports/imp-unknown")),
         (DEPT_ADMIN, location.clone()),
+        (groups_tests::api::OWNER, location.clone()),
         (
             ADMIN,
             location.replace(&group, &api.group_id("Interns").await),

@@ -8,7 +8,6 @@
 
 use crate::error::Result;
 use crate::events::MembershipChange;
-use crate::group::MembershipSource;
 use crate::ids::{AccountId, GroupId, UserId};
 use crate::page::{Page, PageRequest};
 use crate::ports::Change;
@@ -116,17 +115,6 @@ impl Cause {
         Stamp {
             cause: self.clone(),
             at,
-        }
-    }
-
-    /// The source a join with this cause gives the membership.
-    pub fn source(&self) -> MembershipSource {
-        match self.kind {
-            CauseKind::Rule => MembershipSource::Rule,
-            CauseKind::Override => MembershipSource::Override,
-            CauseKind::Manual | CauseKind::GroupDeleted | CauseKind::UserDeleted => {
-                MembershipSource::Manual
-            }
         }
     }
 }

@@ -217,8 +217,8 @@ async fn fail<S: Store>(
     store.save_checkpoint(name, Some(&to_json(&job)?)).await
 }
 
-/// A job with one slice of its row outcomes (`slice`: from 0; written slices only), for
-/// callers who may see the group.
+/// A job with one slice of its row outcomes (`slice`: from 0; written slices only), for the
+/// person who started it, while they may still see the group.
 pub async fn import_status<S: Store>(
     store: &S,
     caller: &Caller,
@@ -237,7 +237,9 @@ pub async fn import_status<S: Store>(
         Some(saved) => from_json(saved)?,
         None => return Err(unknown()),
     };
-    if &job.group_id != group_id {
+    // Its rows are what the starter typed (emails among them) and what they could see: the
+    // job is theirs alone; anyone else reads it as unknown.
+    if &job.group_id != group_id || job.requested_by != caller.user_id {
         return Err(unknown());
     }
     let rows = if slice < job.slices_done {

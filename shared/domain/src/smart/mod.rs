@@ -100,11 +100,6 @@ impl<'a, S> Evaluator<'a, S> {
         self
     }
 
-    /// Why a change by `smart`'s rule happens, in a run set in motion by `trigger`.
-    fn rule_cause(smart: &Smart, trigger: crate::history::Trigger) -> crate::history::Cause {
-        crate::history::Cause::rule(Some(smart.group.version), trigger)
-    }
-
     /// The same evaluator, telling `observer` of each evaluation it finishes.
     pub fn observed(mut self, observer: &'a (dyn Fn(&Evaluation) + Sync)) -> Self {
         self.observer = Some(observer);
@@ -137,6 +132,11 @@ impl Smart {
             .ok_or_else(|| Error::Internal(format!("smart group {} has no rule", group.id)))?;
         let rule = Rule::compile(json)?;
         Ok(Self { group, rule })
+    }
+
+    /// Why a change by this rule happens, in a run set in motion by `trigger`.
+    fn cause(&self, trigger: crate::history::Trigger) -> crate::history::Cause {
+        crate::history::Cause::rule(Some(self.group.version), trigger)
     }
 
     fn is_held(&self) -> bool {

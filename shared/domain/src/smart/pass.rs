@@ -107,7 +107,7 @@ impl Run {
         mode: Mode,
         trigger: crate::history::Trigger,
     ) -> Self {
-        let cause = crate::history::Cause::rule(Some(smart.group.version), trigger);
+        let cause = smart.cause(trigger);
         Self {
             cause,
             smart,

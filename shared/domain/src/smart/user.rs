@@ -149,7 +149,7 @@ pub async fn evaluate_user_with<S: Store>(
             let mut tally = Tally::default();
             match (should, is_member) {
                 (true, false) => {
-                    let cause = Evaluator::<S>::rule_cause(s, ev.trigger);
+                    let cause = s.cause(ev.trigger);
                     ev.apply(
                         &s.group.id,
                         vec![user_id.clone()],
@@ -166,7 +166,7 @@ pub async fn evaluate_user_with<S: Store>(
                 (false, true) => {
                     let cause = match user {
                         None => Cause::user_deleted(ev.trigger),
-                        Some(_) => Evaluator::<S>::rule_cause(s, ev.trigger),
+                        Some(_) => s.cause(ev.trigger),
                     };
                     ev.apply(
                         &s.group.id,
