@@ -39,6 +39,7 @@ async fn smart_group(store: &MemoryStore) {
         mode: GroupMode::Active,
         overrides: Vec::new(),
         scheduled: None,
+        provisioning: None,
     };
     store
         .create_group(&account(), &group)

@@ -175,6 +175,7 @@ async fn another_accounts_ids_answer_404_on_every_route<S: Store + 'static>(api:
         mode: groups_domain::GroupMode::Active,
         overrides: Vec::new(),
         scheduled: None,
+        provisioning: None,
     };
     api.store()
         .create_group(&globex, &theirs)

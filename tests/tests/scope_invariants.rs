@@ -405,6 +405,7 @@ async fn resolve<S: Store + 'static>(api: &Api<S>, user: &str) -> Who {
             role: RoleRef::Builtin(BuiltinRole::Learner),
             permissions: PermissionSet::default(),
             scope: Scope::Departments(vec![]),
+            channel: groups_domain::Channel::Admin,
         });
     Who {
         user: user.to_owned(),

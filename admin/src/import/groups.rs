@@ -57,6 +57,7 @@ impl Groups {
                 mode: GroupMode::Active,
                 overrides: Vec::new(),
                 scheduled: None,
+                provisioning: None,
             };
             ctx.store.create_group(ctx.account, &group).await?;
             return Ok(Outcome::Created);

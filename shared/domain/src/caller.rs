@@ -26,6 +26,17 @@ impl Scope {
     }
 }
 
+/// Which door a request came through. A SCIM token reaches only `/scim/v2`, and a person's
+/// token never does: each door's functions refuse the other's callers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Channel {
+    /// A person signed in to the admin API or the console.
+    #[default]
+    Admin,
+    /// An identity provider through SCIM, with an Account Owner's token.
+    Provisioning,
+}
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Caller {
     pub account_id: AccountId,
@@ -33,6 +44,7 @@ pub struct Caller {
     pub role: RoleRef,
     pub permissions: PermissionSet,
     pub scope: Scope,
+    pub channel: Channel,
 }
 
 impl Caller {
@@ -60,6 +72,35 @@ impl Caller {
             role,
             permissions,
             scope,
+            channel: Channel::Admin,
+        }
+    }
+
+    /// The caller behind a SCIM token: the account's directory and groups with an
+    /// Administrator's permissions (never an Owner's, so it cannot touch an Owner). `token_id`
+    /// stands where a person's id would, so history names the token as the actor.
+    pub fn provisioner(account_id: AccountId, token_id: UserId) -> Self {
+        Self {
+            channel: Channel::Provisioning,
+            ..Self::resolve(
+                account_id,
+                token_id,
+                RoleRef::Builtin(BuiltinRole::Admin),
+                None,
+                Vec::new(),
+            )
+        }
+    }
+
+    pub fn is_provisioner(&self) -> bool {
+        self.channel == Channel::Provisioning
+    }
+
+    /// What a change this caller makes says set it in motion.
+    pub fn trigger(&self) -> crate::history::Trigger {
+        match self.channel {
+            Channel::Admin => crate::history::Trigger::Api,
+            Channel::Provisioning => crate::history::Trigger::Provisioning,
         }
     }
 

@@ -140,6 +140,19 @@ pub struct Group {
     /// A smart group's rule change that takes effect later, applied by the schedule.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub scheduled: Option<ScheduledRule>,
+    /// Set on a static group an identity provider created through SCIM: it changes only
+    /// through SCIM, and SCIM sees no other group.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub provisioning: Option<Provisioning>,
+}
+
+/// What SCIM keeps of a provisioned group besides its title and members.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Provisioning {
+    /// The identity provider's own id for the group (SCIM `externalId`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub external_id: Option<String>,
 }
 
 /// A rule saved to take effect at a future instant (DESIGN §11, scheduled rule versions).

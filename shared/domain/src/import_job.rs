@@ -12,7 +12,7 @@ use crate::error::{Error, Result};
 use crate::ids::{AccountId, GroupId, UserId};
 use crate::ports::Store;
 use crate::role::{Permission, RoleRef};
-use crate::service::visible;
+use crate::service::{visible, writable};
 use crate::service_csv::{
     ImportOutcome, ImportRow, MAX_IMPORT_ROWS, ResolvedRow, RowResult, apply_rows, check_rows,
     prepare_import,
@@ -181,8 +181,8 @@ pub async fn continue_import<S: Store>(store: &S, name: &str, now: OffsetDateTim
                 }
             };
             let group = store.get_group(&account, &job.group_id).await?;
-            if visible(&caller, group, &job.group_id).is_err() {
-                let why = "the group is gone or outside its starter's scope";
+            if writable(&caller, group, &job.group_id).is_err() {
+                let why = "the group is gone, outside its starter's scope or now provisioned";
                 return fail(store, name, job, why, now).await;
             }
             let outcomes = apply_rows(store, &caller, &job.group_id, rows, now).await?;

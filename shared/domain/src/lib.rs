@@ -17,6 +17,7 @@ pub mod ports;
 pub mod role;
 pub mod rule;
 pub mod rule_health;
+pub mod scim_token;
 pub mod service;
 pub mod service_csv;
 pub mod service_departments;
@@ -30,7 +31,7 @@ pub mod smart;
 pub mod text;
 pub mod user;
 
-pub use caller::{Caller, Scope};
+pub use caller::{Caller, Channel, Scope};
 pub use department::{Department, DepartmentPath, DepartmentTree};
 pub use error::{Error, Result};
 pub use group::{

@@ -492,7 +492,13 @@ pub enum Change {
 
 /// Everything the service needs.
 pub trait Store:
-    DirectoryStore + GroupStore + MembershipStore + EvaluationStore + CheckpointStore + HistoryStore
+    DirectoryStore
+    + GroupStore
+    + MembershipStore
+    + EvaluationStore
+    + CheckpointStore
+    + HistoryStore
+    + crate::scim_token::ScimTokenStore
 {
 }
 impl<
@@ -501,7 +507,8 @@ impl<
         + MembershipStore
         + EvaluationStore
         + CheckpointStore
-        + HistoryStore,
+        + HistoryStore
+        + crate::scim_token::ScimTokenStore,
 > Store for T
 {
 }

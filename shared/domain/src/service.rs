@@ -52,7 +52,21 @@ pub async fn get_group<S: Store>(store: &S, caller: &Caller, id: &GroupId) -> Re
 pub(crate) fn visible(caller: &Caller, group: Option<Group>, id: &GroupId) -> Result<Group> {
     group
         .filter(|g| caller.scope.covers(g.owner_department.as_ref()))
+        // SCIM sees only the groups it provisions: others answer as unknown ids.
+        .filter(|g| !caller.is_provisioner() || g.provisioning.is_some())
         .ok_or_else(|| Error::not_found("group", id.as_str()))
+}
+
+/// [`visible`], and changeable through this caller's channel: a provisioned group belongs to
+/// the identity provider, so the admin API reads it but never changes it.
+pub(crate) fn writable(caller: &Caller, group: Option<Group>, id: &GroupId) -> Result<Group> {
+    let group = visible(caller, group, id)?;
+    if group.provisioning.is_some() && !caller.is_provisioner() {
+        return Err(Error::Conflict(format!(
+            "group {id} is provisioned by your identity provider (SCIM): change it there"
+        )));
+    }
+    Ok(group)
 }
 
 pub async fn list_groups<S: Store>(
@@ -98,7 +112,7 @@ pub async fn create_group_with_members<S: Store>(
         }
         check_list_len("userIds", ids, 0, MAX_MEMBER_IDS)?;
     }
-    let group = create_checked(store, caller, new, now).await?;
+    let group = create_checked(store, caller, new, None, now).await?;
     match user_ids {
         Some(ids) if !ids.is_empty() => {
             let outcome = add_members(store, caller, &group.id, ids, now).await?;
@@ -113,10 +127,29 @@ pub async fn create_group_with_members<S: Store>(
     }
 }
 
+/// Creates a static group for an identity provider (SCIM `POST /Groups`): provisioned, so it
+/// changes only through SCIM from then on.
+pub async fn create_provisioned_group<S: Store>(
+    store: &S,
+    caller: &Caller,
+    new: NewGroup,
+    provisioning: crate::group::Provisioning,
+    now: OffsetDateTime,
+) -> Result<Group> {
+    caller.require(Permission::GroupsCreate)?;
+    if !caller.is_provisioner() || new.kind != GroupKind::Static {
+        return Err(Error::NotPermitted(
+            "only an identity provider creates provisioned groups, and they are static".into(),
+        ));
+    }
+    create_checked(store, caller, new, Some(provisioning), now).await
+}
+
 async fn create_checked<S: Store>(
     store: &S,
     caller: &Caller,
     new: NewGroup,
+    provisioning: Option<crate::group::Provisioning>,
     now: OffsetDateTime,
 ) -> Result<Group> {
     let title = check_title(&new.title)?;
@@ -169,6 +202,7 @@ async fn create_checked<S: Store>(
         mode: crate::group::GroupMode::Active,
         overrides: Vec::new(),
         scheduled: None,
+        provisioning,
     };
     store.create_group(&caller.account_id, &group).await?;
     Ok(group)
@@ -184,7 +218,7 @@ pub async fn update_group<S: Store>(
     now: OffsetDateTime,
 ) -> Result<Group> {
     caller.require(Permission::GroupsEdit)?;
-    let current = visible(caller, store.get_group(&caller.account_id, id).await?, id)?;
+    let current = writable(caller, store.get_group(&caller.account_id, id).await?, id)?;
     if current.version != expected_version {
         return Err(Error::VersionMismatch {
             expected: expected_version,
@@ -278,7 +312,7 @@ pub async fn delete_group<S: Store>(
     now: time::OffsetDateTime,
 ) -> Result<()> {
     caller.require(Permission::GroupsDelete)?;
-    let group = visible(caller, store.get_group(&caller.account_id, id).await?, id)?;
+    let group = writable(caller, store.get_group(&caller.account_id, id).await?, id)?;
     store
         .delete_group(
             &caller.account_id,

@@ -9,7 +9,7 @@ use crate::ids::{GroupId, UserId};
 use crate::page::PageRequest;
 use crate::ports::{Store, UserQuery};
 use crate::role::Permission;
-use crate::service::visible;
+use crate::service::{visible, writable};
 use crate::service_members::{MemberView, add_members, member_views};
 use serde::{Deserialize, Serialize};
 use std::collections::{HashMap, HashSet};
@@ -128,7 +128,7 @@ pub(crate) async fn prepare_import<S: Store>(
 ) -> Result<Vec<ResolvedRow>> {
     caller.require(Permission::GroupsMembers)?;
     // The group first: an unknown, out-of-scope or smart group reads no directory.
-    let group = visible(
+    let group = writable(
         caller,
         store.get_group(&caller.account_id, group_id).await?,
         group_id,

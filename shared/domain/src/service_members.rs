@@ -4,12 +4,12 @@
 use crate::caller::{Caller, Scope};
 use crate::error::{Error, Result};
 use crate::group::{Group, GroupKind, Membership, MembershipSource};
-use crate::history::{Cause, Trigger};
+use crate::history::Cause;
 use crate::ids::{GroupId, UserId};
 use crate::page::{Page, PageRequest};
 use crate::ports::Store;
 use crate::role::Permission;
-use crate::service::{get_group, visible};
+use crate::service::{get_group, writable};
 use crate::text::check_list_len;
 use crate::user::User;
 use serde::Serialize;
@@ -55,7 +55,7 @@ async fn load_static_group<S: Store>(
     let (group, found) = store
         .get_group_and_users(&caller.account_id, id, users)
         .await?;
-    let group = visible(caller, group, id)?;
+    let group = writable(caller, group, id)?;
     if group.kind == GroupKind::Smart {
         return Err(Error::SmartGroupMembership {
             group_id: id.to_string(),
@@ -100,7 +100,7 @@ pub async fn add_members<S: Store>(
             &group.id,
             GroupKind::Static,
             &candidates,
-            &Cause::manual(&caller.user_id, Trigger::Api).at(now),
+            &Cause::manual(&caller.user_id, caller.trigger()).at(now),
         )
         .await?
         .into_iter()
@@ -149,7 +149,7 @@ pub async fn remove_members<S: Store>(
             &group.id,
             GroupKind::Static,
             &candidates,
-            &Cause::manual(&caller.user_id, Trigger::Api).at(now),
+            &Cause::manual(&caller.user_id, caller.trigger()).at(now),
         )
         .await?
         .into_iter()

@@ -34,7 +34,7 @@ fn revision_condition(put: PutItemFluentBuilder, revision: u64) -> PutItemFluent
 }
 
 impl DynamoStore {
-    async fn put_item(&self, op: &str, item: RawItem) -> Result<()> {
+    pub(super) async fn put_item(&self, op: &str, item: RawItem) -> Result<()> {
         self.client
             .put_item()
             .table_name(&self.table)
@@ -65,7 +65,7 @@ impl DynamoStore {
         Ok(())
     }
 
-    async fn get_item(&self, pk: String, sk: String) -> Result<Option<RawItem>> {
+    pub(super) async fn get_item(&self, pk: String, sk: String) -> Result<Option<RawItem>> {
         let out = self
             .client
             .get_item()

@@ -18,6 +18,10 @@ pub fn role(id: &str) -> String {
     format!("R#{id}")
 }
 
+pub fn scim_token(id: &str) -> String {
+    format!("{SCIM_TOKEN_PREFIX}{id}")
+}
+
 pub fn group(id: &GroupId) -> String {
     format!("G#{id}")
 }
@@ -108,6 +112,7 @@ pub fn groups_by_title(account: &AccountId) -> String {
 pub const USER_PREFIX: &str = "U#";
 pub const DEPARTMENT_PREFIX: &str = "D#";
 pub const ROLE_PREFIX: &str = "R#";
+pub const SCIM_TOKEN_PREFIX: &str = "SCIM#";
 pub const MEMBER_PREFIX: &str = "M#";
 pub const GROUP_PREFIX: &str = "G#";
 

@@ -15,6 +15,7 @@ pub mod keys;
 mod memberships;
 mod overrides;
 mod retry;
+mod scim_tokens;
 pub mod stream;
 pub mod table;
 

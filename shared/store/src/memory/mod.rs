@@ -22,11 +22,13 @@ mod groups;
 mod history;
 mod memberships;
 mod overrides;
+mod scim_tokens;
 
 #[derive(Default)]
 struct Account {
     departments: BTreeMap<String, Department>,
     roles: BTreeMap<String, CustomRole>,
+    scim_tokens: BTreeMap<String, groups_domain::scim_token::ScimToken>,
     users: BTreeMap<String, User>,
     groups: HashMap<String, Group>,
     /// title claim key → group id: the uniqueness claim.
