@@ -105,6 +105,7 @@ pub async fn bootstrap<S: DirectoryStore>(
         profile: BTreeMap::new(),
         managed_department_ids: Vec::new(),
         registered_at: Some(now),
+        updated_at: None,
     }
     .validate()
     .map_err(invalid)?;

@@ -134,6 +134,7 @@ pub async fn seed<S: Store>(store: &S) -> Result<AccountId> {
             profile,
             managed_department_ids: Vec::new(),
             registered_at: None,
+            updated_at: None,
         });
     }
     let role_user = |user_id: &str,
@@ -158,6 +159,7 @@ pub async fn seed<S: Store>(store: &S) -> Result<AccountId> {
                 .map(|d| id(DepartmentId::parse, d))
                 .collect::<Result<_>>()?,
             registered_at: None,
+            updated_at: None,
         })
     };
     users.push(role_user(

@@ -239,6 +239,7 @@ impl<S: Store + 'static> Api<S> {
                 .map(|d| groups_domain::DepartmentId::parse("id", *d).expect("id"))
                 .collect(),
             registered_at: None,
+            updated_at: None,
         };
         self.store()
             .put_user(&self.account, &user)

@@ -58,6 +58,7 @@ pub fn user(n: usize, department: Option<DepartmentPath>) -> User {
         profile: BTreeMap::new(),
         managed_department_ids: Vec::new(),
         registered_at: None,
+        updated_at: None,
     }
 }
 

@@ -129,6 +129,7 @@ impl Iterator for Population {
             profile,
             managed_department_ids: vec![],
             registered_at: None,
+            updated_at: None,
         })
     }
 }

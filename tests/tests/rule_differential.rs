@@ -117,6 +117,7 @@ fn user(rng: &mut Rng, n: usize) -> User {
         profile,
         managed_department_ids: vec![],
         registered_at: None,
+        updated_at: None,
     }
 }
 

@@ -259,6 +259,7 @@ fn user(rng: &mut Rng, n: usize) -> User {
         profile,
         managed_department_ids: vec![],
         registered_at: None,
+        updated_at: None,
     }
 }
 
@@ -632,6 +633,7 @@ fn plain_user() -> User {
         profile: BTreeMap::new(),
         managed_department_ids: vec![],
         registered_at: None,
+        updated_at: None,
     }
 }
 

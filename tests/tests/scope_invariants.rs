@@ -324,6 +324,7 @@ async fn foreign_tenant<S: Store + 'static>(api: &Api<S>) -> GroupId {
         profile: BTreeMap::new(),
         managed_department_ids: vec![],
         registered_at: None,
+        updated_at: None,
     };
     api.store().put_user(&globex, &user).await.expect("put");
     let admin = Caller::resolve(

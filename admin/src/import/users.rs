@@ -93,6 +93,7 @@ impl Users {
             profile,
             managed_department_ids: managed,
             registered_at: Some(now),
+            updated_at: None,
         }
         .validate()?;
         Ok(Candidate { user, created_at })

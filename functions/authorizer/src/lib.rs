@@ -5,6 +5,11 @@
 //! custom role's permissions) from the table, and passes account, user, permissions and scope
 //! in the authorizer context.
 //!
+//! A SCIM token (`scim.<account>.<id>.<secret>`) is checked against the SHA-256 stored when an
+//! Owner issued it, and answers a SCIM context, which only `/scim/v2` accepts; a person's
+//! context is refused there. So neither token is valid at the other door, whatever route it is
+//! sent to, and the cache cannot change that.
+//!
 //! **Why a cached answer cannot leak across routes.** The answer depends only on the token:
 //! it never looks at the route, and it never grants a route. Functions re-check the
 //! permission they need and the scope of every id. API Gateway caches answers by the identity
@@ -216,6 +221,23 @@ pub async fn context<S: Store>(
     config: &AuthConfig,
     authorization: Option<&str>,
 ) -> Result<Map<String, Value>, Unavailable> {
+    // A SCIM token has its own shape: checked against its stored hash, and answered with a
+    // context that only the SCIM function reads.
+    if let Some(raw) = authorization.and_then(|h| bearer(Some(h)).ok())
+        && groups_domain::scim_token::parse(raw).is_some()
+    {
+        return match groups_domain::scim_token::verify(store, raw).await {
+            Ok(Some((account, token))) => {
+                tracing::info!(account = %account, token = %token.id, "SCIM token");
+                Ok(groups_http::context::encode_provisioner(&account, &token.id))
+            }
+            Ok(None) => {
+                tracing::info!("SCIM token refused");
+                Ok(Map::new())
+            }
+            Err(_) => Err(Unavailable),
+        };
+    }
     match authenticate(store, config, authorization).await {
         Ok(caller) => {
             tracing::info!(account = %caller.account_id, user = %caller.user_id, "authenticated");

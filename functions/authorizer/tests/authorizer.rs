@@ -27,6 +27,7 @@ fn user(id: &str, role: RoleRef, status: UserStatus, managed: &[&str]) -> User {
             .map(|d| DepartmentId::parse("id", *d).expect("id"))
             .collect(),
         registered_at: None,
+        updated_at: None,
     }
 }
 

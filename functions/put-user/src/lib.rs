@@ -83,6 +83,7 @@ pub async fn handle<S: Store>(ctx: &Deps<S>, req: Request) -> Response<Body> {
             profile: input.profile,
             managed_department_ids: managed,
             registered_at: None,
+            updated_at: None,
         };
         let saved =
             service_users::put_user(&ctx.store, &caller, user, department, ctx.now()).await?;

@@ -70,6 +70,7 @@ pub async fn handle<S: Store>(ctx: &Deps<S>, req: Request) -> Response<Body> {
                     .into());
                 }
             },
+            external_id: None,
         };
         let group =
             service::update_group(&ctx.store, &caller, &id, version, patch, ctx.now()).await?;

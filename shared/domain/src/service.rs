@@ -38,6 +38,8 @@ pub struct GroupPatch {
     pub effective_at: Option<OffsetDateTime>,
     /// Cancels the scheduled rule change.
     pub cancel_scheduled: bool,
+    /// A provisioned group's new SCIM `externalId` (`Some(None)` clears it); SCIM only.
+    pub external_id: Option<Option<String>>,
 }
 
 /// How far ahead a rule change may be scheduled.
@@ -293,6 +295,15 @@ pub async fn update_group<S: Store>(
             next.evaluation = Some(crate::group::Evaluation::queued(now, false));
         }
         next.mode = mode;
+    }
+    if let Some(external_id) = patch.external_id {
+        let Some(provisioning) = next.provisioning.as_mut() else {
+            return Err(Error::validation(
+                "externalId",
+                "only provisioned groups have an externalId",
+            ));
+        };
+        provisioning.external_id = external_id;
     }
     next.updated_by = caller.user_id.clone();
     next.updated_at = now;

@@ -158,6 +158,7 @@ pub async fn put_user<S: Store>(
     } else {
         user.registered_at = Some(now);
     }
+    user.updated_at = Some(now);
     let user = user.validate()?;
     let guard = guard(caller, stored.as_ref(), Some(&user));
     store.write_user(account, &user, &guard).await?;

@@ -164,6 +164,14 @@ pub struct User {
         with = "time::serde::rfc3339::option"
     )]
     pub registered_at: Option<OffsetDateTime>,
+    /// When the record last changed (set by the service on every write; SCIM's
+    /// `meta.lastModified`). `None` for records written before it was kept.
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        with = "time::serde::rfc3339::option"
+    )]
+    pub updated_at: Option<OffsetDateTime>,
 }
 
 impl User {

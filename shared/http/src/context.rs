@@ -15,6 +15,20 @@ const USER: &str = "userId";
 const ROLE: &str = "role";
 const PERMISSIONS: &str = "permissions";
 const SCOPE: &str = "scope";
+const KIND: &str = "kind";
+const TOKEN: &str = "tokenId";
+/// The `kind` of a SCIM token's context; a person's context has no `kind`.
+const PROVISIONING: &str = "scim";
+
+/// The authorizer context for a SCIM token: its account and id, nothing a person's context
+/// holds, so no admin function reads it as a caller.
+pub fn encode_provisioner(account: &AccountId, token_id: &str) -> Map<String, Value> {
+    Map::from_iter([
+        (KIND.to_owned(), Value::from(PROVISIONING)),
+        (ACCOUNT.to_owned(), Value::from(account.as_str())),
+        (TOKEN.to_owned(), Value::from(token_id)),
+    ])
+}
 
 /// The authorizer context for an authenticated caller. Values are strings so they pass any
 /// authorizer payload format unchanged.
@@ -46,6 +60,14 @@ pub fn decode(fields: &std::collections::HashMap<String, Value>) -> Result<Calle
     };
     let account_id =
         AccountId::parse(ACCOUNT, get(ACCOUNT)?).map_err(|_| Error::Unauthenticated)?;
+    match fields.get(KIND).map(|k| k.as_str()) {
+        None => {}
+        Some(Some(PROVISIONING)) => {
+            let token = UserId::parse(TOKEN, get(TOKEN)?).map_err(|_| Error::Unauthenticated)?;
+            return Ok(Caller::provisioner(account_id, token));
+        }
+        Some(_) => return Err(Error::Unauthenticated),
+    }
     let user_id = UserId::parse(USER, get(USER)?).map_err(|_| Error::Unauthenticated)?;
     let role = RoleRef::parse(ROLE, get(ROLE)?).map_err(|_| Error::Unauthenticated)?;
     let permissions = get(PERMISSIONS)?
@@ -75,6 +97,7 @@ pub fn decode(fields: &std::collections::HashMap<String, Value>) -> Result<Calle
         role,
         permissions: PermissionSet::of(&permissions),
         scope,
+        channel: groups_domain::Channel::Admin,
     })
 }
 
@@ -110,6 +133,26 @@ mod tests {
         );
         let fields = encode(&caller).into_iter().collect();
         assert_eq!(decode(&fields).ok(), Some(caller));
+    }
+
+    #[test]
+    fn a_scim_context_decodes_as_a_provisioner_only() {
+        let account = AccountId::parse("a", "acme").expect("id");
+        let fields = encode_provisioner(&account, "scim-1").into_iter().collect();
+        let caller = decode(&fields).expect("a provisioner");
+        assert!(caller.is_provisioner());
+        assert_eq!(caller.user_id.as_str(), "scim-1");
+        let mut forged: std::collections::HashMap<String, Value> = encode(&Caller::resolve(
+            account,
+            UserId::parse("u", "ann").expect("id"),
+            RoleRef::Builtin(BuiltinRole::Owner),
+            None,
+            vec![],
+        ))
+        .into_iter()
+        .collect();
+        forged.insert(KIND.into(), Value::from("other"));
+        assert_eq!(decode(&forged), Err(Error::Unauthenticated));
     }
 
     #[test]

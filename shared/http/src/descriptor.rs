@@ -49,12 +49,20 @@ pub enum Access {
     All(&'static [Permission]),
     /// Callers holding at least one of these.
     Any(&'static [Permission]),
+    /// Identity providers with a SCIM token (`/scim/v2`), and no one else.
+    Provisioning,
 }
 
 impl Access {
     /// `Forbidden` naming the (first) missing permission.
     pub fn check(&self, caller: &Caller) -> Result<()> {
+        // Each door admits only its own callers: a SCIM token is no one on the admin API, and
+        // a person's token is no one on SCIM.
+        if caller.is_provisioner() != (*self == Access::Provisioning) {
+            return Err(Error::Unauthenticated);
+        }
         match self {
+            Access::Provisioning => Ok(()),
             Access::Identity | Access::SignedIn => Ok(()),
             Access::All(all) => all.iter().try_for_each(|p| caller.require(*p)),
             Access::Any(any) => {
@@ -88,9 +96,10 @@ pub fn refuse(
     req: &crate::Request,
 ) -> Option<crate::Response<crate::Body>> {
     let checked = crate::context::caller(req).and_then(|caller| descriptor.access.check(&caller));
-    checked
-        .err()
-        .map(|e: Error| crate::HttpError::from(e).into_response())
+    checked.err().map(|e: Error| match descriptor.access {
+        Access::Provisioning => crate::scim::error_response(&e),
+        _ => crate::HttpError::from(e).into_response(),
+    })
 }
 
 impl FunctionDescriptor {

@@ -15,6 +15,7 @@ pub mod metrics;
 pub mod problem;
 pub mod query;
 pub mod respond;
+pub mod scim;
 pub mod wire;
 pub mod wire_directory;
 

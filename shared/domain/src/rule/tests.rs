@@ -64,6 +64,7 @@ fn ann() -> User {
         profile,
         managed_department_ids: vec![],
         registered_at: None,
+        updated_at: None,
     }
 }
 
