@@ -17,5 +17,7 @@ pub fn demo_tokens(ttl_seconds: i64) -> Result<Map<String, Value>, String> {
         let token = dev::token(&dev::Claims::new(seed::ACCOUNT, user, ttl_seconds))?;
         tokens.insert(role.to_owned(), Value::String(token));
     }
+    // Valid on /scim/v2 only, as every SCIM token.
+    tokens.insert("scim".to_owned(), Value::String(seed::scim_token()));
     Ok(tokens)
 }

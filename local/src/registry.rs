@@ -53,6 +53,8 @@ pub fn functions<S: Store + 'static>() -> Vec<Function<S>> {
         function!(put_user),
         function!(delete_user),
         function!(rule_language),
+        function!(scim),
+        function!(scim_tokens),
     ]
 }
 

@@ -8,10 +8,22 @@ use groups_domain::{
     Permission, PermissionSet, ProfileValue, Result, RoleId, RoleRef, RoleScope, Scope, Store,
     User, UserId, UserStatus,
 };
+use groups_domain::scim_token::{self, OnDelete};
 use std::collections::BTreeMap;
 use time::{Duration, OffsetDateTime};
 
 pub const ACCOUNT: &str = "acme";
+
+/// The demo SCIM token's id and secret: fixed, so scripts and identity-provider trials can use
+/// it across restarts. A local-server fixture only; deployments issue tokens with
+/// `POST /scim-tokens`.
+pub const SCIM_TOKEN_ID: &str = "scim-demo";
+const SCIM_SECRET: &str = "5c1a0000d3a0000000000000000000000000000000000000000000000000cafe";
+
+/// The bearer value of the demo SCIM token.
+pub fn scim_token() -> String {
+    format!("scim.{ACCOUNT}.{SCIM_TOKEN_ID}.{SCIM_SECRET}")
+}
 
 /// The users who hold each role, by the key `/dev/tokens` serves them under.
 pub const ROLE_USERS: [(&str, &str); 5] = [
@@ -208,6 +220,17 @@ pub async fn seed<S: Store>(store: &S) -> Result<AccountId> {
         None,
         vec![],
     );
+    // The demo identity provider's SCIM token (`scim` in `/dev/tokens`); idempotent.
+    let demo = scim_token::with_secret(
+        &account,
+        SCIM_TOKEN_ID,
+        "Demo identity provider",
+        OnDelete::Deactivate,
+        &owner.user_id,
+        SCIM_SECRET,
+        now,
+    )?;
+    store.put_scim_token(&account, &demo.token).await?;
     let existing = store
         .list_groups(&account, &Scope::Account, &GroupQuery::default())
         .await?;

@@ -1,0 +1,240 @@
+//! `/scim/v2/Users`: the directory's users as an identity provider sees and changes them,
+//! through the same services as the admin API, so a SCIM change is a user change like any
+//! other (smart groups follow through the table's stream).
+
+use crate::json::get_ci;
+use crate::list::{Listing, Shape, project};
+use crate::patch::{self, Op};
+use crate::user::{DELETED_AT, from_scim, is_deleted, to_scim};
+use crate::{Answer, etag};
+use groups_domain::scim_token::OnDelete;
+use groups_domain::user::ProfileValue;
+use groups_domain::{
+    Caller, DepartmentTree, PageRequest, Store, User, UserId, UserStatus, service, service_users,
+};
+use groups_http::scim::ScimError;
+use http::StatusCode;
+use serde_json::Value;
+use time::OffsetDateTime;
+
+/// Every user SCIM may see: all of the account's, but those a `DELETE` deactivated.
+async fn all_users<S: Store>(store: &S, caller: &Caller) -> Result<Vec<User>, ScimError> {
+    let mut out = Vec::new();
+    let mut cursor = None;
+    loop {
+        let page = PageRequest::new(Some(200), cursor)?;
+        let page = service::list_users(store, caller, None, None, page).await?;
+        out.extend(page.items.into_iter().filter(|u| !is_deleted(u)));
+        match page.next_cursor {
+            Some(c) => cursor = Some(c),
+            None => return Ok(out),
+        }
+    }
+}
+
+async fn stored<S: Store>(store: &S, caller: &Caller, id: &str) -> Result<User, ScimError> {
+    let not_found = || ScimError::not_found("User", id);
+    let id = UserId::parse("id", id).map_err(|_| not_found())?;
+    store
+        .get_user(&caller.account_id, &id)
+        .await?
+        .filter(|u| !is_deleted(u))
+        .ok_or_else(not_found)
+}
+
+fn version(resource: &Value) -> String {
+    get_ci(resource, "meta")
+        .and_then(|m| get_ci(m, "version"))
+        .and_then(Value::as_str)
+        .unwrap_or_default()
+        .to_owned()
+}
+
+fn check_version(if_match: Option<&str>, current: &Value) -> Result<(), ScimError> {
+    if etag::admits(if_match, &version(current)) {
+        Ok(())
+    } else {
+        Err(ScimError::new(
+            StatusCode::PRECONDITION_FAILED,
+            None,
+            "the user changed since that version (If-Match)",
+        ))
+    }
+}
+
+/// userName is unique among the users SCIM sees (case-insensitively).
+fn check_unique(users: &[User], tree: &DepartmentTree, body: &Value, except: Option<&UserId>) -> Result<(), ScimError> {
+    let Some(wanted) = get_ci(body, "userName").and_then(Value::as_str).map(str::trim) else {
+        return Ok(());
+    };
+    let taken = users.iter().filter(|u| Some(&u.id) != except).any(|u| {
+        get_ci(&to_scim(u, tree), "userName")
+            .and_then(Value::as_str)
+            .is_some_and(|n| n.eq_ignore_ascii_case(wanted))
+    });
+    if taken {
+        return Err(ScimError::new(
+            StatusCode::CONFLICT,
+            Some("uniqueness"),
+            format!("userName {wanted} is taken"),
+        ));
+    }
+    Ok(())
+}
+
+pub async fn list<S: Store>(store: &S, caller: &Caller, listing: &Listing) -> Result<Answer, ScimError> {
+    let tree = store.departments(&caller.account_id).await?;
+    let users = all_users(store, caller).await?;
+    let resources = users.iter().map(|u| to_scim(u, &tree)).collect();
+    Ok(Answer::ok(crate::list::respond(listing, resources)?))
+}
+
+pub async fn get<S: Store>(store: &S, caller: &Caller, id: &str, shape: &Shape) -> Result<Answer, ScimError> {
+    let tree = store.departments(&caller.account_id).await?;
+    let user = stored(store, caller, id).await?;
+    Ok(Answer::resource(StatusCode::OK, project(to_scim(&user, &tree), shape)))
+}
+
+async fn write<S: Store>(
+    store: &S,
+    caller: &Caller,
+    tree: &DepartmentTree,
+    (user, department): (User, Option<groups_domain::DepartmentId>),
+    now: OffsetDateTime,
+) -> Result<Value, ScimError> {
+    let written = service_users::put_user(store, caller, user, department, now).await?;
+    Ok(to_scim(&written, tree))
+}
+
+pub async fn create<S: Store>(store: &S, caller: &Caller, body: &Value, now: OffsetDateTime) -> Result<Answer, ScimError> {
+    let tree = store.departments(&caller.account_id).await?;
+    check_unique(&all_users(store, caller).await?, &tree, body, None)?;
+    let asked = from_scim(body, None, UserId::generate(), &tree, now)?;
+    let resource = write(store, caller, &tree, asked, now).await?;
+    Ok(Answer::resource(StatusCode::CREATED, resource))
+}
+
+pub async fn replace<S: Store>(
+    store: &S,
+    caller: &Caller,
+    id: &str,
+    body: &Value,
+    if_match: Option<&str>,
+    now: OffsetDateTime,
+) -> Result<Answer, ScimError> {
+    let tree = store.departments(&caller.account_id).await?;
+    let current = stored(store, caller, id).await?;
+    check_version(if_match, &to_scim(&current, &tree))?;
+    check_unique(&all_users(store, caller).await?, &tree, body, Some(&current.id))?;
+    let asked = from_scim(body, Some(&current), current.id.clone(), &tree, now)?;
+    let resource = write(store, caller, &tree, asked, now).await?;
+    Ok(Answer::resource(StatusCode::OK, resource))
+}
+
+/// Attributes a PATCH may not change: the server sets them.
+const READ_ONLY: [&str; 3] = ["id", "meta", "schemas"];
+
+fn check_writable(op: &Op, current: &Value) -> Result<(), ScimError> {
+    use scim_v2::filter::PatchPath;
+    let named = match (&op.path, &op.value) {
+        (Some(PatchPath::Attr(p)), _) if p.uri.is_none() => vec![(p.name.clone(), op.value.clone())],
+        (None, Some(Value::Object(m))) => m.iter().map(|(k, v)| (k.clone(), Some(v.clone()))).collect(),
+        _ => Vec::new(),
+    };
+    for (name, value) in named {
+        if let Some(ro) = READ_ONLY.iter().find(|r| r.eq_ignore_ascii_case(&name)) {
+            // Okta repeats the id in a path-less replace: the same value changes nothing.
+            if *ro == "id" && value.as_ref() == get_ci(current, "id") {
+                continue;
+            }
+            if *ro == "schemas" && op.path.is_none() {
+                continue;
+            }
+            return Err(ScimError::bad("mutability", format!("{name} is read-only")));
+        }
+    }
+    Ok(())
+}
+
+pub async fn patch<S: Store>(
+    store: &S,
+    caller: &Caller,
+    id: &str,
+    body: &Value,
+    if_match: Option<&str>,
+    now: OffsetDateTime,
+) -> Result<Answer, ScimError> {
+    let ops = patch::parse_ops(body)?;
+    let tree = store.departments(&caller.account_id).await?;
+    let current = stored(store, caller, id).await?;
+    let shown = to_scim(&current, &tree);
+    check_version(if_match, &shown)?;
+    let mut resource = shown.clone();
+    if let Some(m) = resource.as_object_mut() {
+        m.remove("meta");
+    }
+    // The department is shown by name; a PATCH that leaves it alone keeps the stored one
+    // (even when its name is ambiguous), so it is resolved only when an operation sets it.
+    if let Some(ext) = resource
+        .get_mut(crate::json::ENTERPRISE)
+        .and_then(Value::as_object_mut)
+    {
+        ext.remove("department");
+    }
+    for op in &ops {
+        check_writable(op, &shown)?;
+        patch::apply(&mut resource, op)?;
+    }
+    if get_ci(&resource, "userName") != get_ci(&shown, "userName") {
+        check_unique(&all_users(store, caller).await?, &tree, &resource, Some(&current.id))?;
+    }
+    let asked = from_scim(&resource, Some(&current), current.id.clone(), &tree, now)?;
+    // A department the PATCH left alone stays where it is, even one SCIM cannot name.
+    let department = match asked.1 {
+        Some(d) => Some(d),
+        None if ops.iter().any(removes_department) => None,
+        None => current.department_id().cloned(),
+    };
+    let resource = write(store, caller, &tree, (asked.0, department), now).await?;
+    Ok(Answer::resource(StatusCode::OK, resource))
+}
+
+/// `remove` of the enterprise department, or a `replace` that sets it to null or "".
+fn removes_department(op: &Op) -> bool {
+    use scim_v2::filter::PatchPath;
+    let Some(PatchPath::Attr(p)) = &op.path else {
+        return false;
+    };
+    let names_it = p.name.eq_ignore_ascii_case("department")
+        && p.uri.as_deref().is_some_and(|u| u.eq_ignore_ascii_case(crate::json::ENTERPRISE));
+    let clears = match &op.value {
+        None | Some(Value::Null) => true,
+        Some(Value::String(s)) => s.trim().is_empty(),
+        _ => false,
+    };
+    names_it && (op.kind == patch::Kind::Remove || clears)
+}
+
+pub async fn delete<S: Store>(
+    store: &S,
+    caller: &Caller,
+    id: &str,
+    if_match: Option<&str>,
+    on_delete: OnDelete,
+    now: OffsetDateTime,
+) -> Result<Answer, ScimError> {
+    let tree = store.departments(&caller.account_id).await?;
+    let current = stored(store, caller, id).await?;
+    check_version(if_match, &to_scim(&current, &tree))?;
+    match on_delete {
+        OnDelete::Remove => service_users::delete_user(store, caller, &current.id).await?,
+        OnDelete::Deactivate => {
+            let department = current.department_id().cloned();
+            let mut user = current;
+            user.status = UserStatus::Inactive;
+            user.profile.insert(DELETED_AT.into(), ProfileValue::Date(now));
+            service_users::put_user(store, caller, user, department, now).await?;
+        }
+    }
+    Ok(Answer::no_content())
+}
