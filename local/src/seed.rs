@@ -2,13 +2,13 @@
 //! about forty learners, one user per role, and the groups Business Services (8), Direct
 //! Sales (7), Interns (9) and SMM (8).
 
+use groups_domain::scim_token::{self, OnDelete};
 use groups_domain::service::{self, NewGroup};
 use groups_domain::{
     AccountId, BuiltinRole, Caller, CustomRole, Department, DepartmentId, GroupKind, GroupQuery,
     Permission, PermissionSet, ProfileValue, Result, RoleId, RoleRef, RoleScope, Scope, Store,
     User, UserId, UserStatus,
 };
-use groups_domain::scim_token::{self, OnDelete};
 use std::collections::BTreeMap;
 use time::{Duration, OffsetDateTime};
 

@@ -229,7 +229,9 @@ pub async fn context<S: Store>(
         return match groups_domain::scim_token::verify(store, raw).await {
             Ok(Some((account, token))) => {
                 tracing::info!(account = %account, token = %token.id, "SCIM token");
-                Ok(groups_http::context::encode_provisioner(&account, &token.id))
+                Ok(groups_http::context::encode_provisioner(
+                    &account, &token.id,
+                ))
             }
             Ok(None) => {
                 tracing::info!("SCIM token refused");

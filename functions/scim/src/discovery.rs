@@ -43,7 +43,12 @@ fn resource_type(id: &str, endpoint: &str, schema: &str, extensions: Value) -> V
 
 pub fn resource_types() -> Vec<Value> {
     vec![
-        resource_type("User", "/Users", USER_SCHEMA, json!([{"schema": ENTERPRISE, "required": false}])),
+        resource_type(
+            "User",
+            "/Users",
+            USER_SCHEMA,
+            json!([{"schema": ENTERPRISE, "required": false}]),
+        ),
         resource_type("Group", "/Groups", GROUP_SCHEMA, json!([])),
     ]
 }
@@ -57,6 +62,7 @@ struct Attr {
     mutability: &'static str,
     uniqueness: &'static str,
     description: &'static str,
+    reference_types: &'static [&'static str],
     sub: Vec<Attr>,
 }
 
@@ -70,6 +76,7 @@ fn attr(name: &'static str, kind: &'static str, description: &'static str) -> At
         mutability: "readWrite",
         uniqueness: "none",
         description,
+        reference_types: &[],
         sub: Vec::new(),
     }
 }
@@ -87,6 +94,11 @@ impl Attr {
             "returned": if self.name == "id" { "always" } else { "default" },
             "uniqueness": self.uniqueness,
         });
+        if !self.reference_types.is_empty()
+            && let Some(m) = v.as_object_mut()
+        {
+            m.insert("referenceTypes".into(), json!(self.reference_types));
+        }
         if !self.sub.is_empty()
             && let Some(m) = v.as_object_mut()
         {
@@ -119,30 +131,65 @@ fn user_schema() -> Value {
     };
     let external = Attr {
         case_exact: true,
-        ..attr("externalId", "string", "The identity provider's id for the user")
+        ..attr(
+            "externalId",
+            "string",
+            "The identity provider's id for the user",
+        )
     };
     let user_name = Attr {
         required: true,
         uniqueness: "server",
-        ..attr("userName", "string", "The sign-in name; the email address unless emails names one")
+        ..attr(
+            "userName",
+            "string",
+            "The sign-in name; the email address unless emails names one",
+        )
     };
+    // Every user has a first and a last name, and a status.
     let name = Attr {
+        required: true,
         sub: vec![
-            attr("givenName", "string", "First name"),
-            attr("familyName", "string", "Last name"),
             Attr {
-                mutability: "readOnly",
-                ..attr("formatted", "string", "First and last name")
+                required: true,
+                ..attr("givenName", "string", "First name")
+            },
+            Attr {
+                required: true,
+                ..attr("familyName", "string", "Last name")
             },
         ],
         ..attr("name", "complex", "The user's name")
     };
+    // Every user has an email address: the userName, when it is one, or this.
     let emails = Attr {
         multi: true,
+        required: true,
         sub: vec![
-            attr("value", "string", "An email address; the primary (or work, or first) one is kept"),
-            attr("type", "string", "work"),
-            attr("primary", "boolean", "Whether it is the primary address"),
+            Attr {
+                required: true,
+                ..attr(
+                    "value",
+                    "string",
+                    "An email address; the primary (or work, or first) one is kept",
+                )
+            },
+            Attr {
+                mutability: "readOnly",
+                ..attr(
+                    "type",
+                    "string",
+                    "work: the one address kept is the work address",
+                )
+            },
+            Attr {
+                mutability: "readOnly",
+                ..attr(
+                    "primary",
+                    "boolean",
+                    "true: the one address kept is the primary one",
+                )
+            },
         ],
         ..attr("emails", "complex", "Email addresses (one is kept)")
     };
@@ -160,7 +207,14 @@ fn user_schema() -> Value {
                 ..attr("displayName", "string", "First and last name")
             },
             attr("title", "string", "Job title"),
-            attr("active", "boolean", "Active or inactive (inactive users leave smart groups)"),
+            Attr {
+                required: true,
+                ..attr(
+                    "active",
+                    "boolean",
+                    "Active or inactive (inactive users leave smart groups); true when omitted",
+                )
+            },
             emails,
         ],
     )
@@ -183,7 +237,11 @@ fn enterprise_schema() -> Value {
             attr("costCenter", "string", "Cost center"),
             attr("organization", "string", "Organization"),
             attr("division", "string", "Division"),
-            attr("department", "string", "A department's id or unique name; places the user there"),
+            attr(
+                "department",
+                "string",
+                "A department's id or unique name; places the user there",
+            ),
             manager,
         ],
     )
@@ -199,8 +257,13 @@ fn group_schema() -> Value {
                 ..attr("value", "string", "The member's user id")
             },
             Attr {
+                mutability: "readOnly",
+                ..attr("type", "string", "User: members are users")
+            },
+            Attr {
                 mutability: "immutable",
-                ..attr("type", "string", "User")
+                reference_types: &["User"],
+                ..attr("$ref", "reference", "The member's URI")
             },
         ],
         ..attr("members", "complex", "The group's members (users only)")
@@ -218,12 +281,20 @@ fn group_schema() -> Value {
             },
             Attr {
                 case_exact: true,
-                ..attr("externalId", "string", "The identity provider's id for the group")
+                ..attr(
+                    "externalId",
+                    "string",
+                    "The identity provider's id for the group",
+                )
             },
             Attr {
                 required: true,
                 uniqueness: "server",
-                ..attr("displayName", "string", "The group's title, unique in the account")
+                ..attr(
+                    "displayName",
+                    "string",
+                    "The group's title, unique in the account",
+                )
             },
             members,
         ],

@@ -15,7 +15,9 @@ pub fn admits(if_match: Option<&str>, current: &str) -> bool {
     match if_match {
         None => true,
         Some(header) => header.split(',').map(str::trim).any(|t| {
-            t == "*" || t == current || t.trim_start_matches("W/") == current.trim_start_matches("W/")
+            t == "*"
+                || t == current
+                || t.trim_start_matches("W/") == current.trim_start_matches("W/")
         }),
     }
 }

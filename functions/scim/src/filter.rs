@@ -60,7 +60,11 @@ pub fn matches(filter: &Filter, resource: &Value) -> Result<bool, ScimError> {
 }
 
 /// A value filter inside `attr[...]`, over one element of that attribute.
-pub fn val_filter(filter: &ValFilter, element: &Value, parent: &AttrPath) -> Result<bool, ScimError> {
+pub fn val_filter(
+    filter: &ValFilter,
+    element: &Value,
+    parent: &AttrPath,
+) -> Result<bool, ScimError> {
     Ok(match filter {
         ValFilter::Attr(exp) => attr_exp(exp, element, Some(parent))?,
         ValFilter::Not(inner) => !val_filter(inner, element, parent)?,
@@ -126,7 +130,10 @@ fn case_exact(path: &AttrPath, inside: Option<&AttrPath>) -> bool {
         (None, "meta", Some("version")) => true,
         // Members and managers are named by id.
         (Some(parent), "value", None) => {
-            matches!(parent.name.to_ascii_lowercase().as_str(), "members" | "manager")
+            matches!(
+                parent.name.to_ascii_lowercase().as_str(),
+                "members" | "manager"
+            )
         }
         (None, "members" | "manager", Some("value")) => true,
         _ => false,
@@ -146,7 +153,10 @@ fn attr_exp(exp: &AttrExp, root: &Value, inside: Option<&AttrPath>) -> Result<bo
             if let CompValue::Null = value {
                 return match op {
                     CompareOp::Eq => Ok(!values.into_iter().any(present)),
-                    _ => Err(ScimError::bad("invalidFilter", format!("{op} does not take null"))),
+                    _ => Err(ScimError::bad(
+                        "invalidFilter",
+                        format!("{op} does not take null"),
+                    )),
                 };
             }
             any(&values, op, value, exact)
@@ -154,7 +164,12 @@ fn attr_exp(exp: &AttrExp, root: &Value, inside: Option<&AttrPath>) -> Result<bo
     }
 }
 
-fn any(values: &[&Value], op: &CompareOp, wanted: &CompValue, exact: bool) -> Result<bool, ScimError> {
+fn any(
+    values: &[&Value],
+    op: &CompareOp,
+    wanted: &CompValue,
+    exact: bool,
+) -> Result<bool, ScimError> {
     for v in values {
         if compare(v, op, wanted, exact)? {
             return Ok(true);
@@ -167,7 +182,12 @@ fn instant(s: &str) -> Option<OffsetDateTime> {
     OffsetDateTime::parse(s, &Rfc3339).ok()
 }
 
-fn compare(value: &Value, op: &CompareOp, wanted: &CompValue, exact: bool) -> Result<bool, ScimError> {
+fn compare(
+    value: &Value,
+    op: &CompareOp,
+    wanted: &CompValue,
+    exact: bool,
+) -> Result<bool, ScimError> {
     let ordering = |o: Ordering| match op {
         CompareOp::Eq => o == Ordering::Equal,
         CompareOp::Gt => o == Ordering::Greater,

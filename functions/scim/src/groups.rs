@@ -20,7 +20,11 @@ use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 
 fn version_tag(group: &Group) -> String {
-    etag::of(&json!([group.id.as_str(), group.version, group.member_count]))
+    etag::of(&json!([
+        group.id.as_str(),
+        group.version,
+        group.member_count
+    ]))
 }
 
 pub fn to_scim(group: &Group, members: Option<&[UserId]>) -> Value {
@@ -38,7 +42,11 @@ pub fn to_scim(group: &Group, members: Option<&[UserId]>) -> Value {
         },
     });
     if let Some(m) = v.as_object_mut() {
-        if let Some(external) = group.provisioning.as_ref().and_then(|p| p.external_id.clone()) {
+        if let Some(external) = group
+            .provisioning
+            .as_ref()
+            .and_then(|p| p.external_id.clone())
+        {
             m.insert("externalId".into(), Value::from(external));
         }
         if let Some(members) = members {
@@ -52,12 +60,20 @@ pub fn to_scim(group: &Group, members: Option<&[UserId]>) -> Value {
     v
 }
 
-async fn member_ids<S: Store>(store: &S, caller: &Caller, group: &GroupId) -> Result<Vec<UserId>, ScimError> {
+async fn member_ids<S: Store>(
+    store: &S,
+    caller: &Caller,
+    group: &GroupId,
+) -> Result<Vec<UserId>, ScimError> {
     let mut out = Vec::new();
     let mut cursor = None;
     loop {
         let page = store
-            .list_members(&caller.account_id, group, &PageRequest::new(Some(200), cursor)?)
+            .list_members(
+                &caller.account_id,
+                group,
+                &PageRequest::new(Some(200), cursor)?,
+            )
             .await?;
         out.extend(page.items.into_iter().map(|m| m.user_id));
         match page.next_cursor {
@@ -71,17 +87,23 @@ async fn stored<S: Store>(store: &S, caller: &Caller, id: &str) -> Result<Group,
     let not_found = || ScimError::not_found("Group", id);
     let id = GroupId::parse("id", id).map_err(|_| not_found())?;
     // `get_group` hides every group SCIM did not provision, as unknown ids.
-    service::get_group(store, caller, &id).await.map_err(|e| match e {
-        groups_domain::Error::NotFound { .. } => not_found(),
-        other => other.into(),
-    })
+    service::get_group(store, caller, &id)
+        .await
+        .map_err(|e| match e {
+            groups_domain::Error::NotFound { .. } => not_found(),
+            other => other.into(),
+        })
 }
 
 fn check_version(if_match: Option<&str>, group: &Group) -> Result<(), ScimError> {
     if etag::admits(if_match, &version_tag(group)) {
         Ok(())
     } else {
-        Err(ScimError::new(StatusCode::PRECONDITION_FAILED, None, "the group changed since that version (If-Match)"))
+        Err(ScimError::new(
+            StatusCode::PRECONDITION_FAILED,
+            None,
+            "the group changed since that version (If-Match)",
+        ))
     }
 }
 
@@ -92,7 +114,21 @@ fn filter_names_members(listing: &Listing) -> bool {
         .is_some_and(|f| f.to_string().to_ascii_lowercase().contains("members"))
 }
 
-pub async fn list<S: Store>(store: &S, caller: &Caller, listing: &Listing) -> Result<Answer, ScimError> {
+pub async fn list<S: Store>(
+    store: &S,
+    caller: &Caller,
+    listing: &Listing,
+) -> Result<Answer, ScimError> {
+    let resources = resources(store, caller, listing).await?;
+    Ok(Answer::ok(crate::list::respond(listing, resources)?))
+}
+
+/// Every provisioned group, with members when the listing shows or filters on them.
+pub async fn resources<S: Store>(
+    store: &S,
+    caller: &Caller,
+    listing: &Listing,
+) -> Result<Vec<Value>, ScimError> {
     let with_members = wants(&listing.shape, "members") || filter_names_members(listing);
     let mut groups = Vec::new();
     let mut cursor = None;
@@ -117,26 +153,41 @@ pub async fn list<S: Store>(store: &S, caller: &Caller, listing: &Listing) -> Re
         };
         resources.push(to_scim(g, members.as_deref()));
     }
-    Ok(Answer::ok(crate::list::respond(listing, resources)?))
+    Ok(resources)
 }
 
-pub async fn get<S: Store>(store: &S, caller: &Caller, id: &str, shape: &Shape) -> Result<Answer, ScimError> {
+pub async fn get<S: Store>(
+    store: &S,
+    caller: &Caller,
+    id: &str,
+    shape: &Shape,
+) -> Result<Answer, ScimError> {
     let group = stored(store, caller, id).await?;
     let members = match wants(shape, "members") {
         true => Some(member_ids(store, caller, &group.id).await?),
         false => None,
     };
-    Ok(Answer::resource(StatusCode::OK, project(to_scim(&group, members.as_deref()), shape)))
+    Ok(Answer::resource(
+        StatusCode::OK,
+        project(to_scim(&group, members.as_deref()), shape),
+    ))
 }
 
 fn check_schemas(body: &Value) -> Result<(), ScimError> {
     let ok = get_ci(body, "schemas")
         .and_then(Value::as_array)
-        .is_some_and(|s| s.iter().filter_map(Value::as_str).any(|s| s.eq_ignore_ascii_case(GROUP_SCHEMA)));
+        .is_some_and(|s| {
+            s.iter()
+                .filter_map(Value::as_str)
+                .any(|s| s.eq_ignore_ascii_case(GROUP_SCHEMA))
+        });
     if ok {
         Ok(())
     } else {
-        Err(ScimError::bad("invalidSyntax", format!("schemas must list {GROUP_SCHEMA}")))
+        Err(ScimError::bad(
+            "invalidSyntax",
+            format!("schemas must list {GROUP_SCHEMA}"),
+        ))
     }
 }
 
@@ -146,13 +197,19 @@ fn ids_of(value: &Value) -> Result<Vec<UserId>, ScimError> {
         Value::Array(items) => items.iter().collect(),
         Value::Object(_) => vec![value],
         Value::Null => Vec::new(),
-        _ => return Err(ScimError::bad("invalidValue", "members is a list of {\"value\": user id}")),
+        _ => {
+            return Err(ScimError::bad(
+                "invalidValue",
+                "members is a list of {\"value\": user id}",
+            ));
+        }
     };
     items
         .into_iter()
         .map(|m| {
-            let id = text(get_ci(m, "value"))
-                .ok_or_else(|| ScimError::bad("invalidValue", "each member has a value (a user id)"))?;
+            let id = text(get_ci(m, "value")).ok_or_else(|| {
+                ScimError::bad("invalidValue", "each member has a value (a user id)")
+            })?;
             UserId::parse("members", id.clone())
                 .map_err(|_| ScimError::bad("invalidValue", format!("no user {id}")))
         })
@@ -160,7 +217,11 @@ fn ids_of(value: &Value) -> Result<Vec<UserId>, ScimError> {
 }
 
 /// Every id names a user of the account: checked before anything is written.
-async fn check_users<S: Store>(store: &S, caller: &Caller, ids: &BTreeSet<UserId>) -> Result<(), ScimError> {
+async fn check_users<S: Store>(
+    store: &S,
+    caller: &Caller,
+    ids: &BTreeSet<UserId>,
+) -> Result<(), ScimError> {
     let ids: Vec<UserId> = ids.iter().cloned().collect();
     for chunk in ids.chunks(MAX_MEMBER_IDS) {
         let found = store.get_users(&caller.account_id, chunk).await?;
@@ -171,14 +232,26 @@ async fn check_users<S: Store>(store: &S, caller: &Caller, ids: &BTreeSet<UserId
     Ok(())
 }
 
-async fn add<S: Store>(store: &S, caller: &Caller, group: &GroupId, ids: &[UserId], now: OffsetDateTime) -> Result<(), ScimError> {
+async fn add<S: Store>(
+    store: &S,
+    caller: &Caller,
+    group: &GroupId,
+    ids: &[UserId],
+    now: OffsetDateTime,
+) -> Result<(), ScimError> {
     for chunk in ids.chunks(MAX_MEMBER_IDS) {
         add_members(store, caller, group, chunk, now).await?;
     }
     Ok(())
 }
 
-async fn remove<S: Store>(store: &S, caller: &Caller, group: &GroupId, ids: &[UserId], now: OffsetDateTime) -> Result<(), ScimError> {
+async fn remove<S: Store>(
+    store: &S,
+    caller: &Caller,
+    group: &GroupId,
+    ids: &[UserId],
+    now: OffsetDateTime,
+) -> Result<(), ScimError> {
     for chunk in ids.chunks(MAX_MEMBER_IDS) {
         remove_members(store, caller, group, chunk, now).await?;
     }
@@ -186,13 +259,22 @@ async fn remove<S: Store>(store: &S, caller: &Caller, group: &GroupId, ids: &[Us
 }
 
 fn title_of(body: &Value) -> Result<String, ScimError> {
-    text(get_ci(body, "displayName")).ok_or_else(|| ScimError::bad("invalidValue", "displayName is required"))
+    text(get_ci(body, "displayName"))
+        .ok_or_else(|| ScimError::bad("invalidValue", "displayName is required"))
 }
 
-pub async fn create<S: Store>(store: &S, caller: &Caller, body: &Value, now: OffsetDateTime) -> Result<Answer, ScimError> {
+pub async fn create<S: Store>(
+    store: &S,
+    caller: &Caller,
+    body: &Value,
+    now: OffsetDateTime,
+) -> Result<Answer, ScimError> {
     check_schemas(body)?;
     let title = title_of(body)?;
-    let members = get_ci(body, "members").map(ids_of).transpose()?.unwrap_or_default();
+    let members = get_ci(body, "members")
+        .map(ids_of)
+        .transpose()?
+        .unwrap_or_default();
     let unique: BTreeSet<UserId> = members.iter().cloned().collect();
     check_users(store, caller, &unique).await?;
     let new = NewGroup {
@@ -202,12 +284,17 @@ pub async fn create<S: Store>(store: &S, caller: &Caller, body: &Value, now: Off
         rule: None,
         owner_department_id: None,
     };
-    let provisioning = Provisioning { external_id: text(get_ci(body, "externalId")) };
+    let provisioning = Provisioning {
+        external_id: text(get_ci(body, "externalId")),
+    };
     let group = service::create_provisioned_group(store, caller, new, provisioning, now).await?;
     let ids: Vec<UserId> = unique.into_iter().collect();
     add(store, caller, &group.id, &ids, now).await?;
     let group = stored(store, caller, group.id.as_str()).await?;
-    Ok(Answer::resource(StatusCode::CREATED, to_scim(&group, Some(&ids))))
+    Ok(Answer::resource(
+        StatusCode::CREATED,
+        to_scim(&group, Some(&ids)),
+    ))
 }
 
 /// The members after a change, from the current ones.
@@ -231,7 +318,10 @@ fn split(ops: Vec<Op>) -> Result<(Vec<Members>, Vec<Op>), ScimError> {
         match &op.path {
             Some(PatchPath::Attr(p)) if is_members(&p.name, p.uri.as_deref()) => {
                 if p.sub_attr.is_some() {
-                    return Err(ScimError::bad("invalidPath", "a member's attributes do not change"));
+                    return Err(ScimError::bad(
+                        "invalidPath",
+                        "a member's attributes do not change",
+                    ));
                 }
                 let ids = op.value.as_ref().map(ids_of).transpose()?;
                 members.push(match (op.kind, ids) {
@@ -239,18 +329,29 @@ fn split(ops: Vec<Op>) -> Result<(Vec<Members>, Vec<Op>), ScimError> {
                     (Kind::Replace, Some(ids)) => Members::Replace(ids),
                     (Kind::Remove, Some(ids)) if !ids.is_empty() => Members::Remove(ids),
                     (Kind::Remove, _) => Members::Replace(Vec::new()),
-                    (_, None) => return Err(ScimError::bad("invalidSyntax", "add and replace need a value")),
+                    (_, None) => {
+                        return Err(ScimError::bad(
+                            "invalidSyntax",
+                            "add and replace need a value",
+                        ));
+                    }
                 });
             }
             Some(PatchPath::Value(vp)) if is_members(&vp.attr.name, vp.attr.uri.as_deref()) => {
                 if op.kind != Kind::Remove || vp.sub_attr.is_some() {
-                    return Err(ScimError::bad("invalidPath", "members[...] paths only remove members"));
+                    return Err(ScimError::bad(
+                        "invalidPath",
+                        "members[...] paths only remove members",
+                    ));
                 }
                 members.push(Members::RemoveWhere(vp.filter.clone()));
             }
             None => {
                 let Some(Value::Object(values)) = &op.value else {
-                    return Err(ScimError::bad("invalidValue", "without a path, the value is an object of attributes"));
+                    return Err(ScimError::bad(
+                        "invalidValue",
+                        "without a path, the value is an object of attributes",
+                    ));
                 };
                 let mut rest = Map::new();
                 for (k, v) in values {
@@ -265,7 +366,10 @@ fn split(ops: Vec<Op>) -> Result<(Vec<Members>, Vec<Op>), ScimError> {
                     }
                 }
                 if !rest.is_empty() {
-                    others.push(Op { value: Some(Value::Object(rest)), ..op });
+                    others.push(Op {
+                        value: Some(Value::Object(rest)),
+                        ..op
+                    });
                 }
             }
             _ => others.push(op),
@@ -296,20 +400,31 @@ fn named_ids(filter: &ValFilter) -> Option<Vec<UserId>> {
 /// The group's title and externalId after the non-member operations.
 fn apply_others(group: &Group, ops: &[Op]) -> Result<GroupPatch, ScimError> {
     let mut resource = json!({"displayName": group.title});
-    let before_external = group.provisioning.as_ref().and_then(|p| p.external_id.clone());
+    let before_external = group
+        .provisioning
+        .as_ref()
+        .and_then(|p| p.external_id.clone());
     if let (Some(e), Some(m)) = (&before_external, resource.as_object_mut()) {
         m.insert("externalId".into(), Value::from(e.clone()));
     }
     for op in ops {
         if let Some(PatchPath::Attr(p)) = &op.path
-            && !["displayName", "externalId"].iter().any(|n| n.eq_ignore_ascii_case(&p.name))
+            && !["displayName", "externalId"]
+                .iter()
+                .any(|n| n.eq_ignore_ascii_case(&p.name))
         {
-            return Err(ScimError::bad("invalidPath", format!("{} cannot change", p.name)));
+            return Err(ScimError::bad(
+                "invalidPath",
+                format!("{} cannot change", p.name),
+            ));
         }
         if let (None, Some(Value::Object(m))) = (&op.path, &op.value) {
             for k in m.keys() {
-                let allowed = ["displayName", "externalId", "id", "schemas"].iter().any(|n| n.eq_ignore_ascii_case(k));
-                let same_id = k.eq_ignore_ascii_case("id") && m.get(k).and_then(Value::as_str) == Some(group.id.as_str());
+                let allowed = ["displayName", "externalId", "id", "schemas"]
+                    .iter()
+                    .any(|n| n.eq_ignore_ascii_case(k));
+                let same_id = k.eq_ignore_ascii_case("id")
+                    && m.get(k).and_then(Value::as_str) == Some(group.id.as_str());
                 if !allowed || (k.eq_ignore_ascii_case("id") && !same_id) {
                     return Err(ScimError::bad("mutability", format!("{k} cannot change")));
                 }
@@ -334,14 +449,26 @@ fn apply_others(group: &Group, ops: &[Op]) -> Result<GroupPatch, ScimError> {
     })
 }
 
-async fn write_metadata<S: Store>(store: &S, caller: &Caller, group: &Group, patch: GroupPatch, now: OffsetDateTime) -> Result<(), ScimError> {
+async fn write_metadata<S: Store>(
+    store: &S,
+    caller: &Caller,
+    group: &Group,
+    patch: GroupPatch,
+    now: OffsetDateTime,
+) -> Result<(), ScimError> {
     if patch.title.is_some() || patch.external_id.is_some() {
         service::update_group(store, caller, &group.id, group.version, patch, now).await?;
     }
     Ok(())
 }
 
-async fn apply_members<S: Store>(store: &S, caller: &Caller, group: &GroupId, changes: Vec<Members>, now: OffsetDateTime) -> Result<(), ScimError> {
+async fn apply_members<S: Store>(
+    store: &S,
+    caller: &Caller,
+    group: &GroupId,
+    changes: Vec<Members>,
+    now: OffsetDateTime,
+) -> Result<(), ScimError> {
     for change in changes {
         match change {
             Members::Add(ids) => add(store, caller, group, &dedup(ids), now).await?,
@@ -365,7 +492,10 @@ async fn apply_members<S: Store>(store: &S, caller: &Caller, group: &GroupId, ch
             }
             Members::Replace(ids) => {
                 let wanted: BTreeSet<UserId> = ids.into_iter().collect();
-                let current: BTreeSet<UserId> = member_ids(store, caller, group).await?.into_iter().collect();
+                let current: BTreeSet<UserId> = member_ids(store, caller, group)
+                    .await?
+                    .into_iter()
+                    .collect();
                 let gone: Vec<UserId> = current.difference(&wanted).cloned().collect();
                 let new: Vec<UserId> = wanted.difference(&current).cloned().collect();
                 remove(store, caller, group, &gone, now).await?;
@@ -378,7 +508,9 @@ async fn apply_members<S: Store>(store: &S, caller: &Caller, group: &GroupId, ch
 
 fn dedup(ids: Vec<UserId>) -> Vec<UserId> {
     let mut seen = BTreeSet::new();
-    ids.into_iter().filter(|id| seen.insert(id.clone())).collect()
+    ids.into_iter()
+        .filter(|id| seen.insert(id.clone()))
+        .collect()
 }
 
 fn added_ids(changes: &[Members]) -> BTreeSet<UserId> {
@@ -391,7 +523,14 @@ fn added_ids(changes: &[Members]) -> BTreeSet<UserId> {
         .collect()
 }
 
-pub async fn patch<S: Store>(store: &S, caller: &Caller, id: &str, body: &Value, if_match: Option<&str>, now: OffsetDateTime) -> Result<Answer, ScimError> {
+pub async fn patch<S: Store>(
+    store: &S,
+    caller: &Caller,
+    id: &str,
+    body: &Value,
+    if_match: Option<&str>,
+    now: OffsetDateTime,
+) -> Result<Answer, ScimError> {
     let (members, others) = split(patch::parse_ops(body)?)?;
     let group = stored(store, caller, id).await?;
     check_version(if_match, &group)?;
@@ -402,14 +541,27 @@ pub async fn patch<S: Store>(store: &S, caller: &Caller, id: &str, body: &Value,
     Ok(Answer::no_content())
 }
 
-pub async fn replace<S: Store>(store: &S, caller: &Caller, id: &str, body: &Value, if_match: Option<&str>, now: OffsetDateTime) -> Result<Answer, ScimError> {
+pub async fn replace<S: Store>(
+    store: &S,
+    caller: &Caller,
+    id: &str,
+    body: &Value,
+    if_match: Option<&str>,
+    now: OffsetDateTime,
+) -> Result<Answer, ScimError> {
     check_schemas(body)?;
     let group = stored(store, caller, id).await?;
     check_version(if_match, &group)?;
     let title = title_of(body)?;
     let external = text(get_ci(body, "externalId"));
-    let before_external = group.provisioning.as_ref().and_then(|p| p.external_id.clone());
-    let members = get_ci(body, "members").map(ids_of).transpose()?.unwrap_or_default();
+    let before_external = group
+        .provisioning
+        .as_ref()
+        .and_then(|p| p.external_id.clone());
+    let members = get_ci(body, "members")
+        .map(ids_of)
+        .transpose()?
+        .unwrap_or_default();
     let changes = vec![Members::Replace(members.clone())];
     check_users(store, caller, &added_ids(&changes)).await?;
     let metadata = GroupPatch {
@@ -421,10 +573,19 @@ pub async fn replace<S: Store>(store: &S, caller: &Caller, id: &str, body: &Valu
     apply_members(store, caller, &group.id, changes, now).await?;
     let group = stored(store, caller, id).await?;
     let ids = member_ids(store, caller, &group.id).await?;
-    Ok(Answer::resource(StatusCode::OK, to_scim(&group, Some(&ids))))
+    Ok(Answer::resource(
+        StatusCode::OK,
+        to_scim(&group, Some(&ids)),
+    ))
 }
 
-pub async fn delete<S: Store>(store: &S, caller: &Caller, id: &str, if_match: Option<&str>, now: OffsetDateTime) -> Result<Answer, ScimError> {
+pub async fn delete<S: Store>(
+    store: &S,
+    caller: &Caller,
+    id: &str,
+    if_match: Option<&str>,
+    now: OffsetDateTime,
+) -> Result<Answer, ScimError> {
     let group = stored(store, caller, id).await?;
     check_version(if_match, &group)?;
     service::delete_group(store, caller, &group.id, now).await?;

@@ -39,6 +39,9 @@ pub fn container<'a>(root: &'a Value, uri: Option<&str>) -> Option<&'a Value> {
 /// The values an attribute path names (one per element for a sub-attribute of a multi-valued
 /// attribute). With `sub` false the sub-attribute is ignored (value paths filter elements).
 pub fn attr_values<'a>(root: &'a Value, path: &AttrPath, sub: bool) -> Vec<&'a Value> {
+    if let Some(urn) = whole_extension(path) {
+        return get_ci(root, urn).into_iter().collect();
+    }
     let Some(attr) = container(root, path.uri.as_deref()).and_then(|c| get_ci(c, &path.name))
     else {
         return Vec::new();
@@ -72,4 +75,12 @@ pub fn boolean(value: &Value) -> Option<bool> {
         Value::String(s) if s.eq_ignore_ascii_case("false") => Some(false),
         _ => None,
     }
+}
+
+/// A path naming an extension itself (`urn:…:enterprise:2.0:User`), which the grammar reads as
+/// attribute `User` of schema `urn:…:enterprise:2.0`: the extension's URN, when it is one.
+pub fn whole_extension(path: &AttrPath) -> Option<&'static str> {
+    let uri = path.uri.as_deref()?;
+    let joined = format!("{uri}:{}", path.name);
+    (path.sub_attr.is_none() && joined.eq_ignore_ascii_case(ENTERPRISE)).then_some(ENTERPRISE)
 }

@@ -32,14 +32,22 @@ fn path(text: &str) -> Result<AttrPath, ScimError> {
     // An attribute path is a presence filter's subject: the grammar checks it.
     match filter::parse(&format!("{} pr", text.trim()))? {
         Filter::Attr(scim_v2::filter::AttrExp::Present(p)) => Ok(p),
-        _ => Err(ScimError::bad("invalidValue", format!("{text:?} is not an attribute path"))),
+        _ => Err(ScimError::bad(
+            "invalidValue",
+            format!("{text:?} is not an attribute path"),
+        )),
     }
 }
 
 fn paths(text: Option<&str>) -> Result<Vec<AttrPath>, ScimError> {
-    text.map(|t| t.split(',').filter(|s| !s.trim().is_empty()).map(path).collect())
-        .transpose()
-        .map(Option::unwrap_or_default)
+    text.map(|t| {
+        t.split(',')
+            .filter(|s| !s.trim().is_empty())
+            .map(path)
+            .collect()
+    })
+    .transpose()
+    .map(Option::unwrap_or_default)
 }
 
 pub fn shape(attributes: Option<&str>, excluded: Option<&str>) -> Result<Shape, ScimError> {
@@ -104,7 +112,11 @@ fn sort_key(resource: &Value, path: &AttrPath) -> String {
 pub fn respond(listing: &Listing, resources: Vec<Value>) -> Result<Value, ScimError> {
     let mut kept = Vec::new();
     for r in resources {
-        if listing.filter.as_ref().map_or(Ok(true), |f| filter::matches(f, &r))? {
+        if listing
+            .filter
+            .as_ref()
+            .map_or(Ok(true), |f| filter::matches(f, &r))?
+        {
             kept.push(r);
         }
     }
@@ -141,7 +153,11 @@ pub fn respond(listing: &Listing, resources: Vec<Value>) -> Result<Value, ScimEr
 /// Whether the projection keeps `name` (of the core schema or of `uri`'s extension).
 pub fn wants(shape: &Shape, name: &str) -> bool {
     let named = |p: &AttrPath| p.name.eq_ignore_ascii_case(name) && p.uri.is_none();
-    if shape.excluded.iter().any(|p| named(p) && p.sub_attr.is_none()) {
+    if shape
+        .excluded
+        .iter()
+        .any(|p| named(p) && p.sub_attr.is_none())
+    {
         return false;
     }
     shape.attributes.is_empty() || shape.attributes.iter().any(named)
@@ -180,6 +196,12 @@ pub fn project(resource: Value, shape: &Shape) -> Value {
 }
 
 fn copy(whole: &Value, out: &mut Map<String, Value>, p: &AttrPath) {
+    if let Some(urn) = crate::json::whole_extension(p) {
+        if let Some(ext) = get_ci(whole, urn) {
+            out.insert(urn.to_owned(), ext.clone());
+        }
+        return;
+    }
     let Some(source) = container(whole, p.uri.as_deref()) else {
         return;
     };
@@ -217,7 +239,8 @@ fn copy(whole: &Value, out: &mut Map<String, Value>, p: &AttrPath) {
     };
     match p.uri.as_deref() {
         Some(u) if !crate::json::is_core(u) => {
-            let ext_key = key_ci(whole.as_object().unwrap_or(&Map::new()), u).unwrap_or(u.to_owned());
+            let ext_key =
+                key_ci(whole.as_object().unwrap_or(&Map::new()), u).unwrap_or(u.to_owned());
             let ext = out
                 .entry(ext_key)
                 .or_insert_with(|| Value::Object(Map::new()));
@@ -232,6 +255,12 @@ fn copy(whole: &Value, out: &mut Map<String, Value>, p: &AttrPath) {
 }
 
 fn drop_path(out: &mut Map<String, Value>, p: &AttrPath) {
+    if let Some(urn) = crate::json::whole_extension(p) {
+        if let Some(k) = key_ci(out, urn) {
+            out.remove(&k);
+        }
+        return;
+    }
     let target = match p.uri.as_deref() {
         Some(u) if !crate::json::is_core(u) => match key_ci(out, u).and_then(|k| out.get_mut(&k)) {
             Some(Value::Object(m)) => m,

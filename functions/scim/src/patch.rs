@@ -48,7 +48,10 @@ pub fn parse_ops(body: &Value) -> Result<Vec<Op>, ScimError> {
     }
     ops.iter()
         .map(|op| {
-            let kind = match get_ci(op, "op").and_then(Value::as_str).map(str::to_ascii_lowercase) {
+            let kind = match get_ci(op, "op")
+                .and_then(Value::as_str)
+                .map(str::to_ascii_lowercase)
+            {
                 Some(k) if k == "add" => Kind::Add,
                 Some(k) if k == "remove" => Kind::Remove,
                 Some(k) if k == "replace" => Kind::Replace,
@@ -70,7 +73,10 @@ pub fn parse_ops(body: &Value) -> Result<Vec<Op>, ScimError> {
             };
             let value = get_ci(op, "value").cloned();
             if kind != Kind::Remove && value.is_none() {
-                return Err(ScimError::bad("invalidSyntax", "add and replace need a value"));
+                return Err(ScimError::bad(
+                    "invalidSyntax",
+                    "add and replace need a value",
+                ));
             }
             if kind == Kind::Remove && path.is_none() {
                 return Err(ScimError::bad("noTarget", "remove needs a path"));
@@ -155,23 +161,50 @@ pub fn apply(resource: &mut Value, op: &Op) -> Result<(), ScimError> {
                     } else if name.eq_ignore_ascii_case(ENTERPRISE) {
                         // The extension object itself: each of its attributes.
                         let Value::Object(inner) = value else {
-                            return Err(ScimError::bad("invalidValue", "an extension is an object"));
+                            return Err(ScimError::bad(
+                                "invalidValue",
+                                "an extension is an object",
+                            ));
                         };
                         for (k, v) in inner {
-                            set_path(resource, &AttrPath {
-                                uri: Some(ENTERPRISE.to_owned()),
-                                name: k.clone(),
-                                sub_attr: None,
-                            }, v.clone(), op.kind)?;
+                            set_path(
+                                resource,
+                                &AttrPath {
+                                    uri: Some(ENTERPRISE.to_owned()),
+                                    name: k.clone(),
+                                    sub_attr: None,
+                                },
+                                v.clone(),
+                                op.kind,
+                            )?;
                         }
                         continue;
                     } else {
-                        return Err(ScimError::bad("invalidPath", format!("unknown attribute {name}")));
+                        return Err(ScimError::bad(
+                            "invalidPath",
+                            format!("unknown attribute {name}"),
+                        ));
                     }
                 } else {
                     AttrPath::with_name(name.clone())
                 };
                 set_path(resource, &path, value.clone(), op.kind)?;
+            }
+            Ok(())
+        }
+        Some(PatchPath::Attr(path)) if crate::json::whole_extension(path).is_some() => {
+            let Some(map) = resource.as_object_mut() else {
+                return Ok(());
+            };
+            match (op.kind, op.value.clone()) {
+                (Kind::Remove, _) => remove(map, ENTERPRISE),
+                (kind, Some(Value::Object(values))) => {
+                    if kind == Kind::Replace {
+                        remove(map, ENTERPRISE);
+                    }
+                    set(map, ENTERPRISE, Value::Object(values), Kind::Add);
+                }
+                _ => return Err(ScimError::bad("invalidValue", "an extension is an object")),
             }
             Ok(())
         }
@@ -193,17 +226,28 @@ pub fn apply(resource: &mut Value, op: &Op) -> Result<(), ScimError> {
                 }
                 Ok(())
             }
-            kind => set_path(resource, path, op.value.clone().unwrap_or(Value::Null), kind),
+            kind => set_path(
+                resource,
+                path,
+                op.value.clone().unwrap_or(Value::Null),
+                kind,
+            ),
         },
         Some(PatchPath::Value(vp)) => {
-            let Some(map) = container_mut(resource, vp.attr.uri.as_deref(), op.kind != Kind::Remove)?
+            let Some(map) =
+                container_mut(resource, vp.attr.uri.as_deref(), op.kind != Kind::Remove)?
             else {
                 return Ok(());
             };
             let key = key_ci(map, &vp.attr.name).unwrap_or_else(|| vp.attr.name.clone());
-            let list = map.entry(key.clone()).or_insert_with(|| Value::Array(Vec::new()));
+            let list = map
+                .entry(key.clone())
+                .or_insert_with(|| Value::Array(Vec::new()));
             let Value::Array(items) = list else {
-                return Err(ScimError::bad("invalidPath", format!("{} is not multi-valued", vp.attr.name)));
+                return Err(ScimError::bad(
+                    "invalidPath",
+                    format!("{} is not multi-valued", vp.attr.name),
+                ));
             };
             let mut hits = Vec::new();
             for (i, item) in items.iter().enumerate() {
@@ -236,13 +280,20 @@ pub fn apply(resource: &mut Value, op: &Op) -> Result<(), ScimError> {
                             }
                             None => match value.clone() {
                                 Value::Object(m) => element.extend(m),
-                                _ => return Err(ScimError::bad("invalidValue", "the value is an object")),
+                                _ => {
+                                    return Err(ScimError::bad(
+                                        "invalidValue",
+                                        "the value is an object",
+                                    ));
+                                }
                             },
                         }
                         items.push(Value::Object(element));
                     }
                     for i in hits {
-                        let Some(m) = items[i].as_object_mut() else { continue };
+                        let Some(m) = items[i].as_object_mut() else {
+                            continue;
+                        };
                         match (sub, &value) {
                             (Some(s), v) => set(m, s, v.clone(), kind),
                             (None, Value::Object(more)) => {
@@ -250,7 +301,12 @@ pub fn apply(resource: &mut Value, op: &Op) -> Result<(), ScimError> {
                                     set(m, k, v.clone(), kind);
                                 }
                             }
-                            _ => return Err(ScimError::bad("invalidValue", "the value is an object")),
+                            _ => {
+                                return Err(ScimError::bad(
+                                    "invalidValue",
+                                    "the value is an object",
+                                ));
+                            }
                         }
                     }
                 }
@@ -263,9 +319,17 @@ pub fn apply(resource: &mut Value, op: &Op) -> Result<(), ScimError> {
     }
 }
 
-fn set_path(resource: &mut Value, path: &AttrPath, value: Value, kind: Kind) -> Result<(), ScimError> {
+fn set_path(
+    resource: &mut Value,
+    path: &AttrPath,
+    value: Value,
+    kind: Kind,
+) -> Result<(), ScimError> {
     let Some(map) = container_mut(resource, path.uri.as_deref(), true)? else {
-        return Err(ScimError::bad("invalidPath", "the resource is not an object"));
+        return Err(ScimError::bad(
+            "invalidPath",
+            "the resource is not an object",
+        ));
     };
     match &path.sub_attr {
         None => set(map, &path.name, value, kind),

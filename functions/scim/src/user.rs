@@ -4,9 +4,7 @@
 
 use crate::json::{ENTERPRISE, USER_SCHEMA, boolean, get_ci, text};
 use groups_domain::user::ProfileValue;
-use groups_domain::{
-    BuiltinRole, DepartmentId, DepartmentTree, RoleRef, User, UserId, UserStatus,
-};
+use groups_domain::{BuiltinRole, DepartmentId, DepartmentTree, RoleRef, User, UserId, UserStatus};
 use groups_http::scim::ScimError;
 use serde_json::{Map, Value, json};
 use time::OffsetDateTime;
@@ -57,7 +55,6 @@ pub fn to_scim(user: &User, tree: &DepartmentTree) -> Value {
         "name": {
             "givenName": user.first_name,
             "familyName": user.last_name,
-            "formatted": format!("{} {}", user.first_name, user.last_name),
         },
         "displayName": format!("{} {}", user.first_name, user.last_name),
         "active": user.status == UserStatus::Active,
@@ -108,27 +105,33 @@ pub fn to_scim(user: &User, tree: &DepartmentTree) -> Value {
     v
 }
 
+/// Where a SCIM body places a user.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Placement {
+    At(DepartmentId),
+    /// A name no department has yet: created under the account's root department, as
+    /// identity providers send department names from their own directory.
+    Create(String),
+}
+
 /// The department an identity provider names: a department id, else a name that exactly one
-/// department has (case-insensitively).
-fn department(tree: &DepartmentTree, named: &str) -> Result<DepartmentId, ScimError> {
+/// department has (case-insensitively), else a new department of that name.
+pub fn department(tree: &DepartmentTree, named: &str) -> Result<Placement, ScimError> {
     if let Ok(id) = DepartmentId::parse("department", named)
         && tree.get(&id).is_some()
     {
-        return Ok(id);
+        return Ok(Placement::At(id));
     }
     let mut found = tree
         .departments()
         .filter(|d| d.name.trim().eq_ignore_ascii_case(named.trim()));
     match (found.next(), found.next()) {
-        (Some(d), None) => Ok(d.id.clone()),
+        (Some(d), None) => Ok(Placement::At(d.id.clone())),
         (Some(_), Some(_)) => Err(ScimError::bad(
             "invalidValue",
             format!("more than one department is named \"{named}\": send its id"),
         )),
-        _ => Err(ScimError::bad(
-            "invalidValue",
-            format!("no department has the id or name \"{named}\""),
-        )),
+        _ => Ok(Placement::Create(named.trim().to_owned())),
     }
 }
 
@@ -181,7 +184,7 @@ pub fn from_scim(
     id: UserId,
     tree: &DepartmentTree,
     now: OffsetDateTime,
-) -> Result<(User, Option<DepartmentId>), ScimError> {
+) -> Result<(User, Option<Placement>), ScimError> {
     check_schemas(body)?;
     let user_name = text(get_ci(body, "userName"))
         .ok_or_else(|| ScimError::bad("invalidValue", "userName is required"))?;
@@ -203,8 +206,9 @@ pub fn from_scim(
         .unwrap_or_else(|| "-".to_owned());
     let active = match get_ci(body, "active") {
         None | Some(Value::Null) => true,
-        Some(v) => boolean(v)
-            .ok_or_else(|| ScimError::bad("invalidValue", "active is true or false"))?,
+        Some(v) => {
+            boolean(v).ok_or_else(|| ScimError::bad("invalidValue", "active is true or false"))?
+        }
     };
     let mut profile = base.map(|b| b.profile.clone()).unwrap_or_default();
     for key in OWNED {

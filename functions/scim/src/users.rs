@@ -5,9 +5,11 @@
 use crate::json::get_ci;
 use crate::list::{Listing, Shape, project};
 use crate::patch::{self, Op};
-use crate::user::{DELETED_AT, from_scim, is_deleted, to_scim};
+use crate::user::{DELETED_AT, Placement, from_scim, is_deleted, to_scim};
 use crate::{Answer, etag};
+use groups_domain::DepartmentId;
 use groups_domain::scim_token::OnDelete;
+use groups_domain::service_departments::{self, NewDepartment};
 use groups_domain::user::ProfileValue;
 use groups_domain::{
     Caller, DepartmentTree, PageRequest, Store, User, UserId, UserStatus, service, service_users,
@@ -63,8 +65,16 @@ fn check_version(if_match: Option<&str>, current: &Value) -> Result<(), ScimErro
 }
 
 /// userName is unique among the users SCIM sees (case-insensitively).
-fn check_unique(users: &[User], tree: &DepartmentTree, body: &Value, except: Option<&UserId>) -> Result<(), ScimError> {
-    let Some(wanted) = get_ci(body, "userName").and_then(Value::as_str).map(str::trim) else {
+fn check_unique(
+    users: &[User],
+    tree: &DepartmentTree,
+    body: &Value,
+    except: Option<&UserId>,
+) -> Result<(), ScimError> {
+    let Some(wanted) = get_ci(body, "userName")
+        .and_then(Value::as_str)
+        .map(str::trim)
+    else {
         return Ok(());
     };
     let taken = users.iter().filter(|u| Some(&u.id) != except).any(|u| {
@@ -82,35 +92,96 @@ fn check_unique(users: &[User], tree: &DepartmentTree, body: &Value, except: Opt
     Ok(())
 }
 
-pub async fn list<S: Store>(store: &S, caller: &Caller, listing: &Listing) -> Result<Answer, ScimError> {
+/// Every user SCIM sees, as it shows them.
+pub async fn resources<S: Store>(store: &S, caller: &Caller) -> Result<Vec<Value>, ScimError> {
     let tree = store.departments(&caller.account_id).await?;
     let users = all_users(store, caller).await?;
-    let resources = users.iter().map(|u| to_scim(u, &tree)).collect();
+    Ok(users.iter().map(|u| to_scim(u, &tree)).collect())
+}
+
+pub async fn list<S: Store>(
+    store: &S,
+    caller: &Caller,
+    listing: &Listing,
+) -> Result<Answer, ScimError> {
+    let resources = resources(store, caller).await?;
     Ok(Answer::ok(crate::list::respond(listing, resources)?))
 }
 
-pub async fn get<S: Store>(store: &S, caller: &Caller, id: &str, shape: &Shape) -> Result<Answer, ScimError> {
+pub async fn get<S: Store>(
+    store: &S,
+    caller: &Caller,
+    id: &str,
+    shape: &Shape,
+) -> Result<Answer, ScimError> {
     let tree = store.departments(&caller.account_id).await?;
     let user = stored(store, caller, id).await?;
-    Ok(Answer::resource(StatusCode::OK, project(to_scim(&user, &tree), shape)))
+    Ok(Answer::resource(
+        StatusCode::OK,
+        project(to_scim(&user, &tree), shape),
+    ))
+}
+
+/// The department id of a placement, creating a department the identity provider named
+/// under the root (after the user's own fields have been checked, so a bad body creates none).
+async fn place<S: Store>(
+    store: &S,
+    caller: &Caller,
+    tree: &DepartmentTree,
+    placement: Option<Placement>,
+) -> Result<Option<DepartmentId>, ScimError> {
+    let name = match placement {
+        None => return Ok(None),
+        Some(Placement::At(id)) => return Ok(Some(id)),
+        Some(Placement::Create(name)) => name,
+    };
+    let root = tree
+        .departments()
+        .find(|d| d.parent_id.is_none())
+        .map(|d| d.id.clone())
+        .ok_or_else(|| ScimError::bad("invalidValue", "the account has no root department"))?;
+    let new = NewDepartment {
+        id: None,
+        name: name.clone(),
+        parent_id: Some(root),
+    };
+    match service_departments::create_department(store, caller, new).await {
+        Ok(located) => Ok(Some(located.department.id)),
+        // Another request created it first: use theirs.
+        Err(e) => {
+            match crate::user::department(&store.departments(&caller.account_id).await?, &name)? {
+                Placement::At(id) => Ok(Some(id)),
+                Placement::Create(_) => Err(e.into()),
+            }
+        }
+    }
 }
 
 async fn write<S: Store>(
     store: &S,
     caller: &Caller,
-    tree: &DepartmentTree,
-    (user, department): (User, Option<groups_domain::DepartmentId>),
+    (user, placement): (User, Option<Placement>),
     now: OffsetDateTime,
 ) -> Result<Value, ScimError> {
+    // Everything the user's own fields could fail on, before a department is created.
+    user.clone().validate()?;
+    let tree = store.departments(&caller.account_id).await?;
+    let department = place(store, caller, &tree, placement).await?;
     let written = service_users::put_user(store, caller, user, department, now).await?;
-    Ok(to_scim(&written, tree))
+    let tree = store.departments(&caller.account_id).await?;
+    Ok(to_scim(&written, &tree))
 }
 
-pub async fn create<S: Store>(store: &S, caller: &Caller, body: &Value, now: OffsetDateTime) -> Result<Answer, ScimError> {
+pub async fn create<S: Store>(
+    store: &S,
+    caller: &Caller,
+    body: &Value,
+    now: OffsetDateTime,
+) -> Result<Answer, ScimError> {
     let tree = store.departments(&caller.account_id).await?;
     check_unique(&all_users(store, caller).await?, &tree, body, None)?;
     let asked = from_scim(body, None, UserId::generate(), &tree, now)?;
-    let resource = write(store, caller, &tree, asked, now).await?;
+    let resource = write(store, caller, asked, now).await?;
     Ok(Answer::resource(StatusCode::CREATED, resource))
 }
 
@@ -125,9 +196,14 @@ pub async fn replace<S: Store>(
     let tree = store.departments(&caller.account_id).await?;
     let current = stored(store, caller, id).await?;
     check_version(if_match, &to_scim(&current, &tree))?;
-    check_unique(&all_users(store, caller).await?, &tree, body, Some(&current.id))?;
+    check_unique(
+        &all_users(store, caller).await?,
+        &tree,
+        body,
+        Some(&current.id),
+    )?;
     let asked = from_scim(body, Some(&current), current.id.clone(), &tree, now)?;
-    let resource = write(store, caller, &tree, asked, now).await?;
+    let resource = write(store, caller, asked, now).await?;
     Ok(Answer::resource(StatusCode::OK, resource))
 }
 
@@ -137,8 +213,13 @@ const READ_ONLY: [&str; 3] = ["id", "meta", "schemas"];
 fn check_writable(op: &Op, current: &Value) -> Result<(), ScimError> {
     use scim_v2::filter::PatchPath;
     let named = match (&op.path, &op.value) {
-        (Some(PatchPath::Attr(p)), _) if p.uri.is_none() => vec![(p.name.clone(), op.value.clone())],
-        (None, Some(Value::Object(m))) => m.iter().map(|(k, v)| (k.clone(), Some(v.clone()))).collect(),
+        (Some(PatchPath::Attr(p)), _) if p.uri.is_none() => {
+            vec![(p.name.clone(), op.value.clone())]
+        }
+        (None, Some(Value::Object(m))) => m
+            .iter()
+            .map(|(k, v)| (k.clone(), Some(v.clone())))
+            .collect(),
         _ => Vec::new(),
     };
     for (name, value) in named {
@@ -186,27 +267,38 @@ pub async fn patch<S: Store>(
         patch::apply(&mut resource, op)?;
     }
     if get_ci(&resource, "userName") != get_ci(&shown, "userName") {
-        check_unique(&all_users(store, caller).await?, &tree, &resource, Some(&current.id))?;
+        check_unique(
+            &all_users(store, caller).await?,
+            &tree,
+            &resource,
+            Some(&current.id),
+        )?;
     }
     let asked = from_scim(&resource, Some(&current), current.id.clone(), &tree, now)?;
     // A department the PATCH left alone stays where it is, even one SCIM cannot name.
-    let department = match asked.1 {
-        Some(d) => Some(d),
+    let placement = match asked.1 {
+        Some(p) => Some(p),
         None if ops.iter().any(removes_department) => None,
-        None => current.department_id().cloned(),
+        None => current.department_id().cloned().map(Placement::At),
     };
-    let resource = write(store, caller, &tree, (asked.0, department), now).await?;
+    let resource = write(store, caller, (asked.0, placement), now).await?;
     Ok(Answer::resource(StatusCode::OK, resource))
 }
 
-/// `remove` of the enterprise department, or a `replace` that sets it to null or "".
+/// `remove` of the enterprise department or of the whole extension, a `replace` of the whole
+/// extension, or one that sets the department to null or "".
 fn removes_department(op: &Op) -> bool {
     use scim_v2::filter::PatchPath;
     let Some(PatchPath::Attr(p)) = &op.path else {
         return false;
     };
+    if crate::json::whole_extension(p).is_some() {
+        return op.kind != patch::Kind::Add;
+    }
     let names_it = p.name.eq_ignore_ascii_case("department")
-        && p.uri.as_deref().is_some_and(|u| u.eq_ignore_ascii_case(crate::json::ENTERPRISE));
+        && p.uri
+            .as_deref()
+            .is_some_and(|u| u.eq_ignore_ascii_case(crate::json::ENTERPRISE));
     let clears = match &op.value {
         None | Some(Value::Null) => true,
         Some(Value::String(s)) => s.trim().is_empty(),
@@ -232,7 +324,8 @@ pub async fn delete<S: Store>(
             let department = current.department_id().cloned();
             let mut user = current;
             user.status = UserStatus::Inactive;
-            user.profile.insert(DELETED_AT.into(), ProfileValue::Date(now));
+            user.profile
+                .insert(DELETED_AT.into(), ProfileValue::Date(now));
             service_users::put_user(store, caller, user, department, now).await?;
         }
     }

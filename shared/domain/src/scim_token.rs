@@ -87,7 +87,11 @@ fn hash(secret: &str) -> String {
 
 /// Compares without stopping at the first difference.
 fn same(a: &str, b: &str) -> bool {
-    a.len() == b.len() && a.bytes().zip(b.bytes()).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+    a.len() == b.len()
+        && a.bytes()
+            .zip(b.bytes())
+            .fold(0u8, |acc, (x, y)| acc | (x ^ y))
+            == 0
 }
 
 /// The parts of a presented token: `scim.<account>.<tokenId>.<secret>`.
@@ -100,7 +104,8 @@ pub struct Presented<'a> {
 /// Reads a bearer value as a SCIM token; `None` when it is not one (a person's JWT, say).
 pub fn parse(raw: &str) -> Option<Presented<'_>> {
     let mut parts = raw.split('.');
-    let (prefix, account, id, secret) = (parts.next()?, parts.next()?, parts.next()?, parts.next()?);
+    let (prefix, account, id, secret) =
+        (parts.next()?, parts.next()?, parts.next()?, parts.next()?);
     if prefix != PREFIX || parts.next().is_some() || check_id("tokenId", id).is_err() {
         return None;
     }

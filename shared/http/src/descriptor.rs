@@ -116,10 +116,29 @@ impl Route {
     pub fn matches(&self, path: &str) -> Option<Vec<(String, String)>> {
         let pattern: Vec<&str> = self.path.trim_matches('/').split('/').collect();
         let actual: Vec<&str> = path.trim_matches('/').split('/').collect();
+        let mut params = Vec::new();
+        // A greedy last segment (`{proxy+}`) takes the rest of the path, one segment or more.
+        if let Some(last) = pattern.last()
+            && let Some(name) = last.strip_prefix('{').and_then(|p| p.strip_suffix("+}"))
+        {
+            let fixed = pattern.len() - 1;
+            if actual.len() <= fixed || actual[fixed..].iter().any(|a| a.is_empty()) {
+                return None;
+            }
+            for (p, a) in pattern[..fixed].iter().zip(&actual) {
+                match p.strip_prefix('{').and_then(|p| p.strip_suffix('}')) {
+                    Some(n) if !a.is_empty() => params.push((n.to_owned(), (*a).to_owned())),
+                    Some(_) => return None,
+                    None if p == a => {}
+                    None => return None,
+                }
+            }
+            params.push((name.to_owned(), actual[fixed..].join("/")));
+            return Some(params);
+        }
         if pattern.len() != actual.len() {
             return None;
         }
-        let mut params = Vec::new();
         for (p, a) in pattern.iter().zip(&actual) {
             match p.strip_prefix('{').and_then(|p| p.strip_suffix('}')) {
                 Some(name) if !a.is_empty() => params.push((name.to_owned(), (*a).to_owned())),
@@ -149,5 +168,15 @@ mod tests {
         assert_eq!(r.matches("/groups//members"), None);
         assert_eq!(r.matches("/groups/g1"), None);
         assert_eq!(r.matches("/users/g1/members"), None);
+        let greedy = Route {
+            method: "GET",
+            path: "/scim/v2/{proxy+}",
+        };
+        assert_eq!(
+            greedy.matches("/scim/v2/Users/u1"),
+            Some(vec![("proxy".to_owned(), "Users/u1".to_owned())])
+        );
+        assert_eq!(greedy.matches("/scim/v2"), None);
+        assert_eq!(greedy.matches("/scim/v3/Users"), None);
     }
 }

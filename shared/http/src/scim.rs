@@ -18,7 +18,11 @@ pub struct ScimError {
 }
 
 impl ScimError {
-    pub fn new(status: StatusCode, scim_type: Option<&'static str>, detail: impl Into<String>) -> Self {
+    pub fn new(
+        status: StatusCode,
+        scim_type: Option<&'static str>,
+        detail: impl Into<String>,
+    ) -> Self {
         Self {
             status,
             scim_type,
@@ -31,7 +35,11 @@ impl ScimError {
     }
 
     pub fn not_found(what: &str, id: &str) -> Self {
-        Self::new(StatusCode::NOT_FOUND, None, format!("{what} {id} not found"))
+        Self::new(
+            StatusCode::NOT_FOUND,
+            None,
+            format!("{what} {id} not found"),
+        )
     }
 
     pub fn body(&self) -> Value {
