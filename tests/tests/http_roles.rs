@@ -50,9 +50,16 @@ fn required(route: &str) -> (Vec<Permission>, Vec<Permission>) {
             .any(|r| format!("{} {}", r.method, r.path) == route)
         {
             return match d.access {
-                Access::All(all) => (all.to_vec(), all.to_vec()),
+                // No custom role may hold owner:manage: "with" gets the rest.
+                Access::All(all) => (
+                    all.iter()
+                        .copied()
+                        .filter(|p| *p != Permission::OwnerManage)
+                        .collect(),
+                    all.to_vec(),
+                ),
                 Access::Any(any) => (any[..1].to_vec(), any.to_vec()),
-                Access::SignedIn | Access::Identity => (vec![], vec![]),
+                Access::SignedIn | Access::Identity | Access::Provisioning => (vec![], vec![]),
             };
         }
     }
@@ -75,7 +82,45 @@ fn the_matrix_covers_every_route_of_every_descriptor() {
     assert_eq!(matrix, served);
 }
 
-const ROUTES: [Route; 37] = [
+const ROUTES: [Route; 45] = [
+    // A person's token is no one on SCIM, whatever their role.
+    Route {
+        name: "GET /scim/v2/{proxy+}",
+        expected: [401, 401, 401, 401, 401, 401, 401],
+    },
+    // A person's token is no one on SCIM, whatever their role.
+    Route {
+        name: "POST /scim/v2/{proxy+}",
+        expected: [401, 401, 401, 401, 401, 401, 401],
+    },
+    // A person's token is no one on SCIM, whatever their role.
+    Route {
+        name: "PUT /scim/v2/{proxy+}",
+        expected: [401, 401, 401, 401, 401, 401, 401],
+    },
+    // A person's token is no one on SCIM, whatever their role.
+    Route {
+        name: "PATCH /scim/v2/{proxy+}",
+        expected: [401, 401, 401, 401, 401, 401, 401],
+    },
+    // A person's token is no one on SCIM, whatever their role.
+    Route {
+        name: "DELETE /scim/v2/{proxy+}",
+        expected: [401, 401, 401, 401, 401, 401, 401],
+    },
+    // SCIM tokens are the Account Owner's alone (no custom role holds owner:manage).
+    Route {
+        name: "GET /scim-tokens",
+        expected: [200, 403, 403, 403, 403, 403, 403],
+    },
+    Route {
+        name: "POST /scim-tokens",
+        expected: [201, 403, 403, 403, 403, 403, 403],
+    },
+    Route {
+        name: "DELETE /scim-tokens/{tokenId}",
+        expected: [404, 403, 403, 403, 403, 403, 403],
+    },
     Route {
         name: "GET /groups",
         expected: [200, 200, 200, 200, 200, 403, 403],
@@ -479,6 +524,24 @@ async fn every_route_answers_each_role_as_the_matrix_says<S: Store + 'static>(ap
                     let fresh = fresh_role(&api, n).await;
                     HttpCall::new("DELETE", &format!("/roles/{fresh}"))
                 }
+                "GET /scim/v2/{proxy+}" => HttpCall::new("GET", "/scim/v2/Users"),
+                "POST /scim/v2/{proxy+}" => HttpCall::new("POST", "/scim/v2/Users").json(&json!({
+                    "schemas": ["urn:ietf:params:scim:schemas:core:2.0:User"],
+                    "userName": format!("scim{n}@example.com"),
+                })),
+                "PUT /scim/v2/{proxy+}" => HttpCall::new("PUT", "/scim/v2/Users/u1").json(&json!({
+                    "schemas": ["urn:ietf:params:scim:schemas:core:2.0:User"],
+                    "userName": format!("scim{n}@example.com"),
+                })),
+                "PATCH /scim/v2/{proxy+}" => HttpCall::new("PATCH", "/scim/v2/Users/u1").json(&json!({
+                    "schemas": ["urn:ietf:params:scim:api:messages:2.0:PatchOp"],
+                    "Operations": [{"op": "replace", "path": "active", "value": false}],
+                })),
+                "DELETE /scim/v2/{proxy+}" => HttpCall::new("DELETE", "/scim/v2/Users/u1"),
+                "GET /scim-tokens" => HttpCall::new("GET", "/scim-tokens"),
+                "POST /scim-tokens" => HttpCall::new("POST", "/scim-tokens")
+                    .json(&json!({"name": format!("Identity provider {n}")})),
+                "DELETE /scim-tokens/{tokenId}" => HttpCall::new("DELETE", "/scim-tokens/scim-unknown"),
                 other => panic!("no call for {other}"),
             };
             let reply = api.as_user(user, call).await;
@@ -488,13 +551,22 @@ async fn every_route_answers_each_role_as_the_matrix_says<S: Store + 'static>(ap
                 route.name, reply.body
             );
             if reply.status >= 400 {
-                assert_eq!(
-                    reply.header("content-type"),
-                    Some("application/problem+json"),
-                    "{}",
-                    route.name
-                );
-                assert!(reply.problem_type().starts_with("urn:groups:problem:"));
+                if route.name.contains("/scim/v2/") {
+                    // SCIM's own error shape (RFC 7644 §3.12).
+                    assert_eq!(reply.header("content-type"), Some("application/scim+json"));
+                    assert_eq!(
+                        reply.body["schemas"],
+                        json!(["urn:ietf:params:scim:api:messages:2.0:Error"])
+                    );
+                } else {
+                    assert_eq!(
+                        reply.header("content-type"),
+                        Some("application/problem+json"),
+                        "{}",
+                        route.name
+                    );
+                    assert!(reply.problem_type().starts_with("urn:groups:problem:"));
+                }
             }
             // Scoped callers never see what lies outside their departments.
             if out && route.name == "DELETE /groups" {

@@ -40,15 +40,19 @@ pub const DESCRIPTOR: FunctionDescriptor = FunctionDescriptor {
     ]),
     access: Access::Provisioning,
     publishes: false,
+    // What the services it calls need: users, departments, groups and memberships.
     table: &[
         "GetItem",
         "PutItem",
+        "UpdateItem",
         "DeleteItem",
         "Query",
         "BatchGetItem",
-        "TransactWriteItems",
-        "UpdateItem",
+        "BatchWriteItem",
+        "ConditionCheckItem",
         "Query GSI1",
+        "Query GSI2",
+        "Query GSI3",
     ],
 };
 
