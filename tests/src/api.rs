@@ -24,6 +24,13 @@ pub struct Reply {
 }
 
 impl Reply {
+    /// Status and body.
+    pub fn into_parts(self) -> (u16, Value) {
+        (self.status, self.body)
+    }
+}
+
+impl Reply {
     pub fn header(&self, name: &str) -> Option<&str> {
         self.headers.get(name).and_then(|v| v.to_str().ok())
     }

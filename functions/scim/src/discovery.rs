@@ -212,7 +212,7 @@ fn user_schema() -> Value {
                 ..attr(
                     "active",
                     "boolean",
-                    "Active or inactive (inactive users leave smart groups); true when omitted",
+                    "The user's status (rules read it as status); true when omitted",
                 )
             },
             emails,
