@@ -285,6 +285,7 @@ pub async fn create<S: Store>(
         owner_department_id: None,
     };
     let provisioning = Provisioning {
+        by: caller.user_id.to_string(),
         external_id: text(get_ci(body, "externalId")),
     };
     let group = service::create_provisioned_group(store, caller, new, provisioning, now).await?;

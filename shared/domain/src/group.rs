@@ -150,6 +150,9 @@ pub struct Group {
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Provisioning {
+    /// The SCIM token that created it (never empty, so the stored map never is either:
+    /// DynamoDB Local's stream garbles empty maps).
+    pub by: String,
     /// The identity provider's own id for the group (SCIM `externalId`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub external_id: Option<String>,

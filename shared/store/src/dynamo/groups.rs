@@ -184,6 +184,11 @@ impl GroupStore for DynamoStore {
         } else {
             set.push_str(", #scheduled = :scheduled");
         }
+        if next.provisioning.is_none() {
+            remove.push("#provisioning");
+        } else {
+            set.push_str(", #provisioning = :provisioning");
+        }
         let mut expression = format!("SET {set}");
         if !remove.is_empty() {
             expression.push_str(&format!(" REMOVE {}", remove.join(", ")));
@@ -194,6 +199,7 @@ impl GroupStore for DynamoStore {
             .update_expression(expression)
             .expression_attribute_names("#mode", "mode")
             .expression_attribute_names("#scheduled", "scheduled")
+            .expression_attribute_names("#provisioning", "provisioning")
             .condition_expression("#version = :expected")
             .expression_attribute_names("#title", "title")
             .expression_attribute_names("#description", "description")
@@ -223,6 +229,9 @@ impl GroupStore for DynamoStore {
         }
         if let Some(scheduled) = &next.scheduled {
             update = update.expression_attribute_values(":scheduled", to_value(scheduled)?);
+        }
+        if let Some(provisioning) = &next.provisioning {
+            update = update.expression_attribute_values(":provisioning", to_value(provisioning)?);
         }
         let update = built(update.build())?;
         let mut actions = vec![TransactWriteItem::builder().update(update).build()];
