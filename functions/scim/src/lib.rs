@@ -140,7 +140,7 @@ fn body_error(e: HttpError) -> ScimError {
     }
 }
 
-fn header<'a>(req: &'a Request, name: http::header::HeaderName) -> Option<&'a str> {
+fn header(req: &Request, name: http::header::HeaderName) -> Option<&str> {
     req.headers().get(name).and_then(|v| v.to_str().ok())
 }
 
