@@ -302,6 +302,50 @@ async fn provisioning<S: Store + 'static, F: Feeder<S>>(api: &Api<S>, feed: &mut
     assert_eq!(shown["displayName"], json!("Okta Pilots 2"));
     assert_eq!(shown["members"].as_array().map(Vec::len), Some(1));
 
+    // With the demo token's onDelete "deactivate", DELETE keeps the user, inactive, and SCIM
+    // shows them no more.
+    let (status, gone) = scim(
+        api,
+        &token,
+        "POST",
+        "/scim/v2/Users",
+        Some(json!({
+            "schemas": [USER], "userName": "leaver@acme.example",
+            "name": {"givenName": "Lee", "familyName": "Ver"},
+        })),
+    )
+    .await;
+    assert_eq!(status, 201, "{gone}");
+    let gone_id = gone["id"].as_str().expect("id").to_owned();
+    let (status, _) = scim(
+        api,
+        &token,
+        "DELETE",
+        &format!("/scim/v2/Users/{gone_id}"),
+        None,
+    )
+    .await;
+    assert_eq!(status, 204);
+    let (status, _) = scim(
+        api,
+        &token,
+        "GET",
+        &format!("/scim/v2/Users/{gone_id}"),
+        None,
+    )
+    .await;
+    assert_eq!(status, 404);
+    let kept = api
+        .store()
+        .get_user(
+            &api.account,
+            &groups_domain::UserId::parse("id", gone_id).expect("id"),
+        )
+        .await
+        .expect("read")
+        .expect("still in the directory");
+    assert_eq!(kept.status, groups_domain::UserStatus::Inactive);
+
     // Tokens: a SCIM token is no one on the admin API; a person's token no one on SCIM.
     let (status, _) = api
         .call(HttpCall::new("GET", "/groups").header("authorization", &format!("Bearer {token}")))
