@@ -54,7 +54,8 @@ export async function signinPage({ seq, rerender }) {
   }
   if (!alive(seq)) return;
   const order = ['owner', 'admin', 'departmentAdmin', 'trainer', 'learner'];
-  const keys = Object.keys(tokens).sort((a, b) => (order.indexOf(a) + 99 * (order.indexOf(a) < 0)) - (order.indexOf(b) + 99 * (order.indexOf(b) < 0)));
+  // A SCIM token is an identity provider's, not a person's: the console cannot sign in with it.
+  const keys = Object.keys(tokens).filter((k) => !String(tokens[k]).startsWith('scim.')).sort((a, b) => (order.indexOf(a) + 99 * (order.indexOf(a) < 0)) - (order.indexOf(b) + 99 * (order.indexOf(b) < 0)));
   fill(list, ...keys.map((key) => {
     const info = ROLE_INFO[key];
     const label = info ? info.label : roleLabel(key);

@@ -238,6 +238,8 @@ it('schedules a rule change for later, shows it in the history, and cancels it',
     const local = new Date(when.getTime() - when.getTimezoneOffset() * 60_000).toISOString().slice(0, 16);
     await page.locator('#rule-effective-at').fill(local);
     await page.getByRole('button', { name: 'Save rule' }).click();
+    // The console goes back to the group once saved: wait for it, so it cannot undo the goto below.
+    await page.waitForURL((url) => url.hash === `#/groups/${group.id}`);
     await eventually(async () => {
       const g = (await api('owner', 'GET', `/groups/${group.id}`)).body;
       assert.equal(g.scheduled && g.scheduled.rule.all[0].value, later);
