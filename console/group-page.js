@@ -2,7 +2,7 @@
 // history, and a smart group's rule and rule history).
 
 import { fill, focusHeading, h, icon, render, setTitle, toast } from './dom.js';
-import { modeBadge } from './groups-page.js';
+import { modeBadge, provisionedBadge } from './groups-page.js';
 import { fmtDate, plural } from './format.js';
 import { alive, S } from './state.js';
 import { can } from './permissions.js';
@@ -71,9 +71,11 @@ export async function groupPage({ seq, rerender }, id, tab) {
   };
   descEl.hidden = !group.description;
 
+  // A provisioned group is the identity provider's: shown, never changed here.
+  const provisioned = !!group.provisioned;
   const actions = h('div', { class: 'actions' },
-    can('groups:edit') ? h('button', { type: 'button', class: 'btn', onclick: () => editDetailsDialog(ctx) }, 'Edit details') : null,
-    can('groups:delete') ? h('button', { type: 'button', class: 'btn', onclick: () => deleteGroup(ctx) }, icon('trash'), 'Delete group') : null);
+    can('groups:edit') && !provisioned ? h('button', { type: 'button', class: 'btn', onclick: () => editDetailsDialog(ctx) }, 'Edit details') : null,
+    can('groups:delete') && !provisioned ? h('button', { type: 'button', class: 'btn', onclick: () => deleteGroup(ctx) }, icon('trash'), 'Delete group') : null);
 
   const sections = smart
     ? [['members', 'Members', ''], ['activity', 'History', '/activity'], ['rule', 'Rule', '/rule'], ['history', 'Rule history', '/history']]
@@ -93,7 +95,7 @@ export async function groupPage({ seq, rerender }, id, tab) {
       h('div', { class: 'titles' },
         h('div', { class: 'title-line' }, titleEl,
           smart ? h('span', { class: 'badge badge-smart' }, icon('smart'), 'Smart group') : h('span', { class: 'badge' }, 'Static group'),
-          modeSlot),
+          modeSlot, provisionedBadge(group)),
         descEl,
         h('dl', { class: 'meta' },
           h('div', null, h('dt', null, 'Department: '), h('dd', null, group.ownerDepartmentId ? deptName(group.ownerDepartmentId) : 'Whole account')),

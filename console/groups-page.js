@@ -81,14 +81,16 @@ export async function groupsPage({ seq }) {
     const n = L.selected.size;
     if (delBtn) delBtn.disabled = n === 0;
     selInfo.textContent = n ? `${plural(n, 'group')} selected` : '';
-    const onPage = items.filter((g) => L.selected.has(g.id)).length;
-    selectAll.checked = items.length > 0 && onPage === items.length;
-    selectAll.indeterminate = onPage > 0 && onPage < items.length;
-    selectAll.disabled = items.length === 0;
+    const selectable = items.filter((g) => !g.provisioned);
+    const onPage = selectable.filter((g) => L.selected.has(g.id)).length;
+    selectAll.checked = selectable.length > 0 && onPage === selectable.length;
+    selectAll.indeterminate = onPage > 0 && onPage < selectable.length;
+    selectAll.disabled = selectable.length === 0;
     for (const tr of tbody.querySelectorAll('tr[data-id]')) tr.classList.toggle('selected', L.selected.has(tr.dataset.id));
   }
   function rowFor(g) {
-    const box = h('input', { type: 'checkbox', 'aria-label': `Select ${g.title}`, checked: L.selected.has(g.id) });
+    // A provisioned group is the identity provider's to delete: it cannot be selected here.
+    const box = h('input', { type: 'checkbox', 'aria-label': `Select ${g.title}`, checked: L.selected.has(g.id), disabled: !!g.provisioned });
     box.addEventListener('change', () => {
       if (box.checked) L.selected.set(g.id, g.title); else L.selected.delete(g.id);
       updateSelection();
@@ -99,7 +101,8 @@ export async function groupsPage({ seq }) {
         h('div', { class: 'group-title' },
           h('a', { href: `#/groups/${encodeURIComponent(g.id)}`, class: 'group-link' }, g.title),
           g.kind === 'smart' ? smartIcon() : null,
-          modeBadge(g)),
+          modeBadge(g),
+          provisionedBadge(g)),
         g.description ? h('div', { class: 'row-sub' }, g.description) : null),
       h('td', { class: 'col-dept' }, g.ownerDepartmentId ? deptName(g.ownerDepartmentId) : h('span', { class: 'muted' }, 'Whole account')),
       h('td', { class: 'col-num', 'data-col': 'users' }, String(g.memberCount)));
@@ -161,8 +164,8 @@ export async function groupsPage({ seq }) {
     load();
   });
   selectAll.addEventListener('change', () => {
-    for (const g of items) { if (selectAll.checked) L.selected.set(g.id, g.title); else L.selected.delete(g.id); }
-    for (const box of tbody.querySelectorAll('input[type=checkbox]')) box.checked = selectAll.checked;
+    for (const g of items.filter((x) => !x.provisioned)) { if (selectAll.checked) L.selected.set(g.id, g.title); else L.selected.delete(g.id); }
+    for (const box of tbody.querySelectorAll('input[type=checkbox]:not(:disabled)')) box.checked = selectAll.checked;
     updateSelection();
   });
   if (delBtn) {
@@ -198,6 +201,15 @@ export async function groupsPage({ seq }) {
 }
 
 function smartIconPlain() { return icon('smart'); }
+
+/** Marks a group an identity provider owns through SCIM: read-only in the console. */
+export function provisionedBadge(g) {
+  if (!g.provisioned) return null;
+  return h('span', {
+    class: 'badge badge-info provisioned-badge',
+    title: 'Provisioned by your identity provider (SCIM): change it there',
+  }, 'Provisioned');
+}
 
 /** A smart group's processing mode, shown when it is not the usual one. */
 export function modeBadge(g) {

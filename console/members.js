@@ -16,7 +16,8 @@ import { effectBadge, overrideDialog, overrideLine, overridesSection } from './o
 
 export async function membersSection(ctx, content) {
   const smart = ctx.group.kind === 'smart';
-  const canManage = !smart && can('groups:members');
+  const provisioned = !!ctx.group.provisioned;
+  const canManage = !smart && !provisioned && can('groups:members');
   const limit = 20;
   const state = { cursors: [null], page: 0, selected: new Set(), items: [], asOf: null };
   // "As of": the members at a past instant (read-only), from the membership history.
@@ -51,7 +52,10 @@ export async function membersSection(ctx, content) {
     smart ? h('div', { class: 'notice info' }, icon('info'), h('span', null,
       'Members of a smart group follow its rule: they can’t be added or removed by hand. ',
       h('a', { href: `#/groups/${encodeURIComponent(ctx.id)}/rule` }, 'Edit the rule'), ' to change who is in it, add an exception below to keep one person in or out, or use “Why?” to see why someone is a member.')) : null,
-    !smart && !can('groups:members') ? h('p', { class: 'muted small' }, `Your role (${roleName()}) can view members but not change them.`) : null,
+    provisioned ? h('div', { class: 'notice info', id: 'provisioned-note' }, icon('info'), h('span', null,
+      'Your identity provider manages this group through SCIM: its title and members change there, and the next sync brings the change here.',
+      ctx.group.provisioned.externalId ? ` Its id there: ${ctx.group.provisioned.externalId}.` : '')) : null,
+    !smart && !provisioned && !can('groups:members') ? h('p', { class: 'muted small' }, `Your role (${roleName()}) can view members but not change them.`) : null,
     h('section', { class: 'card', 'aria-labelledby': 'members-h' },
       h('div', { class: 'card-head' }, h('h2', { id: 'members-h' }, 'Members'), h('span', { class: 'spacer' }), selInfo,
         h('label', { class: 'as-of', for: 'members-as-of' }, 'As of ', asOfInput), asOfNow, exportBtn, importBtn, removeBtn, addBtn),
@@ -106,7 +110,7 @@ export async function membersSection(ctx, content) {
       data.items.forEach((m) => remember(m.user));
       state.next = data.nextCursor;
       fill(tbody, ...(data.items.length ? data.items.map(rowFor)
-        : [h('tr', { class: 'empty-row' }, h('td', { colspan: cols }, smart ? 'No one matches the rule yet.' : 'No members yet. Use “Add users” to add some.'))]));
+        : [h('tr', { class: 'empty-row' }, h('td', { colspan: cols }, smart ? 'No one matches the rule yet.' : canManage ? 'No members yet. Use “Add users” to add some.' : 'No members yet.'))]));
       prev.disabled = state.page === 0;
       next.disabled = !state.next;
       pageLabel.textContent = `Page ${state.page + 1}`;

@@ -101,6 +101,13 @@ pub fn title_claim_key(title: &str) -> String {
     crate::rule::text::fold(&skeleton).nfc().collect()
 }
 
+/// An identity provider's id for a group: one line, at most 256 characters.
+pub fn check_external_id(value: &str) -> Result<String> {
+    clean_line("externalId", value, MAX_EXTERNAL_ID_CHARS)
+}
+
+pub const MAX_EXTERNAL_ID_CHARS: usize = 256;
+
 pub fn check_description(value: &str) -> Result<String> {
     clean_text("description", value, MAX_DESCRIPTION_CHARS)
 }

@@ -35,6 +35,18 @@ pub struct GroupDto {
     /// A rule change waiting for its instant (applied by the schedule).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub scheduled: Option<groups_domain::group::ScheduledRule>,
+    /// Set when an identity provider owns the group through SCIM: read-only here.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub provisioned: Option<ProvisionedDto>,
+}
+
+/// Which SCIM connection provisions a group, and the identity provider's id for it.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ProvisionedDto {
+    pub token_id: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub external_id: Option<String>,
 }
 
 impl From<Group> for GroupDto {
@@ -58,6 +70,10 @@ impl From<Group> for GroupDto {
             evaluation: g.evaluation,
             mode: (g.kind == GroupKind::Smart).then_some(g.mode),
             scheduled: g.scheduled,
+            provisioned: g.provisioning.map(|p| ProvisionedDto {
+                token_id: p.by,
+                external_id: p.external_id,
+            }),
         }
     }
 }
