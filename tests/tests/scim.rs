@@ -2,7 +2,7 @@
 //! (filters `userName eq`, PATCH with capitalised ops and `"False"`, path-less `replace`,
 //! `members[value eq "…"]`), smart groups following a provisioned user, provisioned groups
 //! read-only on the admin API, SCIM tokens valid on SCIM only and revoked at once, and a
-//! 1,000-member PATCH that is exact.
+//! unknown member refused with nothing written (the 1,000-member PATCH is in `scim_bulk.rs`).
 
 use groups_domain::Store;
 use groups_domain::smart::Guard;
@@ -252,8 +252,26 @@ async fn provisioning<S: Store + 'static, F: Feeder<S>>(api: &Api<S>, feed: &mut
     assert_eq!(status, 409, "{refused}");
     let (status, _) = admin(api, "DELETE", &format!("/groups/{gid}"), None).await;
     assert_eq!(status, 409);
+    // A bulk delete naming it is refused whole: the admin's own group named first stays.
+    let (status, refused) = admin(
+        api,
+        "DELETE",
+        "/groups",
+        Some(json!({"groupIds": [smart, gid]})),
+    )
+    .await;
+    assert_eq!(status, 409, "{refused}");
+    let (status, kept) = admin(api, "GET", &format!("/groups/{smart}"), None).await;
+    assert_eq!(status, 200, "nothing deleted before the refusal: {kept}");
     let (status, shown) = admin(api, "GET", &format!("/groups/{gid}"), None).await;
     assert_eq!(status, 200, "{shown}");
+    // The admin API says who owns it (the console's badge), and an admin group says nothing.
+    assert_eq!(
+        shown["provisioned"],
+        json!({"tokenId": "scim-demo", "externalId": "okta-g1"}),
+        "{shown}"
+    );
+    assert!(kept.get("provisioned").is_none(), "{kept}");
     // Admin-made groups are no SCIM group.
     let (_, listed) = scim(
         api,

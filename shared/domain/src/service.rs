@@ -144,6 +144,15 @@ pub async fn create_provisioned_group<S: Store>(
             "only an identity provider creates provisioned groups, and they are static".into(),
         ));
     }
+    let external_id = provisioning
+        .external_id
+        .as_deref()
+        .map(crate::group::check_external_id)
+        .transpose()?;
+    let provisioning = crate::group::Provisioning {
+        external_id,
+        ..provisioning
+    };
     create_checked(store, caller, new, Some(provisioning), now).await
 }
 
@@ -303,7 +312,10 @@ pub async fn update_group<S: Store>(
                 "only provisioned groups have an externalId",
             ));
         };
-        provisioning.external_id = external_id;
+        provisioning.external_id = external_id
+            .as_deref()
+            .map(crate::group::check_external_id)
+            .transpose()?;
     }
     next.updated_by = caller.user_id.clone();
     next.updated_at = now;
@@ -355,10 +367,22 @@ pub async fn delete_groups<S: Store>(
     check_list_len("groupIds", ids, 1, MAX_BULK_DELETE)?;
     let mut seen = HashSet::new();
     let mut outcome = BulkDeleteOutcome::default();
+    // Every group is judged before any is deleted: one refused (a provisioned group) refuses
+    // the whole request, with nothing written.
+    let mut doomed = Vec::new();
     for id in ids.iter().filter(|id| seen.insert(*id)) {
-        match delete_group(store, caller, id, now).await {
-            Ok(()) => outcome.deleted.push(id.clone()),
+        match writable(caller, store.get_group(&caller.account_id, id).await?, id) {
+            Ok(group) => doomed.push(group),
             Err(Error::NotFound { .. }) => outcome.not_found.push(id.clone()),
+            Err(e) => return Err(e),
+        }
+    }
+    let cause = crate::history::Cause::group_deleted(&caller.user_id).at(now);
+    for group in doomed {
+        match store.delete_group(&caller.account_id, &group, &cause).await {
+            Ok(_) => outcome.deleted.push(group.id),
+            // Deleted by someone else since it was read: gone all the same.
+            Err(Error::NotFound { .. }) => outcome.not_found.push(group.id),
             Err(e) => return Err(e),
         }
     }
