@@ -92,6 +92,22 @@ async fn each_request_makes_the_fewest_calls() {
     assert_eq!(counts.get("BatchGetItem"), Some(&3));
     assert!(counts.get("TransactWriteItems") == Some(&8), "{counts:?}");
 
+    // An account-wide caller removes without reading the users: one read of the group and its
+    // count shards, then one transaction per member shard.
+    let out = service::remove_members(&store, &admin, &group.id, &ids, now())
+        .await
+        .expect("remove");
+    assert_eq!(out.removed.len(), 99);
+    assert_eq!(
+        calls(&counter),
+        BTreeMap::from([("BatchGetItem".into(), 1), ("TransactWriteItems".into(), 4)]),
+        "removing 99 members"
+    );
+    service::add_members(&store, &admin, &group.id, &ids, now())
+        .await
+        .expect("add back");
+    calls(&counter);
+
     store
         .list_members(&acc, &group.id, &PageRequest::default())
         .await

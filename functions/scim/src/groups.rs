@@ -9,13 +9,13 @@ use crate::{Answer, etag};
 use groups_domain::group::Provisioning;
 use groups_domain::ports::GroupQuery;
 use groups_domain::service::{GroupPatch, NewGroup};
-use groups_domain::service_members::{MAX_MEMBER_IDS, add_members, remove_members};
-use groups_domain::{Caller, Group, GroupId, GroupKind, PageRequest, Store, UserId, service};
+use groups_domain::service_members::{MAX_MEMBER_IDS, add_read_members, remove_members};
+use groups_domain::{Caller, Group, GroupId, GroupKind, PageRequest, Store, User, UserId, service};
 use groups_http::scim::ScimError;
 use http::StatusCode;
 use scim_v2::filter::{AttrExp, CompValue, CompareOp, PatchPath, ValFilter};
 use serde_json::{Map, Value, json};
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 
@@ -216,31 +216,47 @@ fn ids_of(value: &Value) -> Result<Vec<UserId>, ScimError> {
         .collect()
 }
 
+/// The users a request adds, read once by [`check_users`].
+type Known = BTreeMap<UserId, User>;
+
 /// Every id names a user of the account: checked before anything is written.
 async fn check_users<S: Store>(
     store: &S,
     caller: &Caller,
     ids: &BTreeSet<UserId>,
-) -> Result<(), ScimError> {
+) -> Result<Known, ScimError> {
     let ids: Vec<UserId> = ids.iter().cloned().collect();
+    let mut known = Known::new();
     for chunk in ids.chunks(MAX_MEMBER_IDS) {
         let found = store.get_users(&caller.account_id, chunk).await?;
-        if let Some(missing) = chunk.iter().find(|id| !found.iter().any(|u| &u.id == *id)) {
+        known.extend(found.into_iter().map(|u| (u.id.clone(), u)));
+        if let Some(missing) = chunk.iter().find(|id| !known.contains_key(*id)) {
             return Err(ScimError::bad("invalidValue", format!("no user {missing}")));
         }
     }
-    Ok(())
+    Ok(known)
 }
 
+/// Adds users [`check_users`] has read, without reading them again.
 async fn add<S: Store>(
     store: &S,
     caller: &Caller,
     group: &GroupId,
     ids: &[UserId],
+    known: &Known,
     now: OffsetDateTime,
 ) -> Result<(), ScimError> {
-    for chunk in ids.chunks(MAX_MEMBER_IDS) {
-        add_members(store, caller, group, chunk, now).await?;
+    let users = ids
+        .iter()
+        .map(|id| {
+            known
+                .get(id)
+                .cloned()
+                .ok_or_else(|| ScimError::bad("invalidValue", format!("no user {id}")))
+        })
+        .collect::<Result<Vec<User>, ScimError>>()?;
+    for chunk in users.chunks(MAX_MEMBER_IDS) {
+        add_read_members(store, caller, group, chunk, now).await?;
     }
     Ok(())
 }
@@ -276,7 +292,7 @@ pub async fn create<S: Store>(
         .transpose()?
         .unwrap_or_default();
     let unique: BTreeSet<UserId> = members.iter().cloned().collect();
-    check_users(store, caller, &unique).await?;
+    let known = check_users(store, caller, &unique).await?;
     let new = NewGroup {
         title,
         description: String::new(),
@@ -290,7 +306,7 @@ pub async fn create<S: Store>(
     };
     let group = service::create_provisioned_group(store, caller, new, provisioning, now).await?;
     let ids: Vec<UserId> = unique.into_iter().collect();
-    add(store, caller, &group.id, &ids, now).await?;
+    add(store, caller, &group.id, &ids, &known, now).await?;
     let group = stored(store, caller, group.id.as_str()).await?;
     Ok(Answer::resource(
         StatusCode::CREATED,
@@ -468,11 +484,12 @@ async fn apply_members<S: Store>(
     caller: &Caller,
     group: &GroupId,
     changes: Vec<Members>,
+    known: &Known,
     now: OffsetDateTime,
 ) -> Result<(), ScimError> {
     for change in changes {
         match change {
-            Members::Add(ids) => add(store, caller, group, &dedup(ids), now).await?,
+            Members::Add(ids) => add(store, caller, group, &dedup(ids), known, now).await?,
             Members::Remove(ids) => remove(store, caller, group, &dedup(ids), now).await?,
             Members::RemoveWhere(filter) => {
                 let ids = match named_ids(&filter) {
@@ -500,7 +517,7 @@ async fn apply_members<S: Store>(
                 let gone: Vec<UserId> = current.difference(&wanted).cloned().collect();
                 let new: Vec<UserId> = wanted.difference(&current).cloned().collect();
                 remove(store, caller, group, &gone, now).await?;
-                add(store, caller, group, &new, now).await?;
+                add(store, caller, group, &new, known, now).await?;
             }
         }
     }
@@ -536,9 +553,9 @@ pub async fn patch<S: Store>(
     let group = stored(store, caller, id).await?;
     check_version(if_match, &group)?;
     let metadata = apply_others(&group, &others)?;
-    check_users(store, caller, &added_ids(&members)).await?;
+    let known = check_users(store, caller, &added_ids(&members)).await?;
     write_metadata(store, caller, &group, metadata, now).await?;
-    apply_members(store, caller, &group.id, members, now).await?;
+    apply_members(store, caller, &group.id, members, &known, now).await?;
     Ok(Answer::no_content())
 }
 
@@ -564,14 +581,14 @@ pub async fn replace<S: Store>(
         .transpose()?
         .unwrap_or_default();
     let changes = vec![Members::Replace(members.clone())];
-    check_users(store, caller, &added_ids(&changes)).await?;
+    let known = check_users(store, caller, &added_ids(&changes)).await?;
     let metadata = GroupPatch {
         title: (title != group.title).then_some(title),
         external_id: (external != before_external).then_some(external),
         ..GroupPatch::default()
     };
     write_metadata(store, caller, &group, metadata, now).await?;
-    apply_members(store, caller, &group.id, changes, now).await?;
+    apply_members(store, caller, &group.id, changes, &known, now).await?;
     let group = stored(store, caller, id).await?;
     let ids = member_ids(store, caller, &group.id).await?;
     Ok(Answer::resource(

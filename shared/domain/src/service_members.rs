@@ -45,16 +45,21 @@ fn distinct_ids(ids: &[UserId]) -> Result<Vec<UserId>> {
     Ok(ids.iter().filter(|id| seen.insert(*id)).cloned().collect())
 }
 
-/// Loads the group for a membership edit: visible, and static (smart groups follow their rule).
+/// Loads the group for a membership edit, with `users` when the caller's scope needs them:
+/// visible, writable, and static (smart groups follow their rule).
 async fn load_static_group<S: Store>(
     store: &S,
     caller: &Caller,
     id: &GroupId,
     users: &[UserId],
 ) -> Result<(Group, Vec<User>)> {
-    let (group, found) = store
-        .get_group_and_users(&caller.account_id, id, users)
-        .await?;
+    let (group, found) = if users.is_empty() {
+        (store.get_group(&caller.account_id, id).await?, Vec::new())
+    } else {
+        store
+            .get_group_and_users(&caller.account_id, id, users)
+            .await?
+    };
     let group = writable(caller, group, id)?;
     if group.kind == GroupKind::Smart {
         return Err(Error::SmartGroupMembership {
@@ -74,11 +79,41 @@ pub async fn add_members<S: Store>(
     caller.require(Permission::GroupsMembers)?;
     let ids = distinct_ids(user_ids)?;
     let (group, found) = load_static_group(store, caller, group_id, &ids).await?;
+    insert_found(store, caller, &group, ids, &found, now).await
+}
+
+/// [`add_members`] of users this request has just read (SCIM checks every id of a PATCH
+/// before writing): reads only the group, not the users again.
+pub async fn add_read_members<S: Store>(
+    store: &S,
+    caller: &Caller,
+    group_id: &GroupId,
+    users: &[User],
+    now: OffsetDateTime,
+) -> Result<AddMembersOutcome> {
+    caller.require(Permission::GroupsMembers)?;
+    let listed: Vec<UserId> = users.iter().map(|u| u.id.clone()).collect();
+    let ids = distinct_ids(&listed)?;
+    let (group, _) = load_static_group(store, caller, group_id, &[]).await?;
+    insert_found(store, caller, &group, ids, users, now).await
+}
+
+/// Inserts the memberships of `ids` that name a user of `found` within the caller's scope.
+async fn insert_found<S: Store>(
+    store: &S,
+    caller: &Caller,
+    group: &Group,
+    ids: Vec<UserId>,
+    found: &[User],
+    now: OffsetDateTime,
+) -> Result<AddMembersOutcome> {
+    let found: std::collections::HashMap<&UserId, &User> =
+        found.iter().map(|u| (&u.id, u)).collect();
     let mut outcome = AddMembersOutcome::default();
     let mut candidates = Vec::new();
     for id in ids {
         // A user outside the caller's scope answers exactly as an unknown one.
-        match found.iter().find(|u| u.id == id) {
+        match found.get(&id) {
             Some(user) if caller.scope.covers(user.department.as_ref()) => {
                 candidates.push(Membership {
                     group_id: group.id.clone(),
@@ -124,7 +159,12 @@ pub async fn remove_members<S: Store>(
 ) -> Result<RemoveMembersOutcome> {
     caller.require(Permission::GroupsMembers)?;
     let ids = distinct_ids(user_ids)?;
-    let (group, found) = load_static_group(store, caller, group_id, &ids).await?;
+    // Only a scoped caller needs the users, to judge each one.
+    let needed: &[UserId] = match caller.scope {
+        Scope::Account => &[],
+        Scope::Departments(_) => &ids,
+    };
+    let (group, found) = load_static_group(store, caller, group_id, needed).await?;
     let mut outcome = RemoveMembersOutcome::default();
     let mut candidates = Vec::new();
     for id in ids {
