@@ -378,6 +378,27 @@ async fn provisioning<S: Store + 'static, F: Feeder<S>>(api: &Api<S>, feed: &mut
         (status, body["schemas"][0].clone()),
         (401, json!("urn:ietf:params:scim:api:messages:2.0:Error"))
     );
+    // A write refused (an identity provider never changes the Owner) creates no department,
+    // not even one the body names that does not exist yet.
+    let (status, refused) = scim(
+        api,
+        &token,
+        "PUT",
+        "/scim/v2/Users/owner",
+        Some(json!({
+            "schemas": [USER, ENTERPRISE], "userName": "olivia@acme.example",
+            "name": {"givenName": "Olivia", "familyName": "Demo"}, "active": true,
+            ENTERPRISE: {"department": "Never Created (SCIM test)"},
+        })),
+    )
+    .await;
+    assert!(matches!(status, 403 | 404), "{status} {refused}");
+    let (status, departments) = admin(api, "GET", "/departments?limit=200", None).await;
+    assert_eq!(status, 200, "{departments}");
+    assert!(
+        !departments.to_string().contains("Never Created"),
+        "a refused write left a department: {departments}"
+    );
     // The Owner issues a token (shown once), lists it without its secret, revokes it.
     let (status, issued) = api
         .as_user(

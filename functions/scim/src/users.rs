@@ -163,8 +163,12 @@ async fn write<S: Store>(
     (user, placement): (User, Option<Placement>),
     now: OffsetDateTime,
 ) -> Result<Value, ScimError> {
-    // Everything the user's own fields could fail on, before a department is created.
-    user.clone().validate()?;
+    // Everything the write could be refused for, before a department is created.
+    if matches!(placement, Some(Placement::Create(_))) {
+        service_users::check_put_user(store, caller, &user).await?;
+    } else {
+        user.clone().validate()?;
+    }
     let tree = store.departments(&caller.account_id).await?;
     let department = place(store, caller, &tree, placement).await?;
     let written = service_users::put_user(store, caller, user, department, now).await?;

@@ -128,12 +128,48 @@ pub async fn put_user<S: Store>(
     let account = &caller.account_id;
     let tree = store.departments(account).await?;
     let stored = store.get_user(account, &user.id).await?;
-    let stored = managed_user(store, caller, &tree, stored, &user.id).await?;
+    let stored = authorize_put(store, caller, &tree, stored, &user).await?;
     user.department = department_id
         .map(|id| visible_department(&tree, caller, "departmentId", &id))
         .transpose()?;
+    // The platform resends users: keep the original creation times.
+    if let Some(stored) = &stored {
+        user.created_at = stored.created_at;
+        user.registered_at = stored.registered_at;
+    } else {
+        user.registered_at = Some(now);
+    }
+    user.updated_at = Some(now);
+    let user = user.validate()?;
+    let guard = guard(caller, stored.as_ref(), Some(&user));
+    store.write_user(account, &user, &guard).await?;
+    Ok(user)
+}
+
+/// Whether [`put_user`] would refuse `user` for anything but its department: SCIM asks
+/// before it creates a department the identity provider named, so a refusal creates none.
+pub async fn check_put_user<S: Store>(store: &S, caller: &Caller, user: &User) -> Result<()> {
+    caller.require(Permission::UsersManage)?;
+    let account = &caller.account_id;
+    let tree = store.departments(account).await?;
+    let stored = store.get_user(account, &user.id).await?;
+    authorize_put(store, caller, &tree, stored, user).await?;
+    user.clone().validate()?;
+    Ok(())
+}
+
+/// The stored user `user` replaces, once the caller may write it: a user they manage, a role
+/// they may grant, managed departments they see, and not their own role or status.
+async fn authorize_put<S: Store>(
+    store: &S,
+    caller: &Caller,
+    tree: &DepartmentTree,
+    stored: Option<User>,
+    user: &User,
+) -> Result<Option<User>> {
+    let stored = managed_user(store, caller, tree, stored, &user.id).await?;
     for (i, d) in user.managed_department_ids.iter().enumerate() {
-        visible_department(&tree, caller, &format!("managedDepartmentIds/{i}"), d)?;
+        visible_department(tree, caller, &format!("managedDepartmentIds/{i}"), d)?;
     }
     let grant = grant_of(store, caller, &user.role)
         .await?
@@ -151,18 +187,7 @@ pub async fn put_user<S: Store>(
             ));
         }
     }
-    // The platform resends users: keep the original creation times.
-    if let Some(stored) = &stored {
-        user.created_at = stored.created_at;
-        user.registered_at = stored.registered_at;
-    } else {
-        user.registered_at = Some(now);
-    }
-    user.updated_at = Some(now);
-    let user = user.validate()?;
-    let guard = guard(caller, stored.as_ref(), Some(&user));
-    store.write_user(account, &user, &guard).await?;
-    Ok(user)
+    Ok(stored)
 }
 
 fn sorted(ids: &[DepartmentId]) -> Vec<&DepartmentId> {
