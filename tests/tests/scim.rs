@@ -283,6 +283,48 @@ async fn provisioning<S: Store + 'static, F: Feeder<S>>(api: &Api<S>, feed: &mut
     .await;
     assert_eq!(listed["totalResults"], json!(1), "{listed}");
     assert!(listed["Resources"][0].get("members").is_none());
+    // A one-for-one member swap changes the group's ETag, and a PATCH sent with the old one
+    // is refused with nothing written.
+    let group_path = format!("/scim/v2/Groups/{gid}");
+    let tag = |g: &Value| g["meta"]["version"].as_str().unwrap_or_default().to_owned();
+    let (_, before) = scim(api, &token, "GET", &group_path, None).await;
+    let swap = |out: &str, into: &str| {
+        json!({"schemas": [PATCH], "Operations": [
+            {"op": "remove", "path": format!("members[value eq \"{out}\"]")},
+            {"op": "add", "path": "members", "value": [{"value": into}]},
+        ]})
+    };
+    let (status, body) = scim(api, &token, "PATCH", &group_path, Some(swap("u01", "u02"))).await;
+    assert_eq!(status, 204, "{body}");
+    let (_, after) = scim(api, &token, "GET", &group_path, None).await;
+    assert_eq!(
+        after["members"].as_array().map(Vec::len),
+        Some(2),
+        "{after}"
+    );
+    assert_ne!(tag(&before), tag(&after), "a swap changes the ETag");
+    let stale = api
+        .call(
+            HttpCall::new("PATCH", &group_path)
+                .header("authorization", &format!("Bearer {token}"))
+                .header("if-match", &tag(&before))
+                .json(&swap("u02", "u01")),
+        )
+        .await;
+    assert_eq!(stale.status, 412, "{}", stale.body);
+    assert!(
+        member_ids(api, &gid).await.contains(&"u02".to_owned()),
+        "nothing written"
+    );
+    let fresh = api
+        .call(
+            HttpCall::new("PATCH", &group_path)
+                .header("authorization", &format!("Bearer {token}"))
+                .header("if-match", &tag(&after))
+                .json(&swap("u02", "u01")),
+        )
+        .await;
+    assert_eq!(fresh.status, 204, "{}", fresh.body);
     // Okta's member removal by value filter, and Entra's by value list.
     let (status, _) = scim(api, &token, "PATCH", &format!("/scim/v2/Groups/{gid}"), Some(json!({
         "schemas": [PATCH], "Operations": [{"op": "remove", "path": format!("members[value eq \"{id}\"]")}],

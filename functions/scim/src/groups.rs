@@ -245,7 +245,7 @@ async fn add<S: Store>(
     ids: &[UserId],
     known: &Known,
     now: OffsetDateTime,
-) -> Result<(), ScimError> {
+) -> Result<usize, ScimError> {
     let users = ids
         .iter()
         .map(|id| {
@@ -255,10 +255,14 @@ async fn add<S: Store>(
                 .ok_or_else(|| ScimError::bad("invalidValue", format!("no user {id}")))
         })
         .collect::<Result<Vec<User>, ScimError>>()?;
+    let mut added = 0;
     for chunk in users.chunks(MAX_MEMBER_IDS) {
-        add_read_members(store, caller, group, chunk, now).await?;
+        added += add_read_members(store, caller, group, chunk, now)
+            .await?
+            .added
+            .len();
     }
-    Ok(())
+    Ok(added)
 }
 
 async fn remove<S: Store>(
@@ -267,11 +271,15 @@ async fn remove<S: Store>(
     group: &GroupId,
     ids: &[UserId],
     now: OffsetDateTime,
-) -> Result<(), ScimError> {
+) -> Result<usize, ScimError> {
+    let mut removed = 0;
     for chunk in ids.chunks(MAX_MEMBER_IDS) {
-        remove_members(store, caller, group, chunk, now).await?;
+        removed += remove_members(store, caller, group, chunk, now)
+            .await?
+            .removed
+            .len();
     }
-    Ok(())
+    Ok(removed)
 }
 
 fn title_of(body: &Value) -> Result<String, ScimError> {
@@ -466,17 +474,49 @@ fn apply_others(group: &Group, ops: &[Op]) -> Result<GroupPatch, ScimError> {
     })
 }
 
+/// Writes the metadata before any member, conditioned on the version read. With `If-Match`
+/// it writes even without metadata: that claims the version the client saw in one
+/// conditional write, so a change made since answers 412 (not a check, then a write).
+/// Answers the version now stored.
 async fn write_metadata<S: Store>(
     store: &S,
     caller: &Caller,
     group: &Group,
     patch: GroupPatch,
+    if_match: Option<&str>,
+    now: OffsetDateTime,
+) -> Result<u64, ScimError> {
+    if patch.title.is_none() && patch.external_id.is_none() && if_match.is_none() {
+        return Ok(group.version);
+    }
+    let written =
+        service::update_group(store, caller, &group.id, group.version, patch, now).await?;
+    Ok(written.version)
+}
+
+/// Moves the group's version on after its members changed, so its ETag does too (members
+/// live beside the group item, and a one-for-one swap keeps the count). Another request may
+/// have moved it meanwhile: then from the version it found, a few times at most.
+async fn mark_members_changed<S: Store>(
+    store: &S,
+    caller: &Caller,
+    group: &GroupId,
+    mut version: u64,
     now: OffsetDateTime,
 ) -> Result<(), ScimError> {
-    if patch.title.is_some() || patch.external_id.is_some() {
-        service::update_group(store, caller, &group.id, group.version, patch, now).await?;
+    for _ in 0..3 {
+        let patch = GroupPatch::default();
+        match service::update_group(store, caller, group, version, patch, now).await {
+            Ok(_) => return Ok(()),
+            Err(groups_domain::Error::VersionMismatch { actual, .. }) => version = actual,
+            Err(e) => return Err(e.into()),
+        }
     }
-    Ok(())
+    Err(ScimError::new(
+        StatusCode::CONFLICT,
+        None,
+        "the group kept changing: its members are written, retry to see them",
+    ))
 }
 
 async fn apply_members<S: Store>(
@@ -486,9 +526,10 @@ async fn apply_members<S: Store>(
     changes: Vec<Members>,
     known: &Known,
     now: OffsetDateTime,
-) -> Result<(), ScimError> {
+) -> Result<usize, ScimError> {
+    let mut changed = 0;
     for change in changes {
-        match change {
+        changed += match change {
             Members::Add(ids) => add(store, caller, group, &dedup(ids), known, now).await?,
             Members::Remove(ids) => remove(store, caller, group, &dedup(ids), now).await?,
             Members::RemoveWhere(filter) => {
@@ -506,7 +547,7 @@ async fn apply_members<S: Store>(
                         picked
                     }
                 };
-                remove(store, caller, group, &dedup(ids), now).await?;
+                remove(store, caller, group, &dedup(ids), now).await?
             }
             Members::Replace(ids) => {
                 let wanted: BTreeSet<UserId> = ids.into_iter().collect();
@@ -516,12 +557,12 @@ async fn apply_members<S: Store>(
                     .collect();
                 let gone: Vec<UserId> = current.difference(&wanted).cloned().collect();
                 let new: Vec<UserId> = wanted.difference(&current).cloned().collect();
-                remove(store, caller, group, &gone, now).await?;
-                add(store, caller, group, &new, known, now).await?;
+                remove(store, caller, group, &gone, now).await?
+                    + add(store, caller, group, &new, known, now).await?
             }
-        }
+        };
     }
-    Ok(())
+    Ok(changed)
 }
 
 fn dedup(ids: Vec<UserId>) -> Vec<UserId> {
@@ -554,8 +595,10 @@ pub async fn patch<S: Store>(
     check_version(if_match, &group)?;
     let metadata = apply_others(&group, &others)?;
     let known = check_users(store, caller, &added_ids(&members)).await?;
-    write_metadata(store, caller, &group, metadata, now).await?;
-    apply_members(store, caller, &group.id, members, &known, now).await?;
+    let version = write_metadata(store, caller, &group, metadata, if_match, now).await?;
+    if apply_members(store, caller, &group.id, members, &known, now).await? > 0 {
+        mark_members_changed(store, caller, &group.id, version, now).await?;
+    }
     Ok(Answer::no_content())
 }
 
@@ -587,8 +630,10 @@ pub async fn replace<S: Store>(
         external_id: (external != before_external).then_some(external),
         ..GroupPatch::default()
     };
-    write_metadata(store, caller, &group, metadata, now).await?;
-    apply_members(store, caller, &group.id, changes, &known, now).await?;
+    let version = write_metadata(store, caller, &group, metadata, if_match, now).await?;
+    if apply_members(store, caller, &group.id, changes, &known, now).await? > 0 {
+        mark_members_changed(store, caller, &group.id, version, now).await?;
+    }
     let group = stored(store, caller, id).await?;
     let ids = member_ids(store, caller, &group.id).await?;
     Ok(Answer::resource(
