@@ -17,7 +17,9 @@ use aws_sdk_dynamodb::operation::{
     query::{QueryInput, QueryOutput},
     scan::{ScanInput, ScanOutput},
     transact_get_items::{TransactGetItemsInput, TransactGetItemsOutput},
-    transact_write_items::{TransactWriteItemsInput, TransactWriteItemsOutput},
+    transact_write_items::{
+        TransactWriteItemsError, TransactWriteItemsInput, TransactWriteItemsOutput,
+    },
     update_item::{UpdateItemInput, UpdateItemOutput},
 };
 use aws_sdk_dynamodb::types::{ConsumedCapacity, ReturnConsumedCapacity};
@@ -51,6 +53,9 @@ pub struct CallCounter {
     /// The IAM actions the calls since the last [`CallCounter::take_actions`] needed.
     actions: Arc<Mutex<std::collections::BTreeSet<String>>>,
     capacity: Option<Arc<Mutex<Capacity>>>,
+    /// Attempts DynamoDB refused with a transaction conflict (retried by the store), by
+    /// operation: how busy DynamoDB was, not what the code asked for.
+    conflicts: Arc<Mutex<BTreeMap<String, usize>>>,
 }
 
 impl CallCounter {
@@ -61,9 +66,8 @@ impl CallCounter {
     /// A counter that also sums the capacity every call consumed.
     pub fn with_capacity() -> Self {
         Self {
-            calls: Arc::default(),
-            actions: Arc::default(),
             capacity: Some(Arc::default()),
+            ..Self::default()
         }
     }
 
@@ -82,6 +86,7 @@ impl CallCounter {
     /// Forgets what was counted so far.
     pub fn reset(&self) {
         self.calls().clear();
+        self.conflicts().clear();
         if let Some(capacity) = &self.capacity {
             *capacity.lock().unwrap_or_else(|e| e.into_inner()) = Capacity::default();
         }
@@ -121,6 +126,23 @@ impl CallCounter {
         for op in self.calls().iter() {
             *counts.entry(op.clone()).or_insert(0) += 1;
         }
+        counts
+    }
+
+    fn conflicts(&self) -> std::sync::MutexGuard<'_, BTreeMap<String, usize>> {
+        self.conflicts.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// [`Self::by_operation`] without the attempts refused for a transaction conflict: what
+    /// the code asked for, the same however busy DynamoDB (Local) was meanwhile.
+    pub fn by_operation_settled(&self) -> BTreeMap<String, usize> {
+        let mut counts = self.by_operation();
+        for (op, n) in self.conflicts().iter() {
+            if let Some(count) = counts.get_mut(op) {
+                *count = count.saturating_sub(*n);
+            }
+        }
+        counts.retain(|_, n| *n > 0);
         counts
     }
 }
@@ -194,6 +216,17 @@ impl Intercept for CallCounter {
         _components: &RuntimeComponents,
         _cfg: &mut ConfigBag,
     ) -> Result<(), aws_sdk_dynamodb::error::BoxError> {
+        if let Err(err) = context.output_or_error()
+            && is_conflict(
+                err.as_operation_error()
+                    .and_then(|e| e.downcast_ref::<TransactWriteItemsError>()),
+            )
+        {
+            *self
+                .conflicts()
+                .entry("TransactWriteItems".into())
+                .or_insert(0) += 1;
+        }
         if self.capacity.is_none() {
             return Ok(());
         }
@@ -258,4 +291,15 @@ impl Intercept for CallCounter {
         self.calls().push(op);
         Ok(())
     }
+}
+
+/// A transaction cancelled because another one held an item it wrote (the store retries it).
+fn is_conflict(err: Option<&TransactWriteItemsError>) -> bool {
+    let Some(TransactWriteItemsError::TransactionCanceledException(cancel)) = err else {
+        return false;
+    };
+    cancel
+        .cancellation_reasons()
+        .iter()
+        .any(|r| r.code() == Some("TransactionConflict"))
 }
