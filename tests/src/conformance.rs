@@ -1193,3 +1193,68 @@ async fn all_smart_group_accounts<S: Store>(store: &S) -> Vec<groups_domain::Acc
         }
     }
 }
+
+/// Users are found by login name (SCIM `userName`: the profile's, else the email), any case,
+/// and a rename or deletion moves them out of the old name's answer.
+pub async fn users_are_found_by_login_name<S: Store>(store: Arc<S>) {
+    use groups_domain::user::ProfileValue;
+    let acc = account();
+    let other = account();
+    let mut named = user(1, None);
+    named.profile.insert(
+        groups_domain::User::USER_NAME_FIELD.into(),
+        ProfileValue::Text("Ada.Lovelace@Example.com".into()),
+    );
+    let by_email = user(2, None);
+    let mut twin = user(3, None);
+    twin.email = by_email.email.to_uppercase();
+    for u in [&named, &by_email, &twin] {
+        store.put_user(&acc, u).await.expect("put");
+    }
+    store
+        .put_user(&other, &by_email)
+        .await
+        .expect("put elsewhere");
+    let found = |key: &'static str| {
+        let store = store.clone();
+        let acc = acc.clone();
+        async move {
+            let users = store.users_by_login(&acc, key).await.expect("lookup");
+            users.into_iter().map(|u| u.id).collect::<Vec<_>>()
+        }
+    };
+    assert_eq!(found("ada.lovelace@example.com").await, [user_id(1)]);
+    assert_eq!(
+        found("user1@example.com").await,
+        Vec::<UserId>::new(),
+        "a userName hides the email"
+    );
+    assert_eq!(
+        found("user2@example.com").await,
+        [user_id(2), user_id(3)],
+        "any case, by id, one account"
+    );
+    // A long name is found too (its partition goes by hash).
+    let mut long = user(4, None);
+    let name = format!("{}@example.com", "x".repeat(700));
+    long.profile.insert(
+        groups_domain::User::USER_NAME_FIELD.into(),
+        ProfileValue::Text(name.clone()),
+    );
+    store.put_user(&acc, &long).await.expect("put long");
+    let hits = store.users_by_login(&acc, &name).await.expect("lookup");
+    assert_eq!(
+        hits.into_iter().map(|u| u.id).collect::<Vec<_>>(),
+        [user_id(4)]
+    );
+    // Renamed and deleted users leave the old name's answer.
+    named.profile.remove(groups_domain::User::USER_NAME_FIELD);
+    store.put_user(&acc, &named).await.expect("rename");
+    assert_eq!(
+        found("ada.lovelace@example.com").await,
+        Vec::<UserId>::new()
+    );
+    assert_eq!(found("user1@example.com").await, [user_id(1)]);
+    store.delete_user(&acc, &user_id(3)).await.expect("delete");
+    assert_eq!(found("user2@example.com").await, [user_id(2)]);
+}

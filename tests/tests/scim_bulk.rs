@@ -1,5 +1,6 @@
 //! A SCIM PATCH adding or removing 1,000 members at once (DESIGN §10): exact on both stores,
-//! and on DynamoDB Local a fixed, batched number of calls.
+//! and on DynamoDB Local a fixed, batched number of calls; and a `userName eq` lookup among
+//! more than 1,000 users costs the same few calls as among ten.
 
 use groups_domain::Store;
 use groups_http::event::HttpCall;
@@ -61,6 +62,22 @@ async fn thousand_at_once<S: Store + 'static>(api: &Api<S>, counter: Option<&Cal
             .put_user(&api.account, &user(n, None))
             .await
             .expect("put user");
+    }
+    // Entra ID looks a user up by userName before each create: one index Query, however
+    // many users the account has (here over 1,000).
+    calls(counter);
+    let lookup = "/scim/v2/Users?filter=userName%20eq%20%22USER500%40example.com%22";
+    let (status, found) = scim(api, "GET", lookup, json!(null)).await;
+    assert_eq!(status, 200, "{found}");
+    assert_eq!(found["totalResults"], json!(1), "{found}");
+    assert_eq!(found["Resources"][0]["id"], json!(user_id(500).as_str()));
+    if let Some(made) = calls(counter) {
+        let expected = BTreeMap::from([
+            ("GetItem".into(), 2),
+            // The department tree (to name departments) and the login index.
+            ("Query".into(), 2),
+        ]);
+        assert_eq!(made, expected, "a userName lookup");
     }
     let (status, group) = scim(
         api,

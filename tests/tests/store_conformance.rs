@@ -60,4 +60,5 @@ conformance!(
     checkpoints_and_rule_history_round_trip,
     evaluation_records_never_overwrite_a_newer_request,
     every_smart_group_of_an_account_is_found_once,
+    users_are_found_by_login_name,
 );

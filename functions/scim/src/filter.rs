@@ -25,6 +25,24 @@ pub fn parse(text: &str) -> Result<Filter, ScimError> {
         .map_err(|e| ScimError::bad("invalidFilter", format!("the filter does not parse: {e}")))
 }
 
+/// The userName a filter requires (`userName eq "x"`, alone or a term of an `and`): then the
+/// users to filter are those of that login name, found by index instead of read in full.
+pub fn user_name_eq(filter: &Filter) -> Option<String> {
+    match filter {
+        Filter::Attr(AttrExp::Comparison(p, CompareOp::Eq, CompValue::Str(name)))
+            if p.name.eq_ignore_ascii_case("userName")
+                && p.sub_attr.is_none()
+                && p.uri.as_deref().is_none_or(|u| {
+                    u.eq_ignore_ascii_case("urn:ietf:params:scim:schemas:core:2.0:User")
+                }) =>
+        {
+            Some(name.clone())
+        }
+        Filter::And(items) => items.as_slice().iter().find_map(user_name_eq),
+        _ => None,
+    }
+}
+
 pub fn matches(filter: &Filter, resource: &Value) -> Result<bool, ScimError> {
     Ok(match filter {
         Filter::Attr(exp) => attr_exp(exp, resource, None)?,

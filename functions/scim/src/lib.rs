@@ -197,13 +197,7 @@ async fn serve<S: Store>(ctx: &Deps<S>, req: &Request) -> Result<Answer, ScimErr
     };
     let method = req.method().as_str();
     match (resource, id, method) {
-        ("Users", Some(".search"), "POST") => {
-            let listing = search(&body()?)?;
-            Ok(Answer::ok(list::respond(
-                &listing,
-                users::resources(store, &caller).await?,
-            )?))
-        }
+        ("Users", Some(".search"), "POST") => users::list(store, &caller, &search(&body()?)?).await,
         ("Groups", Some(".search"), "POST") => {
             let listing = search(&body()?)?;
             Ok(Answer::ok(list::respond(
@@ -213,7 +207,8 @@ async fn serve<S: Store>(ctx: &Deps<S>, req: &Request) -> Result<Answer, ScimErr
         }
         (".search", None, "POST") => {
             let listing = search(&body()?)?;
-            let mut all = users::resources(store, &caller).await?;
+            let user_name = listing.filter.as_ref().and_then(filter::user_name_eq);
+            let mut all = users::resources(store, &caller, user_name.as_deref()).await?;
             all.extend(groups::resources(store, &caller, &listing).await?);
             Ok(Answer::ok(list::respond(&listing, all)?))
         }

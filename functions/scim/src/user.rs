@@ -12,7 +12,7 @@ use time::format_description::well_known::Rfc3339;
 
 /// Profile fields SCIM owns: a replace sets or clears each of them, and keeps every other.
 const EXTERNAL_ID: &str = "externalId";
-const USER_NAME: &str = "userName";
+const USER_NAME: &str = User::USER_NAME_FIELD;
 /// Set when `DELETE` deactivated the user instead of removing them: SCIM shows them no more.
 pub const DELETED_AT: &str = "scimDeletedAt";
 /// Enterprise attributes kept as text profile fields of the same name (`manager` holds the
@@ -51,7 +51,7 @@ pub fn to_scim(user: &User, tree: &DepartmentTree) -> Value {
     let mut v = json!({
         "schemas": [USER_SCHEMA],
         "id": user.id.as_str(),
-        "userName": profile_text(user, USER_NAME).unwrap_or_else(|| user.email.clone()),
+        "userName": user.login_name(),
         "name": {
             "givenName": user.first_name,
             "familyName": user.last_name,

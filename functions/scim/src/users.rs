@@ -10,7 +10,7 @@ use crate::{Answer, etag};
 use groups_domain::DepartmentId;
 use groups_domain::scim_token::OnDelete;
 use groups_domain::service_departments::{self, NewDepartment};
-use groups_domain::user::ProfileValue;
+use groups_domain::user::{ProfileValue, login_key};
 use groups_domain::{
     Caller, DepartmentTree, PageRequest, Store, User, UserId, UserStatus, service, service_users,
 };
@@ -64,10 +64,10 @@ fn check_version(if_match: Option<&str>, current: &Value) -> Result<(), ScimErro
     }
 }
 
-/// userName is unique among the users SCIM sees (case-insensitively).
-fn check_unique(
-    users: &[User],
-    tree: &DepartmentTree,
+/// userName is unique among the users SCIM sees (case-insensitively): one index Query.
+async fn check_unique<S: Store>(
+    store: &S,
+    caller: &Caller,
     body: &Value,
     except: Option<&UserId>,
 ) -> Result<(), ScimError> {
@@ -77,11 +77,11 @@ fn check_unique(
     else {
         return Ok(());
     };
-    let taken = users.iter().filter(|u| Some(&u.id) != except).any(|u| {
-        get_ci(&to_scim(u, tree), "userName")
-            .and_then(Value::as_str)
-            .is_some_and(|n| n.eq_ignore_ascii_case(wanted))
-    });
+    let taken = store
+        .users_by_login(&caller.account_id, &login_key(wanted))
+        .await?
+        .iter()
+        .any(|u| Some(&u.id) != except && !is_deleted(u));
     if taken {
         return Err(ScimError::new(
             StatusCode::CONFLICT,
@@ -92,10 +92,24 @@ fn check_unique(
     Ok(())
 }
 
-/// Every user SCIM sees, as it shows them.
-pub async fn resources<S: Store>(store: &S, caller: &Caller) -> Result<Vec<Value>, ScimError> {
+/// Every user SCIM sees, as it shows them; with `userName` the ones of that login name only
+/// (one index Query instead of every user: identity providers look users up so before each
+/// create).
+pub async fn resources<S: Store>(
+    store: &S,
+    caller: &Caller,
+    user_name: Option<&str>,
+) -> Result<Vec<Value>, ScimError> {
     let tree = store.departments(&caller.account_id).await?;
-    let users = all_users(store, caller).await?;
+    let users = match user_name {
+        None => all_users(store, caller).await?,
+        Some(name) => store
+            .users_by_login(&caller.account_id, &login_key(name))
+            .await?
+            .into_iter()
+            .filter(|u| !is_deleted(u))
+            .collect(),
+    };
     Ok(users.iter().map(|u| to_scim(u, &tree)).collect())
 }
 
@@ -104,7 +118,11 @@ pub async fn list<S: Store>(
     caller: &Caller,
     listing: &Listing,
 ) -> Result<Answer, ScimError> {
-    let resources = resources(store, caller).await?;
+    let user_name = listing
+        .filter
+        .as_ref()
+        .and_then(crate::filter::user_name_eq);
+    let resources = resources(store, caller, user_name.as_deref()).await?;
     Ok(Answer::ok(crate::list::respond(listing, resources)?))
 }
 
@@ -182,8 +200,8 @@ pub async fn create<S: Store>(
     body: &Value,
     now: OffsetDateTime,
 ) -> Result<Answer, ScimError> {
+    check_unique(store, caller, body, None).await?;
     let tree = store.departments(&caller.account_id).await?;
-    check_unique(&all_users(store, caller).await?, &tree, body, None)?;
     let asked = from_scim(body, None, UserId::generate(), &tree, now)?;
     let resource = write(store, caller, asked, now).await?;
     Ok(Answer::resource(StatusCode::CREATED, resource))
@@ -200,12 +218,7 @@ pub async fn replace<S: Store>(
     let tree = store.departments(&caller.account_id).await?;
     let current = stored(store, caller, id).await?;
     check_version(if_match, &to_scim(&current, &tree))?;
-    check_unique(
-        &all_users(store, caller).await?,
-        &tree,
-        body,
-        Some(&current.id),
-    )?;
+    check_unique(store, caller, body, Some(&current.id)).await?;
     let asked = from_scim(body, Some(&current), current.id.clone(), &tree, now)?;
     let resource = write(store, caller, asked, now).await?;
     Ok(Answer::resource(StatusCode::OK, resource))
@@ -271,12 +284,7 @@ pub async fn patch<S: Store>(
         patch::apply(&mut resource, op)?;
     }
     if get_ci(&resource, "userName") != get_ci(&shown, "userName") {
-        check_unique(
-            &all_users(store, caller).await?,
-            &tree,
-            &resource,
-            Some(&current.id),
-        )?;
+        check_unique(store, caller, &resource, Some(&current.id)).await?;
     }
     let asked = from_scim(&resource, Some(&current), current.id.clone(), &tree, now)?;
     // A department the PATCH left alone stays where it is, even one SCIM cannot name.

@@ -242,6 +242,14 @@ pub trait DirectoryStore: Send + Sync {
         from: &DepartmentPath,
         to: &DepartmentPath,
     ) -> impl Future<Output = Result<bool>> + Send;
+    /// The users whose [`User::login_key`] is `key` (one index Query; SCIM's `userName eq`
+    /// and its uniqueness check), by id. Read from an index: a write of the last moment may
+    /// be missing.
+    fn users_by_login(
+        &self,
+        account: &AccountId,
+        key: &str,
+    ) -> impl Future<Output = Result<Vec<User>>> + Send;
     /// Those of `ids` that exist (one read per 100), for display: may miss a write of the
     /// last moment (eventually consistent reads cost half).
     fn get_users(

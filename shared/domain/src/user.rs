@@ -175,6 +175,24 @@ pub struct User {
 }
 
 impl User {
+    /// The profile field an identity provider's `userName` is kept in when it is not the email.
+    pub const USER_NAME_FIELD: &'static str = "userName";
+
+    /// The name identity providers look a user up by (SCIM `userName`): the profile's
+    /// `userName` when set, else the email. Compare [`Self::login_key`]s, not these.
+    pub fn login_name(&self) -> String {
+        match self.profile.get(Self::USER_NAME_FIELD) {
+            Some(ProfileValue::Text(t)) => t.clone(),
+            Some(ProfileValue::Number(n)) => n.to_string(),
+            _ => self.email.clone(),
+        }
+    }
+
+    /// [`Self::login_name`] as looked up: case-insensitive (and trimmed).
+    pub fn login_key(&self) -> String {
+        login_key(&self.login_name())
+    }
+
     pub fn department_id(&self) -> Option<&DepartmentId> {
         self.department.as_ref().map(DepartmentPath::department_id)
     }
@@ -216,6 +234,11 @@ pub fn check_email(value: &str) -> Result<String> {
             "must be an email address like name@example.com",
         ))
     }
+}
+
+/// A login name as the store indexes it: trimmed and lower-cased.
+pub fn login_key(name: &str) -> String {
+    name.trim().to_lowercase()
 }
 
 #[cfg(test)]

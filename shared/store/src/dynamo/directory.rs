@@ -176,6 +176,10 @@ impl DynamoStore {
 fn user_item(account: &AccountId, user: &User) -> Result<RawItem> {
     let mut item = Item::new("user", keys::account(account), keys::user(&user.id), user);
     item.search_key = Some(user_search_key(user));
+    item = item.gsi2(
+        keys::user_login(account, &user.login_key()),
+        keys::user(&user.id),
+    );
     if let Some(path) = &user.department {
         item = item.gsi1(
             keys::user_department_shard(account, &user.id),
@@ -471,6 +475,23 @@ impl DirectoryStore for DynamoStore {
             TransactWriteItem::builder().delete(delete).build(),
         )
         .await
+    }
+
+    async fn users_by_login(&self, account: &AccountId, key: &str) -> Result<Vec<User>> {
+        let pk = keys::user_login(account, key);
+        let items = self
+            .query_collect(usize::MAX, None, |start| {
+                self.client
+                    .query()
+                    .table_name(&self.table)
+                    .index_name(table::GSI2)
+                    .key_condition_expression("GSI2PK = :pk")
+                    .expression_attribute_values(":pk", string(&pk))
+                    .set_exclusive_start_key(start)
+            })
+            .await?;
+        let users: Vec<User> = items.into_iter().map(from_raw).collect::<Result<_>>()?;
+        Ok(users.into_iter().filter(|u| u.login_key() == key).collect())
     }
 
     async fn get_users(&self, account: &AccountId, ids: &[UserId]) -> Result<Vec<User>> {

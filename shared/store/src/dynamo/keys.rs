@@ -121,6 +121,16 @@ pub const GROUP_PREFIX: &str = "G#";
 pub const SMART_SHARDS: u64 = 16;
 
 /// A stable hash of an id (FNV-1a), for spreading keys over shards.
+/// GSI2 partition of the users with one login key (SCIM `userName`). A key too long for a
+/// partition key goes by its hash: readers compare the keys of what they find.
+pub fn user_login(account: &AccountId, login_key: &str) -> String {
+    if login_key.len() <= 512 {
+        format!("A#{account}#L#{login_key}")
+    } else {
+        format!("A#{account}#LH#{:016x}", spread(login_key))
+    }
+}
+
 fn spread(id: &str) -> u64 {
     id.bytes().fold(0xcbf2_9ce4_8422_2325_u64, |h, b| {
         (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)

@@ -185,6 +185,17 @@ impl DirectoryStore for MemoryStore {
         }))
     }
 
+    async fn users_by_login(&self, account: &AccountId, key: &str) -> Result<Vec<User>> {
+        // The map is ordered by id, as the index's sort key orders DynamoDB's answer.
+        Ok(self.with(account, |a| {
+            a.users
+                .values()
+                .filter(|u| u.login_key() == key)
+                .cloned()
+                .collect()
+        }))
+    }
+
     async fn get_users(&self, account: &AccountId, ids: &[UserId]) -> Result<Vec<User>> {
         Ok(self.with(account, |a| {
             ids.iter()
