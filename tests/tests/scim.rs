@@ -399,12 +399,49 @@ async fn provisioning<S: Store + 'static, F: Feeder<S>>(api: &Api<S>, feed: &mut
         .store()
         .get_user(
             &api.account,
-            &groups_domain::UserId::parse("id", gone_id).expect("id"),
+            &groups_domain::UserId::parse("id", gone_id.clone()).expect("id"),
         )
         .await
         .expect("read")
         .expect("still in the directory");
     assert_eq!(kept.status, groups_domain::UserStatus::Inactive);
+    // An admin reactivating them hands them back to SCIM: the identity provider finds them by
+    // userName again instead of creating a second user.
+    api.store()
+        .put_user(
+            &api.account,
+            &groups_domain::User {
+                status: groups_domain::UserStatus::Active,
+                ..kept
+            },
+        )
+        .await
+        .expect("reactivate");
+    let (status, back) = scim(
+        api,
+        &token,
+        "GET",
+        &format!("/scim/v2/Users/{gone_id}"),
+        None,
+    )
+    .await;
+    assert_eq!(
+        (status, back["active"].clone()),
+        (200, json!(true)),
+        "{back}"
+    );
+    let (_, found) = scim(
+        api,
+        &token,
+        "GET",
+        &format!(
+            "/scim/v2/Users?filter={}",
+            encode("userName eq \"leaver@acme.example\"")
+        ),
+        None,
+    )
+    .await;
+    assert_eq!(found["totalResults"], json!(1), "{found}");
 
     // Tokens: a SCIM token is no one on the admin API; a person's token no one on SCIM.
     let (status, _) = api

@@ -39,7 +39,8 @@ fn profile_text(user: &User, key: &str) -> Option<String> {
 }
 
 pub fn is_deleted(user: &User) -> bool {
-    user.profile.contains_key(DELETED_AT)
+    // An admin who reactivates the user hands them back to the identity provider.
+    user.profile.contains_key(DELETED_AT) && user.status != UserStatus::Active
 }
 
 fn rfc3339(at: OffsetDateTime) -> String {
