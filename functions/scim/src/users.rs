@@ -179,19 +179,24 @@ async fn write<S: Store>(
     store: &S,
     caller: &Caller,
     (user, placement): (User, Option<Placement>),
+    tree: &DepartmentTree,
     now: OffsetDateTime,
 ) -> Result<Value, ScimError> {
+    let creates = matches!(placement, Some(Placement::Create(_)));
     // Everything the write could be refused for, before a department is created.
-    if matches!(placement, Some(Placement::Create(_))) {
+    if creates {
         service_users::check_put_user(store, caller, &user).await?;
     } else {
         user.clone().validate()?;
     }
-    let tree = store.departments(&caller.account_id).await?;
-    let department = place(store, caller, &tree, placement).await?;
+    let department = place(store, caller, tree, placement).await?;
     let written = service_users::put_user(store, caller, user, department, now).await?;
-    let tree = store.departments(&caller.account_id).await?;
-    Ok(to_scim(&written, &tree))
+    // The tree read at the start names the department, unless this write added one.
+    if creates {
+        let tree = store.departments(&caller.account_id).await?;
+        return Ok(to_scim(&written, &tree));
+    }
+    Ok(to_scim(&written, tree))
 }
 
 pub async fn create<S: Store>(
@@ -203,7 +208,7 @@ pub async fn create<S: Store>(
     check_unique(store, caller, body, None).await?;
     let tree = store.departments(&caller.account_id).await?;
     let asked = from_scim(body, None, UserId::generate(), &tree, now)?;
-    let resource = write(store, caller, asked, now).await?;
+    let resource = write(store, caller, asked, &tree, now).await?;
     Ok(Answer::resource(StatusCode::CREATED, resource))
 }
 
@@ -220,7 +225,7 @@ pub async fn replace<S: Store>(
     check_version(if_match, &to_scim(&current, &tree))?;
     check_unique(store, caller, body, Some(&current.id)).await?;
     let asked = from_scim(body, Some(&current), current.id.clone(), &tree, now)?;
-    let resource = write(store, caller, asked, now).await?;
+    let resource = write(store, caller, asked, &tree, now).await?;
     Ok(Answer::resource(StatusCode::OK, resource))
 }
 
@@ -293,7 +298,7 @@ pub async fn patch<S: Store>(
         None if ops.iter().any(removes_department) => None,
         None => current.department_id().cloned().map(Placement::At),
     };
-    let resource = write(store, caller, (asked.0, placement), now).await?;
+    let resource = write(store, caller, (asked.0, placement), &tree, now).await?;
     Ok(Answer::resource(StatusCode::OK, resource))
 }
 
