@@ -303,27 +303,21 @@ async fn provisioning<S: Store + 'static, F: Feeder<S>>(api: &Api<S>, feed: &mut
         "{after}"
     );
     assert_ne!(tag(&before), tag(&after), "a swap changes the ETag");
-    let stale = api
-        .call(
+    let swap_back = |seen: String| {
+        api.call(
             HttpCall::new("PATCH", &group_path)
                 .header("authorization", &format!("Bearer {token}"))
-                .header("if-match", &tag(&before))
+                .header("if-match", &seen)
                 .json(&swap("u02", "u01")),
         )
-        .await;
+    };
+    let stale = swap_back(tag(&before)).await;
     assert_eq!(stale.status, 412, "{}", stale.body);
     assert!(
         member_ids(api, &gid).await.contains(&"u02".to_owned()),
         "nothing written"
     );
-    let fresh = api
-        .call(
-            HttpCall::new("PATCH", &group_path)
-                .header("authorization", &format!("Bearer {token}"))
-                .header("if-match", &tag(&after))
-                .json(&swap("u02", "u01")),
-        )
-        .await;
+    let fresh = swap_back(tag(&after)).await;
     assert_eq!(fresh.status, 204, "{}", fresh.body);
     // Okta's member removal by value filter, and Entra's by value list.
     let (status, _) = scim(api, &token, "PATCH", &format!("/scim/v2/Groups/{gid}"), Some(json!({
