@@ -142,25 +142,12 @@ async fn bad_tokens_answer_401_and_write_nothing<S: Store + 'static>(api: Api<S>
     }
 }
 
-async fn another_accounts_ids_answer_404_on_every_route<S: Store + 'static>(api: Api<S>) {
-    // A second tenant with its own department, user and group.
-    let globex = AccountId::parse("id", "globex").expect("id");
-    let dep = DepartmentId::parse("id", "g-dep").expect("id");
-    api.store()
-        .put_department(
-            &globex,
-            &Department::new(dep.clone(), "Globex", None).expect("dep"),
-        )
-        .await
-        .expect("put");
-    api.store()
-        .put_user(&globex, &fixtures::user(77, None))
-        .await
-        .expect("put");
+/// A static group of another account, as its store holds it.
+fn foreign_group(id: &str, title: &str) -> Group {
     let now = fixtures::now();
-    let theirs = Group {
-        id: groups_domain::GroupId::parse("id", "grp-globex").expect("id"),
-        title: "Globex only".into(),
+    Group {
+        id: groups_domain::GroupId::parse("id", id).expect("id"),
+        title: title.into(),
         description: String::new(),
         kind: GroupKind::Static,
         rule: None,
@@ -176,7 +163,25 @@ async fn another_accounts_ids_answer_404_on_every_route<S: Store + 'static>(api:
         overrides: Vec::new(),
         scheduled: None,
         provisioning: None,
-    };
+    }
+}
+
+async fn another_accounts_ids_answer_404_on_every_route<S: Store + 'static>(api: Api<S>) {
+    // A second tenant with its own department, user and group.
+    let globex = AccountId::parse("id", "globex").expect("id");
+    let dep = DepartmentId::parse("id", "g-dep").expect("id");
+    api.store()
+        .put_department(
+            &globex,
+            &Department::new(dep.clone(), "Globex", None).expect("dep"),
+        )
+        .await
+        .expect("put");
+    api.store()
+        .put_user(&globex, &fixtures::user(77, None))
+        .await
+        .expect("put");
+    let theirs = foreign_group("grp-globex", "Globex only");
     api.store()
         .create_group(&globex, &theirs)
         .await
@@ -242,5 +247,105 @@ async fn another_accounts_ids_answer_404_on_every_route<S: Store + 'static>(api:
 
 groups_tests::on_both_stores!(
     bad_tokens_answer_401_and_write_nothing,
-    another_accounts_ids_answer_404_on_every_route
+    another_accounts_ids_answer_404_on_every_route,
+    another_accounts_ids_are_unknown_to_scim
 );
+
+/// A SCIM token acts in its own account only: another account's users and provisioned groups
+/// answer 404 on every SCIM route, and naming them in a body writes nothing.
+async fn another_accounts_ids_are_unknown_to_scim<S: Store + 'static>(api: Api<S>) {
+    let globex = AccountId::parse("id", "globex").expect("id");
+    let theirs_user = fixtures::user(77, None);
+    api.store()
+        .put_user(&globex, &theirs_user)
+        .await
+        .expect("put");
+    let mut theirs = foreign_group("grp-globex-scim", "Globex provisioned");
+    theirs.provisioning = Some(groups_domain::group::Provisioning {
+        by: "scim-globex".into(),
+        external_id: Some("okta-globex".into()),
+    });
+    api.store()
+        .create_group(&globex, &theirs)
+        .await
+        .expect("create");
+    let token = groups_local::seed::scim_token();
+    let scim = |method: &str, path: &str, body: Option<serde_json::Value>| {
+        let mut call =
+            HttpCall::new(method, path).header("authorization", &format!("Bearer {token}"));
+        if let Some(b) = body {
+            call = call.json(&b);
+        }
+        api.call(call)
+    };
+    let before = api.snapshot().await;
+    let user = format!("/scim/v2/Users/{}", theirs_user.id);
+    let group = format!("/scim/v2/Groups/{}", theirs.id);
+    let user_body = json!({
+        "schemas": ["urn:ietf:params:scim:schemas:core:2.0:User"],
+        "userName": "mine@acme.example", "active": false,
+    });
+    let patch = json!({
+        "schemas": ["urn:ietf:params:scim:api:messages:2.0:PatchOp"],
+        "Operations": [{"op": "replace", "path": "active", "value": false}],
+    });
+    let group_body = json!({
+        "schemas": ["urn:ietf:params:scim:schemas:core:2.0:Group"], "displayName": "Mine",
+    });
+    let members = json!({
+        "schemas": ["urn:ietf:params:scim:api:messages:2.0:PatchOp"],
+        "Operations": [{"op": "add", "path": "members", "value": [{"value": "u01"}]}],
+    });
+    for (method, path, body) in [
+        ("GET", &user, None),
+        ("PUT", &user, Some(user_body.clone())),
+        ("PATCH", &user, Some(patch)),
+        ("DELETE", &user, None),
+        ("GET", &group, None),
+        ("PUT", &group, Some(group_body)),
+        ("PATCH", &group, Some(members)),
+        ("DELETE", &group, None),
+    ] {
+        let reply = scim(method, path, body).await;
+        assert_eq!(reply.status, 404, "{method} {path}: {}", reply.body);
+        assert_eq!(
+            reply.body["schemas"][0],
+            json!("urn:ietf:params:scim:api:messages:2.0:Error")
+        );
+    }
+    // Their user as a member of a new group is no user; their names and ids are not listed.
+    let reply = scim(
+        "POST",
+        "/scim/v2/Groups",
+        Some(json!({
+            "schemas": ["urn:ietf:params:scim:schemas:core:2.0:Group"], "displayName": "Mixed",
+            "members": [{"value": "u01"}, {"value": theirs_user.id.as_str()}],
+        })),
+    )
+    .await;
+    assert_eq!(reply.status, 400, "{}", reply.body);
+    for filter in [
+        format!(
+            "userName%20eq%20%22{}%22",
+            theirs_user.email.replace('@', "%40")
+        ),
+        format!("id%20eq%20%22{}%22", theirs_user.id),
+    ] {
+        let reply = scim("GET", &format!("/scim/v2/Users?filter={filter}"), None).await;
+        assert_eq!(
+            reply.body["totalResults"],
+            json!(0),
+            "{filter}: {}",
+            reply.body
+        );
+    }
+    let reply = scim("GET", "/scim/v2/Groups", None).await;
+    assert_eq!(reply.body["totalResults"], json!(0), "{}", reply.body);
+    assert_eq!(api.snapshot().await, before, "nothing written");
+    let kept = api
+        .store()
+        .get_group(&globex, &theirs.id)
+        .await
+        .expect("get");
+    assert_eq!(kept.map(|g| g.title), Some(theirs.title));
+}
