@@ -248,7 +248,8 @@ async fn another_accounts_ids_answer_404_on_every_route<S: Store + 'static>(api:
 groups_tests::on_both_stores!(
     bad_tokens_answer_401_and_write_nothing,
     another_accounts_ids_answer_404_on_every_route,
-    another_accounts_ids_are_unknown_to_scim
+    another_accounts_ids_are_unknown_to_scim,
+    generated_scim_requests_treat_foreign_ids_as_unknown
 );
 
 /// A SCIM token acts in its own account only: another account's users and provisioned groups
@@ -348,4 +349,141 @@ async fn another_accounts_ids_are_unknown_to_scim<S: Store + 'static>(api: Api<S
         .await
         .expect("get");
     assert_eq!(kept.map(|g| g.title), Some(theirs.title));
+}
+
+/// Generated SCIM requests that name another account's user or group (in the path, a member
+/// list, a value filter or a search) answer exactly as the same request naming an id that
+/// exists nowhere, and write nothing. Fixed seeds; a failure prints the request.
+async fn generated_scim_requests_treat_foreign_ids_as_unknown<S: Store + 'static>(api: Api<S>) {
+    use groups_tests::generated::Rng;
+    let globex = AccountId::parse("id", "globex").expect("id");
+    let foreign_user = fixtures::user(88, None);
+    api.store()
+        .put_user(&globex, &foreign_user)
+        .await
+        .expect("put");
+    let mut foreign_group = foreign_group("grp-globex-gen", "Globex generated");
+    foreign_group.provisioning = Some(groups_domain::group::Provisioning {
+        by: "scim-globex".into(),
+        external_id: None,
+    });
+    api.store()
+        .create_group(&globex, &foreign_group)
+        .await
+        .expect("create");
+    // Our own provisioned group, for member writes that name a foreign user.
+    let token = groups_local::seed::scim_token();
+    let send = |method: String, path: String, body: Option<serde_json::Value>| {
+        let mut call =
+            HttpCall::new(&method, &path).header("authorization", &format!("Bearer {token}"));
+        if let Some(b) = body {
+            call = call.json(&b);
+        }
+        api.call(call)
+    };
+    let ours = send(
+        "POST".into(),
+        "/scim/v2/Groups".into(),
+        Some(json!({"schemas": ["urn:ietf:params:scim:schemas:core:2.0:Group"], "displayName": "Ours (generated)"})),
+    )
+    .await;
+    assert_eq!(ours.status, 201, "{}", ours.body);
+    let ours = ours.body["id"].as_str().expect("id").to_owned();
+    let before = api.snapshot().await;
+    const PATCH: &str = "urn:ietf:params:scim:api:messages:2.0:PatchOp";
+    // A request shape, filled in with the id under test.
+    let shape = |pick: usize,
+                 verb: usize,
+                 id: &str|
+     -> (String, String, Option<serde_json::Value>) {
+        let user_path = format!("/scim/v2/Users/{id}");
+        let group_path = format!("/scim/v2/Groups/{id}");
+        let members = |op: &str| json!({"schemas": [PATCH], "Operations": [{"op": op, "path": "members", "value": [{"value": id}]}]});
+        match (pick, verb) {
+            (0, 0) => ("GET".into(), user_path, None),
+            (0, 1) => ("DELETE".into(), user_path, None),
+            (0, _) => (
+                "PATCH".into(),
+                user_path,
+                Some(json!({"schemas": [PATCH],
+                "Operations": [{"op": "replace", "path": "displayName", "value": "X"}]})),
+            ),
+            (1, 0) => ("GET".into(), group_path, None),
+            (1, 1) => ("DELETE".into(), group_path, None),
+            (1, _) => ("PATCH".into(), group_path, Some(members("add"))),
+            (2, 0) => (
+                "PATCH".into(),
+                format!("/scim/v2/Groups/{ours}"),
+                Some(members("add")),
+            ),
+            (2, 1) => (
+                "PATCH".into(),
+                format!("/scim/v2/Groups/{ours}"),
+                Some(json!({"schemas": [PATCH],
+                "Operations": [{"op": "replace", "path": "members", "value": [{"value": id}]}]})),
+            ),
+            (2, _) => (
+                "PUT".into(),
+                format!("/scim/v2/Groups/{ours}"),
+                Some(json!({
+                "schemas": ["urn:ietf:params:scim:schemas:core:2.0:Group"],
+                "displayName": "Ours (generated)", "members": [{"value": id}]})),
+            ),
+            (_, 0) => (
+                "GET".into(),
+                format!("/scim/v2/Users?filter=id%20eq%20%22{id}%22"),
+                None,
+            ),
+            (_, 1) => (
+                "GET".into(),
+                format!("/scim/v2/Groups?filter=id%20eq%20%22{id}%22"),
+                None,
+            ),
+            (_, _) => (
+                "POST".into(),
+                "/scim/v2/Users/.search".into(),
+                Some(
+                    json!({"schemas": ["urn:ietf:params:scim:api:messages:2.0:SearchRequest"],
+                    "filter": format!("id eq \"{id}\"")}),
+                ),
+            ),
+        }
+    };
+    let mut seen = std::collections::BTreeSet::new();
+    for seed in 1..=200u64 {
+        // At least 24 requests, and until every shape has been sent.
+        if seed > 24 && seen.len() == 12 {
+            break;
+        }
+        let mut rng = Rng(seed.wrapping_mul(0x9e37_79b9_7f4a_7c15));
+        let (pick, verb) = (rng.below(4), rng.below(3));
+        seen.insert((pick, verb));
+        let foreign = if pick == 1 {
+            foreign_group.id.to_string()
+        } else {
+            foreign_user.id.to_string()
+        };
+        let unknown = format!("nowhere-{seed}");
+        let answer = |reply: groups_tests::api::Reply, id: &str| {
+            let text = reply.body.to_string().replace(id, "<id>");
+            (reply.status, text)
+        };
+        let (m, p, b) = shape(pick, verb, &foreign);
+        let repro = format!("seed {seed}: {m} {p} {}", b.clone().unwrap_or_default());
+        let got = answer(send(m, p, b).await, &foreign);
+        let (m, p, b) = shape(pick, verb, &unknown);
+        let want = answer(send(m, p, b).await, &unknown);
+        assert_eq!(got, want, "a foreign id answers as an unknown one: {repro}");
+        assert!(got.0 >= 200, "{repro}");
+    }
+    assert_eq!(seen.len(), 12, "every request shape was generated");
+    assert_eq!(api.snapshot().await, before, "nothing written");
+    let kept = api.store().get_group(&globex, &foreign_group.id).await;
+    assert!(kept.expect("get").is_some(), "their group is still there");
+    let kept = api.store().get_user(&globex, &foreign_user.id).await;
+    assert_eq!(
+        kept.expect("get"),
+        Some(foreign_user),
+        "their user is unchanged"
+    );
 }
