@@ -474,10 +474,9 @@ fn apply_others(group: &Group, ops: &[Op]) -> Result<GroupPatch, ScimError> {
     })
 }
 
-/// Writes the metadata before any member, conditioned on the version read. With `If-Match`
-/// it writes even without metadata: that claims the version the client saw in one
-/// conditional write, so a change made since answers 412 (not a check, then a write).
-/// Answers the version now stored.
+/// Writes the metadata before any member. With `If-Match` it writes even without metadata:
+/// that claims the version the client saw in one conditional write, so a change made since
+/// answers 412 (not a check, then a write). Answers the version now stored.
 async fn write_metadata<S: Store>(
     store: &S,
     caller: &Caller,
@@ -489,33 +488,47 @@ async fn write_metadata<S: Store>(
     if patch.title.is_none() && patch.external_id.is_none() && if_match.is_none() {
         return Ok(group.version);
     }
-    let written =
-        service::update_group(store, caller, &group.id, group.version, patch, now).await?;
-    Ok(written.version)
+    let retry = if_match.is_none();
+    write_at(store, caller, &group.id, group.version, patch, retry, now).await
 }
 
 /// Moves the group's version on after its members changed, so its ETag does too (members
-/// live beside the group item, and a one-for-one swap keeps the count). Another request may
-/// have moved it meanwhile: then from the version it found, a few times at most.
+/// live beside the group item, and a one-for-one swap keeps the count).
 async fn mark_members_changed<S: Store>(
     store: &S,
     caller: &Caller,
     group: &GroupId,
-    mut version: u64,
+    version: u64,
     now: OffsetDateTime,
 ) -> Result<(), ScimError> {
+    let patch = GroupPatch::default();
+    write_at(store, caller, group, version, patch, true, now).await?;
+    Ok(())
+}
+
+/// Writes `patch` if the group is still at `version`. With `retry` (no If-Match: the values
+/// are absolute), a version another request moved on meanwhile is written over, a few times
+/// at most. Answers the version now stored.
+async fn write_at<S: Store>(
+    store: &S,
+    caller: &Caller,
+    group: &GroupId,
+    mut version: u64,
+    patch: GroupPatch,
+    retry: bool,
+    now: OffsetDateTime,
+) -> Result<u64, ScimError> {
     for _ in 0..3 {
-        let patch = GroupPatch::default();
-        match service::update_group(store, caller, group, version, patch, now).await {
-            Ok(_) => return Ok(()),
-            Err(groups_domain::Error::VersionMismatch { actual, .. }) => version = actual,
+        match service::update_group(store, caller, group, version, patch.clone(), now).await {
+            Ok(written) => return Ok(written.version),
+            Err(groups_domain::Error::VersionMismatch { actual, .. }) if retry => version = actual,
             Err(e) => return Err(e.into()),
         }
     }
     Err(ScimError::new(
         StatusCode::CONFLICT,
         None,
-        "the group kept changing: its members are written, retry to see them",
+        "the group kept changing meanwhile: retry",
     ))
 }
 
