@@ -3,14 +3,14 @@
 //! the same batched membership writes as the admin API, 1,000 ids a call.
 
 use crate::json::{GROUP_SCHEMA, get_ci, key_ci, text};
-use crate::list::{Listing, Shape, project, wants};
+use crate::list::{Listing, Shape, every_page, project, wants};
 use crate::patch::{self, Kind, Op};
 use crate::{Answer, etag};
 use groups_domain::group::Provisioning;
 use groups_domain::ports::GroupQuery;
 use groups_domain::service::{GroupPatch, NewGroup};
 use groups_domain::service_members::{MAX_MEMBER_IDS, add_read_members, remove_members};
-use groups_domain::{Caller, Group, GroupId, GroupKind, PageRequest, Store, User, UserId, service};
+use groups_domain::{Caller, Group, GroupId, GroupKind, Store, User, UserId, service};
 use groups_http::scim::ScimError;
 use http::StatusCode;
 use scim_v2::filter::{AttrExp, CompValue, CompareOp, PatchPath, ValFilter};
@@ -65,22 +65,12 @@ async fn member_ids<S: Store>(
     caller: &Caller,
     group: &GroupId,
 ) -> Result<Vec<UserId>, ScimError> {
-    let mut out = Vec::new();
-    let mut cursor = None;
-    loop {
-        let page = store
-            .list_members(
-                &caller.account_id,
-                group,
-                &PageRequest::new(Some(200), cursor)?,
-            )
-            .await?;
-        out.extend(page.items.into_iter().map(|m| m.user_id));
-        match page.next_cursor {
-            Some(c) => cursor = Some(c),
-            None => return Ok(out),
-        }
-    }
+    let members =
+        every_page(
+            |page| async move { store.list_members(&caller.account_id, group, &page).await },
+        )
+        .await?;
+    Ok(members.into_iter().map(|m| m.user_id).collect())
 }
 
 async fn stored<S: Store>(store: &S, caller: &Caller, id: &str) -> Result<Group, ScimError> {
@@ -130,21 +120,19 @@ pub async fn resources<S: Store>(
     listing: &Listing,
 ) -> Result<Vec<Value>, ScimError> {
     let with_members = wants(&listing.shape, "members") || filter_names_members(listing);
-    let mut groups = Vec::new();
-    let mut cursor = None;
-    loop {
+    let groups = every_page(|page| async move {
         let query = GroupQuery {
             kind: Some(GroupKind::Static),
-            page: PageRequest::new(Some(200), cursor)?,
+            page,
             ..GroupQuery::default()
         };
-        let page = service::list_groups(store, caller, &query).await?;
-        groups.extend(page.items.into_iter().filter(|g| g.provisioning.is_some()));
-        match page.next_cursor {
-            Some(c) => cursor = Some(c),
-            None => break,
-        }
-    }
+        service::list_groups(store, caller, &query).await
+    })
+    .await?;
+    let groups: Vec<Group> = groups
+        .into_iter()
+        .filter(|g| g.provisioning.is_some())
+        .collect();
     let mut resources = Vec::with_capacity(groups.len());
     for g in &groups {
         let members = match with_members {

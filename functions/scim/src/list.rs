@@ -292,3 +292,22 @@ fn drop_path(out: &mut Map<String, Value>, p: &AttrPath) {
         },
     }
 }
+
+/// Every item of a paged store listing, 200 a page: SCIM filters, sorts and pages in the
+/// function (RFC 7644 `startIndex` is an offset, not a cursor). `read` answers one page.
+pub async fn every_page<T, F, Fut>(mut read: F) -> Result<Vec<T>, ScimError>
+where
+    F: FnMut(groups_domain::PageRequest) -> Fut,
+    Fut: std::future::Future<Output = groups_domain::Result<groups_domain::Page<T>>>,
+{
+    let mut out = Vec::new();
+    let mut cursor = None;
+    loop {
+        let page = read(groups_domain::PageRequest::new(Some(200), cursor)?).await?;
+        out.extend(page.items);
+        match page.next_cursor {
+            Some(c) => cursor = Some(c),
+            None => return Ok(out),
+        }
+    }
+}

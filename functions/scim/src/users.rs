@@ -3,7 +3,7 @@
 //! other (smart groups follow through the table's stream).
 
 use crate::json::get_ci;
-use crate::list::{Listing, Shape, project};
+use crate::list::{Listing, Shape, every_page, project};
 use crate::patch::{self, Op};
 use crate::user::{DELETED_AT, Placement, from_scim, is_deleted, to_scim};
 use crate::{Answer, etag};
@@ -12,7 +12,7 @@ use groups_domain::scim_token::OnDelete;
 use groups_domain::service_departments::{self, NewDepartment};
 use groups_domain::user::{ProfileValue, login_key};
 use groups_domain::{
-    Caller, DepartmentTree, PageRequest, Store, User, UserId, UserStatus, service, service_users,
+    Caller, DepartmentTree, Store, User, UserId, UserStatus, service, service_users,
 };
 use groups_http::scim::ScimError;
 use http::StatusCode;
@@ -21,17 +21,8 @@ use time::OffsetDateTime;
 
 /// Every user SCIM may see: all of the account's, but those a `DELETE` deactivated.
 async fn all_users<S: Store>(store: &S, caller: &Caller) -> Result<Vec<User>, ScimError> {
-    let mut out = Vec::new();
-    let mut cursor = None;
-    loop {
-        let page = PageRequest::new(Some(200), cursor)?;
-        let page = service::list_users(store, caller, None, None, page).await?;
-        out.extend(page.items.into_iter().filter(|u| !is_deleted(u)));
-        match page.next_cursor {
-            Some(c) => cursor = Some(c),
-            None => return Ok(out),
-        }
-    }
+    let users = every_page(|page| service::list_users(store, caller, None, None, page)).await?;
+    Ok(users.into_iter().filter(|u| !is_deleted(u)).collect())
 }
 
 async fn stored<S: Store>(store: &S, caller: &Caller, id: &str) -> Result<User, ScimError> {
